@@ -1,0 +1,76 @@
+// The effective configuration of a run, built from layers, each later one overriding:
+// built-in defaults < /etc/distributest/config.toml < ~/.config/distributest/config.toml <
+// the project's .distributest/config.toml < --config FILE < command-line flags.
+// Every value remembers where it came from, so errors and `distributest config` can say so.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dt {
+
+struct Origin {
+  std::string file;  // a path, or "default" / "command line"
+  int line = 0;      // 0 when not from a file
+  std::string describe() const;  // "path:line", "default", "command line"
+};
+
+template <typename T>
+struct Setting {
+  T value{};
+  Origin origin{"default", 0};
+};
+
+struct NodeConfig {
+  std::string name;         // defaults to host
+  std::string host;
+  int port = 22;
+  std::string user;         // empty = current user
+  std::string identity;     // key file; empty = ssh-agent and default keys
+  int runners = 0;          // 0 = auto (the node's core count)
+  std::string remote_root;  // empty = ~/.cache/distributest
+  std::map<std::string, std::string> env;
+  Origin origin;
+};
+
+struct Config {
+  Setting<std::string> framework{"auto"};  // auto|rspec|minitest|pytest|command
+  Setting<std::string> command{""};        // the `command` framework's template, with {file}
+  Setting<int> runners{0};                 // 0 = auto (one per core)
+  Setting<std::vector<std::string>> files{};    // globs; empty = the framework's default
+  Setting<std::vector<std::string>> exclude{};  // globs never run
+  Setting<double> timeout{0};              // seconds per file; 0 = none
+  Setting<int> fail_fast{0};               // stop after N failed files; 0 = never
+  Setting<int> max_attempts{2};            // tries of a file whose runner died
+  Setting<std::string> node_setup{""};     // hook command, run once per node
+  Setting<std::string> runner_setup{""};   // hook command, run once per runner, $1 = id
+  Setting<std::string> timings_file{".distributest/timings"};
+  Setting<std::string> log_dir{""};        // empty = $XDG_STATE_HOME/distributest/logs
+  Setting<std::string> color{"auto"};      // auto|always|never
+  Setting<std::map<std::string, std::string>> env{};  // extra environment for runners/hooks
+  Setting<std::string> known_hosts{""};    // empty = ~/.ssh/known_hosts
+  Setting<std::string> host_key_policy{"strict"};  // strict|accept-new
+  Setting<std::string> remote_root{""};    // default for nodes
+  Setting<std::vector<std::string>> sync_exclude{};
+  std::vector<NodeConfig> nodes;           // [[node]] entries, from the last layer that has any
+};
+
+struct ConfigError {
+  std::string message;  // complete, ready to print: "path:line:col: ..." or "path:line: ..."
+};
+
+// Reads one TOML layer over `config`. A missing file is not an error when `optional`.
+std::optional<ConfigError> load_config_file(const std::string& path, bool optional,
+                                            Config& config);
+
+// The standard layers for a project: system, user, project (and an explicit file, if given).
+std::optional<ConfigError> load_config_layers(const std::string& project_dir,
+                                              const std::string& explicit_file,
+                                              Config& config);
+
+// "key = value  # origin" lines for `distributest config`, in a stable order.
+std::vector<std::string> describe_config(const Config& config);
+
+}  // namespace dt

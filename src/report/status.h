@@ -1,0 +1,28 @@
+// Status is the one place the engine reports progress to. StatusPrinter (status_printer.h)
+// prints it for a person and writes the run log; tests use a recording fake.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "report/result.h"
+
+namespace dt {
+
+class Status {
+ public:
+  enum class Level { kInfo, kWarning, kError };
+  virtual ~Status() = default;
+
+  virtual void run_started(int files, int runners) = 0;
+  virtual void file_started(const std::string& runner, const std::string& path) = 0;
+  // `done` of `total` files have results, `failed` of them did not pass.
+  virtual void file_finished(const FileResult& result, int done, int total, int failed) = 0;
+  // Raw output of a runner or hook (stderr of tests, noise on stdout). Goes to the log.
+  virtual void output(const std::string& source, std::string_view text) = 0;
+  // The master's own events: restarts, hook failures, protocol errors, timeouts.
+  virtual void event(Level level, const std::string& message) = 0;
+  virtual void run_finished(const RunResult& result) = 0;
+};
+
+}  // namespace dt

@@ -1,0 +1,57 @@
+// The engine: one dynamic queue, longest-expected-first, feeding every runner as soon as it
+// is free. It starts hooks and runners through a Transport, speaks the runner protocol, and
+// handles crashes (requeue, then error), timeouts, fail-fast and interrupts. It knows nothing
+// of where runners live: the same engine drives local processes and SSH channels.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "report/result.h"
+#include "schedule/plan.h"
+
+namespace dt {
+
+class Status;
+class Transport;
+
+struct RunnerSlot {
+  std::string id;     // unique, [a-z0-9_]+
+  int index = 0;      // 1..N across the run
+  std::string node;
+  std::map<std::string, std::string> env;  // DISTRIBUTEST_* and TEST_ENV_NUMBER included
+};
+
+struct NodeSlot {
+  std::string name;
+  std::map<std::string, std::string> env;  // for node_setup
+};
+
+struct EngineOptions {
+  std::vector<std::string> runner_argv;     // the adapter command line
+  std::vector<std::string> node_setup;      // empty = none
+  std::vector<std::string> runner_setup;    // empty = none; the runner id is appended
+  double timeout_seconds = 0;               // per file; 0 = none
+  int fail_fast = 0;                        // stop after N files fail; 0 = never
+  int max_attempts = 2;                     // tries of a file whose runner died
+  double startup_timeout_seconds = 600;     // for the handshake after a runner starts
+  std::size_t max_output_bytes = 1 << 20;   // per file kept in the result (the log has all)
+};
+
+class Engine {
+ public:
+  Engine(Transport& transport, Status& status, EngineOptions options);
+
+  // Runs `files` (already in dispatch order) on `runners`. Returns every file's result:
+  // files never dispatched (fail-fast, interrupt, no runner left) are kNotRun.
+  RunResult run(const std::vector<NodeSlot>& nodes, const std::vector<RunnerSlot>& runners,
+                const std::vector<PlannedFile>& files);
+
+ private:
+  Transport& transport_;
+  Status& status_;
+  EngineOptions options_;
+};
+
+}  // namespace dt
