@@ -32,6 +32,8 @@ class RecordParser {
   // The stream ended: a partial line left over is reported as kError (truncated record).
   void finish(std::vector<Message>& out);
   bool handshaken() const { return handshaken_; }
+  // Bytes held for an unfinished line; never more than kMaxRecordBytes.
+  std::size_t buffered_bytes() const { return buffer_.size(); }
 
  private:
   void parse_line(std::string_view line, std::vector<Message>& out);
@@ -43,12 +45,17 @@ class RecordParser {
 // Parses the JSON body of a result record. Returns the error in words on failure.
 std::optional<std::string> parse_result_json(std::string_view json, FileResult& result);
 
-// Splits a runner's stderr into the current file's output and end markers.
+// Splits a runner's stderr into the current file's output and end markers. The marker may be
+// split across chunks, and one chunk may close several files and begin the next one's output.
 class OutputSplitter {
  public:
-  // Output bytes go to `output`; each end marker found increments the return value.
-  int feed(std::string_view chunk, std::string& output);
-  // Flushes a held-back partial marker as plain output.
+  // Replaces `segments` with the chunk's output cut at end markers: segments[0] continues the
+  // current file, segments[i] (i >= 1) is output after the i-th marker of this chunk, so
+  // segments.size() - 1 markers were seen (there is always at least one, possibly empty,
+  // segment). Bytes that may begin a marker are held back until the next chunk shows whether
+  // they do.
+  void feed(std::string_view chunk, std::vector<std::string>& segments);
+  // Appends a held-back partial marker as plain output (the stream ended).
   void finish(std::string& output);
 
  private:

@@ -25,6 +25,8 @@ struct RunnerSlot {
 
 struct NodeSlot {
   std::string name;
+  std::string host;        // for reports
+  std::string remote_dir;  // for reports; empty for the local node
   std::map<std::string, std::string> env;  // for node_setup
 };
 

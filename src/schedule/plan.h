@@ -18,9 +18,13 @@ struct PlannedFile {
 
 // Expands FILE|DIR|GLOB arguments (or the default globs when `args` is empty) into the
 // relative paths of the test files under `project_dir`, sorted and without duplicates.
-// `**` matches any number of directories. Hidden directories, .git, node_modules and
-// vendor/bundle are not searched. Errors (an argument matching nothing, a path outside the
-// project, a name with a newline) are returned in `error` as complete messages.
+// Relative arguments are relative to `project_dir`. A FILE is taken as named (exclude globs do
+// not drop it); a DIR gives its files whose names match a default glob's last segment; a GLOB
+// (with * ? [ and not an existing path) is matched against every file of the project.
+// `**` matches any number of directories. Hidden directories (.git, .distributest, ...),
+// node_modules, vendor/bundle and __pycache__ are not searched, nor directory symlinks. Errors
+// (an argument matching nothing, a path outside the project, a name with a newline) are
+// returned in `error` (never null) as complete messages.
 std::vector<std::string> discover_files(const std::string& project_dir,
                                         const std::vector<std::string>& args,
                                         const std::vector<std::string>& default_globs,
@@ -28,6 +32,7 @@ std::vector<std::string> discover_files(const std::string& project_dir,
                                         std::string* error);
 
 // Whether `path` (relative, '/'-separated) matches `glob` (fnmatch per segment, plus `**`).
+// As in .gitignore, a glob without '/' matches the file name in any directory.
 bool glob_match(const std::string& glob, const std::string& path);
 
 // Orders files longest-expected-first. Expected duration: the store's smoothed duration; for a

@@ -30,10 +30,10 @@ struct TransportEvent {
   };
   Kind kind;
   int process = -1;
-  std::string data;
+  std::string data{};
   int exit_code = -1;       // valid when signal == 0
   int signal = 0;           // the signal that ended it, if any
-  std::string error;        // the transport could not start or lost it (e.g. exec failed)
+  std::string error{};      // the transport could not start or lost it (e.g. exec failed)
 };
 
 class Transport {

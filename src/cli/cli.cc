@@ -1,0 +1,80 @@
+#include "cli/cli.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "config/config.h"
+
+namespace dt {
+
+std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
+  CLI::App app{"distributest: runs a test suite's files on every core of this box and of "
+               "other machines over SSH, slowest first, and reports one result.",
+               "distributest"};
+  app.set_version_flag("--version", std::string("distributest ") + DISTRIBUTEST_VERSION);
+  app.add_option("-c,--config", o.config_file, "Read this config file after the standard layers")
+      ->check(CLI::ExistingFile);
+  app.add_option("-n,--runners", o.runners, "Runners per node: a number or 'auto' (one per core)");
+  app.add_flag("--local", o.local, "Run on this box only, ignoring configured nodes");
+  app.add_option("--framework", o.framework, "rspec, minitest, pytest or command (default: detect)")
+      ->check(CLI::IsMember({"auto", "rspec", "minitest", "pytest", "command"}));
+  app.add_option("--command", o.command,
+                 "For --framework command: the command to run per file, with {file}");
+  app.add_option("--json", o.json_file, "Write the JSON report to FILE");
+  app.add_option("--junit", o.junit_file, "Write a JUnit XML report to FILE");
+  app.add_flag("--dry-run", o.dry_run, "Print the plan (runners, dispatch order, expected "
+                                       "durations, predicted makespan) and run nothing");
+  int fail_fast = 0;
+  app.add_flag("--fail-fast{1}", fail_fast, "Stop after N files fail (--fail-fast=N; default 1)");
+  app.add_option("--timeout", o.timeout, "Kill a file's runner after SECONDS and report a timeout")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("-v,--verbose", o.verbose, "More output (-vv: every runner's output too)");
+  app.add_option("files", o.files, "Test files, directories or globs (default: the framework's)");
+
+  CLI::App* config = app.add_subcommand("config", "Print the effective config and where each "
+                                                  "value comes from");
+  config->add_option("-c,--config", o.config_file, "Read this config file too")
+      ->check(CLI::ExistingFile);
+  app.require_subcommand(0, 1);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitPassed : kExitUsage;
+  }
+  if (app.count("--fail-fast") > 0) o.fail_fast = fail_fast;
+  if (config->parsed()) o.subcommand = "config";
+  return std::nullopt;
+}
+
+namespace {
+
+int print_config(const CliOptions& options, const std::string& project_dir) {
+  Config config;
+  if (auto error = load_config_layers(project_dir, options.config_file, config)) {
+    std::cerr << error->message << "\n";
+    return kExitUsage;
+  }
+  for (const std::string& line : describe_config(config)) std::cout << line << "\n";
+  return kExitPassed;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CliOptions options;
+  if (std::optional<int> exit_code = parse_cli(argc, argv, options)) return *exit_code;
+  std::error_code ec;
+  std::string project_dir = std::filesystem::current_path(ec).string();
+  if (ec) {
+    std::cerr << "distributest: cannot determine the current directory: " << ec.message() << "\n";
+    return kExitCannotRun;
+  }
+  if (options.subcommand == "config") return print_config(options, project_dir);
+  return run_tests(options, project_dir);
+}
+
+}  // namespace dt

@@ -1,0 +1,42 @@
+// The command line: `distributest [OPTIONS] [FILE|DIR|GLOB ...]` and its subcommands.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dt {
+
+// Exit codes, as documented in man/distributest.1.
+inline constexpr int kExitPassed = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitCannotRun = 3;
+inline constexpr int kExitInterrupted = 130;
+
+struct CliOptions {
+  std::string subcommand;            // "" (run) or "config"
+  std::string config_file;
+  std::optional<std::string> runners;
+  bool local = false;
+  std::optional<std::string> framework;
+  std::optional<std::string> command;
+  std::string json_file;
+  std::string junit_file;
+  bool dry_run = false;
+  std::optional<int> fail_fast;
+  std::optional<double> timeout;
+  int verbose = 0;
+  std::vector<std::string> files;
+};
+
+// Parses argv. On --help/--version/usage errors, prints and returns the exit code to use.
+std::optional<int> parse_cli(int argc, char** argv, CliOptions& options);
+
+// The whole program: parse, load config, plan, run, report. Returns the exit code.
+int run_cli(int argc, char** argv);
+
+// Runs the suite (or prints the plan) as `options` say, from `project_dir`.
+int run_tests(const CliOptions& options, const std::string& project_dir);
+
+}  // namespace dt

@@ -1,0 +1,241 @@
+// `distributest [FILES...]`: config → plan → runners ↔ queue → reports.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/cli.h"
+#include "config/config.h"
+#include "report/json_report.h"
+#include "report/junit_report.h"
+#include "report/run_log.h"
+#include "report/status_printer.h"
+#include "runner/adapter.h"
+#include "schedule/engine.h"
+#include "schedule/plan.h"
+#include "schedule/timing_store.h"
+#include "transport/local_transport.h"
+
+namespace dt {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const Origin kCommandLine{"command line", 0};
+
+// A usage or config problem: printed as is, exit 2.
+struct UsageError {
+  std::string message;
+};
+
+std::optional<UsageError> apply_command_line(const CliOptions& o, Config& c) {
+  if (o.runners) {
+    if (*o.runners == "auto") {
+      c.runners = {0, kCommandLine};
+    } else {
+      int n = 0;
+      try {
+        std::size_t used = 0;
+        n = std::stoi(*o.runners, &used);
+        if (used != o.runners->size()) n = 0;
+      } catch (const std::exception&) {
+        n = 0;
+      }
+      if (n < 1) {
+        return UsageError{"distributest: --runners must be a positive integer or 'auto' (got '" +
+                          *o.runners + "')"};
+      }
+      c.runners = {n, kCommandLine};
+    }
+  }
+  if (o.framework) c.framework = {*o.framework, kCommandLine};
+  if (o.command) c.command = {*o.command, kCommandLine};
+  if (o.fail_fast) {
+    if (*o.fail_fast < 1) {
+      return UsageError{"distributest: --fail-fast=N needs N >= 1 (got " +
+                        std::to_string(*o.fail_fast) + ")"};
+    }
+    c.fail_fast = {*o.fail_fast, kCommandLine};
+  }
+  if (o.timeout) c.timeout = {*o.timeout, kCommandLine};
+  return std::nullopt;
+}
+
+std::optional<UsageError> resolve_framework(const std::string& project_dir, Config& c) {
+  if (c.framework.value == "auto") {
+    std::string detected = detect_framework(project_dir);
+    if (detected.empty()) {
+      return UsageError{"distributest: cannot tell which test framework " + project_dir +
+                        " uses (no spec/, test/, tests/, pytest.ini, ...); pass --framework or "
+                        "set `framework` in .distributest/config.toml"};
+    }
+    c.framework.value = detected;
+    c.framework.origin = Origin{"detected", 0};
+  }
+  if (c.framework.value == "command" && c.command.value.find("{file}") == std::string::npos) {
+    return UsageError{"distributest: the command framework needs a command with {file} in it, "
+                      "e.g. --command 'sh {file}'" +
+                      (c.command.value.empty() ? std::string()
+                                               : " (got '" + c.command.value + "' from " +
+                                                     c.command.origin.describe() + ")")};
+  }
+  return std::nullopt;
+}
+
+std::string short_hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  std::string name(buf);
+  return name.substr(0, name.find('.'));
+}
+
+std::vector<RunnerSlot> local_runners(int count) {
+  std::string host = sanitize_id(short_hostname());
+  std::vector<RunnerSlot> slots;
+  for (int i = 1; i <= count; ++i) {
+    std::string id = host + "_local_" + std::to_string(i);
+    slots.push_back(RunnerSlot{id, i, "local", runner_environment(id, i, "local")});
+  }
+  return slots;
+}
+
+void print_plan(const std::vector<PlannedFile>& files, const std::vector<RunnerSlot>& runners,
+                const Config& config) {
+  std::printf("framework: %s (%s)\n", config.framework.value.c_str(),
+              config.framework.origin.describe().c_str());
+  std::printf("runners: %zu on local:", runners.size());
+  for (const RunnerSlot& r : runners) std::printf(" %s", r.id.c_str());
+  std::printf("\nfiles in dispatch order (%zu):\n", files.size());
+  std::vector<double> durations;
+  for (const PlannedFile& f : files) {
+    std::printf("  %9.3fs  %-9s  %s\n", f.expected_seconds, f.from_history ? "history" : "estimate",
+                f.path.c_str());
+    durations.push_back(f.expected_seconds);
+  }
+  int n = static_cast<int>(runners.size());
+  std::printf("predicted makespan: %.3fs (lower bound %.3fs; serial %.3fs)\n",
+              predicted_makespan(files, n), lower_bound(durations, n),
+              lower_bound(durations, 1));
+}
+
+void update_timings(TimingStore& store, const RunResult& result, const std::string& project_dir,
+                    const std::string& path, Status& status) {
+  for (const FileResult& f : result.files) {
+    if (f.status == FileStatus::kNotRun || f.status == FileStatus::kError) continue;
+    store.record(f.path, f.duration_seconds);
+  }
+  store.prune([&](const std::string& file) {
+    std::error_code ec;
+    return fs::exists(fs::path(project_dir) / file, ec);
+  });
+  std::map<std::string, std::vector<std::string>> order;
+  for (const RunnerResult& r : result.runners) order[r.id] = r.files;
+  store.set_last_run(std::move(order));
+  if (std::string error = store.save(path); !error.empty()) {
+    status.event(Status::Level::kWarning, "cannot save the timing store: " + error);
+  }
+}
+
+int exit_code_for(const RunResult& result) {
+  if (result.interrupted) return kExitInterrupted;
+  bool any_ran = false;
+  for (const FileResult& f : result.files) any_ran |= f.status != FileStatus::kNotRun;
+  bool any_runner = false;
+  for (const RunnerResult& r : result.runners) any_runner |= r.status == "ok";
+  if (!any_ran && !any_runner && !result.files.empty()) return kExitCannotRun;
+  const RunSummary& s = result.summary;
+  if (s.failures > 0 || s.errors > 0 || result.fail_fast_triggered) return kExitFailed;
+  for (const FileResult& f : result.files) {
+    if (f.status != FileStatus::kPassed && f.status != FileStatus::kNotRun) return kExitFailed;
+  }
+  // Files that never ran (every runner lost) are not a pass.
+  if (s.not_run > 0) return kExitCannotRun;
+  return kExitPassed;
+}
+
+}  // namespace
+
+int run_tests(const CliOptions& options, const std::string& project_dir) {
+  Config config;
+  if (auto error = load_config_layers(project_dir, options.config_file, config)) {
+    std::cerr << error->message << "\n";
+    return kExitUsage;
+  }
+  std::optional<UsageError> usage = apply_command_line(options, config);
+  if (!usage) usage = resolve_framework(project_dir, config);
+  if (!usage && !config.nodes.empty() && !options.local) {
+    usage = UsageError{"distributest: " + config.nodes.front().origin.describe() +
+                       ": [[node]] entries need the SSH engine, which this build does not have "
+                       "yet; run with --local to use this box only"};
+  }
+  std::string discover_error;
+  std::vector<std::string> files;
+  if (!usage) {
+    std::vector<std::string> globs = config.files.value;
+    if (globs.empty()) globs = default_globs(config.framework.value);
+    files = discover_files(project_dir, options.files, globs, config.exclude.value, &discover_error);
+    if (!discover_error.empty()) usage = UsageError{discover_error};
+  }
+  if (usage) {
+    std::cerr << usage->message << "\n";
+    return kExitUsage;
+  }
+
+  std::string timings_path = (fs::path(project_dir) / config.timings_file.value).string();
+  std::string store_warning;
+  TimingStore store = TimingStore::load(timings_path, &store_warning);
+  if (!store_warning.empty()) std::cerr << "distributest: warning: " << store_warning << "\n";
+  std::vector<PlannedFile> planned = plan_files(project_dir, files, store);
+
+  int runner_count = config.runners.value > 0 ? config.runners.value : local_core_count();
+  runner_count = std::max(1, std::min<int>(runner_count, static_cast<int>(planned.size())));
+  std::vector<RunnerSlot> runners = local_runners(runner_count);
+  for (RunnerSlot& r : runners) {
+    for (const auto& [k, v] : config.env.value) r.env.emplace(k, v);
+  }
+  if (options.dry_run) {
+    print_plan(planned, runners, config);
+    return kExitPassed;
+  }
+
+  RunLog log;
+  if (std::string error = log.open(config.log_dir.value); !error.empty()) {
+    std::cerr << "distributest: " << error << "\n";
+    return kExitCannotRun;
+  }
+  bool tty = isatty(STDOUT_FILENO) == 1;
+  StatusPrinter status(StatusPrinter::Options{stdout, tty, want_color(config.color.value, tty),
+                                              options.verbose, &log});
+
+  EngineOptions engine_options;
+  engine_options.runner_argv = adapter_argv(config.framework.value, config.command.value);
+  engine_options.node_setup = hook_argv(project_dir, config.node_setup.value, "node_setup");
+  engine_options.runner_setup = hook_argv(project_dir, config.runner_setup.value, "runner_setup");
+  engine_options.timeout_seconds = config.timeout.value;
+  engine_options.fail_fast = config.fail_fast.value;
+  engine_options.max_attempts = config.max_attempts.value;
+  std::vector<NodeSlot> nodes{NodeSlot{"local", short_hostname(), "", config.env.value}};
+
+  status.event(Status::Level::kInfo, "log: " + log.path());
+  LocalTransport transport(project_dir);
+  Engine engine(transport, status, engine_options);
+  RunResult result = engine.run(nodes, runners, planned);
+
+  if (!options.json_file.empty()) {
+    if (std::string error = write_json_report(result, options.json_file); !error.empty()) {
+      status.event(Status::Level::kError, error);
+    }
+  }
+  if (!options.junit_file.empty()) {
+    if (std::string error = write_junit_report(result, options.junit_file); !error.empty()) {
+      status.event(Status::Level::kError, error);
+    }
+  }
+  if (!result.interrupted) update_timings(store, result, project_dir, timings_path, status);
+  std::fprintf(stderr, "log: %s\n", log.path().c_str());
+  return exit_code_for(result);
+}
+
+}  // namespace dt

@@ -1,0 +1,89 @@
+#include "report/json_report.h"
+
+#include <nlohmann/json.hpp>
+
+#include "report/text_util.h"
+
+namespace dt {
+
+namespace {
+
+// Ordered, so "version" comes first and a person reads summary before the details.
+using json = nlohmann::ordered_json;
+
+json case_json(const CaseResult& c) {
+  return {{"name", c.name},       {"location", c.location},
+          {"status", c.status},   {"duration_seconds", c.duration_seconds},
+          {"message", c.message}, {"backtrace", c.backtrace}};
+}
+
+json file_json(const FileResult& f) {
+  json cases = json::array();
+  json failures = json::array();
+  for (const CaseResult& c : f.cases) {
+    cases.push_back(case_json(c));
+    if (c.status == "failed" || c.status == "error")
+      failures.push_back({{"name", c.name},
+                          {"location", c.location},
+                          {"message", c.message},
+                          {"backtrace", c.backtrace}});
+  }
+  return {{"path", f.path},
+          {"status", to_string(f.status)},
+          {"duration_seconds", f.duration_seconds},
+          {"started_seconds", f.started_seconds},
+          {"node", f.node},
+          {"runner", f.runner},
+          {"attempts", f.attempts},
+          {"examples", f.examples},
+          {"failure_count", f.failures},
+          {"pending", f.pending},
+          {"errors", f.errors},
+          {"failures", std::move(failures)},
+          {"cases", std::move(cases)},
+          {"output", f.output},
+          {"error", f.error}};
+}
+
+}  // namespace
+
+std::string json_report(const RunResult& result) {
+  const RunSummary& s = result.summary;
+  json report;
+  report["version"] = kJsonReportVersion;
+  report["summary"] = {{"files", s.files},
+                       {"examples", s.examples},
+                       {"failures", s.failures},
+                       {"pending", s.pending},
+                       {"errors", s.errors},
+                       {"not_run", s.not_run},
+                       {"wall_seconds", s.wall_seconds},
+                       {"lower_bound_seconds", s.lower_bound_seconds},
+                       {"interrupted", result.interrupted},
+                       {"fail_fast_triggered", result.fail_fast_triggered}};
+  json files = json::array();
+  for (const FileResult& f : result.files) files.push_back(file_json(f));
+  report["files"] = std::move(files);
+  json runners = json::array();
+  for (const RunnerResult& r : result.runners)
+    runners.push_back({{"id", r.id},
+                       {"node", r.node},
+                       {"index", r.index},
+                       {"status", r.status},
+                       {"files", r.files}});
+  report["runners"] = std::move(runners);
+  json nodes = json::array();
+  for (const NodeResult& n : result.nodes)
+    nodes.push_back(
+        {{"name", n.name}, {"host", n.host}, {"status", n.status}, {"remote_dir", n.remote_dir}});
+  report["nodes"] = std::move(nodes);
+  // Test output is arbitrary bytes; `replace` turns invalid UTF-8 into U+FFFD instead of
+  // throwing, so a report is always written.
+  return report.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string write_json_report(const RunResult& result, const std::string& path) {
+  return write_text_file(path, json_report(result));
+}
+
+}  // namespace dt

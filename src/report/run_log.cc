@@ -1,0 +1,199 @@
+#include "report/run_log.h"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "report/line_splitter.h"
+
+namespace dt {
+
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+std::string home_dir() {
+  const char* home = std::getenv("HOME");
+  if (home && *home) return home;
+  // HOME may be missing under cron or systemd; the password database still knows.
+  std::vector<char> buf(16384);
+  passwd pw;
+  passwd* found = nullptr;
+  if (getpwuid_r(getuid(), &pw, buf.data(), buf.size(), &found) == 0 && found && found->pw_dir)
+    return found->pw_dir;
+  return "";
+}
+
+// mkdir -p, creating each missing level 0700: the parents of a private directory are
+// usually ~/.local/state, which nobody else needs to read either.
+std::string make_dirs(const std::string& dir) {
+  for (std::size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos < dir.size() && dir[pos] != '/') continue;
+    std::string prefix = dir.substr(0, pos);
+    if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST)
+      return "cannot create log directory " + prefix + ": " + errno_text(errno);
+  }
+  return "";
+}
+
+}  // namespace
+
+struct RunLog::Impl {
+  std::mutex mu;
+  std::FILE* file = nullptr;
+  std::string path;
+  LineSplitter splitter;
+  time_t stamp_second = -1;
+  char stamp[16] = "";  // "HH:MM:SS", cached: localtime_r per line would cost a flood dearly
+
+  void write_line(const std::string& source, std::string_view text) {
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (now.tv_sec != stamp_second) {
+      tm local{};
+      localtime_r(&now.tv_sec, &local);
+      std::strftime(stamp, sizeof stamp, "%H:%M:%S", &local);
+      stamp_second = now.tv_sec;
+    }
+    std::fprintf(file, "%s.%03ld [", stamp, now.tv_nsec / 1000000);
+    std::fwrite(source.data(), 1, source.size(), file);
+    std::fwrite("] ", 1, 2, file);
+    std::fwrite(text.data(), 1, text.size(), file);
+    std::fputc('\n', file);
+  }
+
+  LineSplitter::Sink sink() {
+    return [this](const std::string& source, std::string_view text) { write_line(source, text); };
+  }
+};
+
+RunLog::RunLog() : impl_(std::make_unique<Impl>()) {}
+
+RunLog::~RunLog() {
+  flush();
+  if (impl_->file) std::fclose(impl_->file);
+}
+
+std::string RunLog::default_dir() {
+  // The XDG spec says a relative XDG_STATE_HOME is invalid and must be ignored.
+  const char* state = std::getenv("XDG_STATE_HOME");
+  if (state && state[0] == '/') return std::string(state) + "/distributest/logs";
+  std::string home = home_dir();
+  if (home.empty()) return "";
+  return home + "/.local/state/distributest/logs";
+}
+
+std::string RunLog::open(const std::string& dir_arg) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->file) return "the run log is already open: " + impl_->path;
+  std::string dir = dir_arg.empty() ? default_dir() : dir_arg;
+  if (dir.empty()) return "no directory for the run log: set XDG_STATE_HOME or HOME";
+  if (std::string err = make_dirs(dir); !err.empty()) return err;
+
+  // Checked and used through one descriptor, so the directory cannot be swapped in between.
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return "cannot open log directory " + dir + ": " + errno_text(errno);
+  struct stat st {};
+  std::string err;
+  if (fstat(dfd, &st) != 0) {
+    err = "cannot stat log directory " + dir + ": " + errno_text(errno);
+  } else if (st.st_uid != geteuid()) {
+    err = "log directory " + dir + " belongs to uid " + std::to_string(st.st_uid) +
+          ", not to you (uid " + std::to_string(geteuid()) + "); choose another log_dir";
+  } else if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    err = "log directory " + dir + " is writable by others (mode " + mode + "); run: chmod go-w " +
+          dir;
+  }
+  if (!err.empty()) {
+    ::close(dfd);
+    return err;
+  }
+
+  time_t now = time(nullptr);
+  tm local{};
+  localtime_r(&now, &local);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "run-%Y%m%d-%H%M%S-", &local);
+  std::string base = stamp + std::to_string(getpid());
+  std::string name;
+  int fd = -1;
+  // The same second and pid happen when one process opens several logs (tests, retries).
+  for (int n = 1; n < 100 && fd < 0; ++n) {
+    name = base + (n == 1 ? "" : "-" + std::to_string(n)) + ".log";
+    fd = openat(dfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) {
+    err = "cannot create run log " + dir + "/" + name + ": " + errno_text(errno);
+    ::close(dfd);
+    return err;
+  }
+  impl_->file = fdopen(fd, "w");
+  if (!impl_->file) {
+    err = "cannot open run log " + dir + "/" + name + ": " + errno_text(errno);
+    ::close(fd);
+    ::close(dfd);
+    return err;
+  }
+  impl_->path = dir + "/" + name;
+
+  // Replaced by rename, so a reader never finds latest.log missing. Failing here leaves the
+  // run log itself intact, so it is noted in the log rather than failing the run.
+  std::string tmp = ".latest.log." + std::to_string(getpid());
+  unlinkat(dfd, tmp.c_str(), 0);
+  if (symlinkat(name.c_str(), dfd, tmp.c_str()) != 0 ||
+      renameat(dfd, tmp.c_str(), dfd, "latest.log") != 0) {
+    impl_->write_line("master", "warning: cannot update latest.log: " + errno_text(errno));
+    unlinkat(dfd, tmp.c_str(), 0);
+  }
+  ::close(dfd);
+  return "";
+}
+
+bool RunLog::is_open() const { return impl_->file != nullptr; }
+
+const std::string& RunLog::path() const { return impl_->path; }
+
+void RunLog::line(const std::string& source, std::string_view text) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (!impl_->file) return;
+  impl_->splitter.feed(source, text, impl_->sink());
+}
+
+void RunLog::event(Status::Level level, std::string_view message) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (!impl_->file) return;
+  const char* prefix = level == Status::Level::kError     ? "error: "
+                       : level == Status::Level::kWarning ? "warning: "
+                                                          : "";
+  std::string text = prefix + std::string(message);
+  static const std::string kMaster = "master";
+  impl_->splitter.feed(kMaster, text, impl_->sink());
+  impl_->splitter.flush(kMaster, impl_->sink());
+}
+
+void RunLog::flush(const std::string& source) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (!impl_->file) return;
+  impl_->splitter.flush(source, impl_->sink());
+}
+
+void RunLog::flush() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (!impl_->file) return;
+  impl_->splitter.flush_all(impl_->sink());
+  std::fflush(impl_->file);
+}
+
+}  // namespace dt

@@ -1,0 +1,371 @@
+#include "report/status_printer.h"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "report/run_log.h"
+#include "report/text_util.h"
+
+namespace dt {
+
+namespace {
+
+constexpr const char* kRed = "31";
+constexpr const char* kGreen = "32";
+constexpr const char* kYellow = "33";
+constexpr const char* kBold = "1";
+constexpr std::size_t kBacktraceLines = 10;
+constexpr std::size_t kOutputTailLines = 20;
+
+std::string printf_string(const char* format, double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, value);
+  return buf;
+}
+
+// "12.3s", "2m05s", "1h02m": short enough for the status line, exact enough for a report.
+std::string format_duration(double seconds, bool tenths) {
+  if (seconds < 0) seconds = 0;
+  if (seconds < 60) return printf_string(tenths ? "%.1fs" : "%.0fs", seconds);
+  long s = static_cast<long>(seconds + 0.5);
+  char buf[32];
+  if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
+  return buf;
+}
+
+std::string count(int n, const char* singular, const char* plural) {
+  return std::to_string(n) + " " + (n == 1 ? singular : plural);
+}
+
+std::string_view first_line(std::string_view text) { return text.substr(0, text.find('\n')); }
+
+bool is_failure(const CaseResult& c) { return c.status == "failed" || c.status == "error"; }
+
+}  // namespace
+
+bool want_color(const std::string& setting, bool is_tty) {
+  if (setting == "always") return true;
+  if (setting == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color && *no_color) return false;
+  const char* term = std::getenv("TERM");
+  if (term && std::string_view(term) == "dumb") return false;
+  return is_tty;
+}
+
+StatusPrinter::StatusPrinter(Options options)
+    : options_(std::move(options)),
+      out_(options_.out ? options_.out : stdout),
+      err_(options_.err ? options_.err : stderr) {
+  start_ = now();
+}
+
+double StatusPrinter::now() const {
+  if (options_.clock) return options_.clock();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+double StatusPrinter::elapsed() const { return now() - start_; }
+
+int StatusPrinter::width() const {
+  if (options_.width > 0) return options_.width;
+  winsize size{};
+  // Asked at every redraw, so a resized window is honoured at once.
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  return 80;
+}
+
+std::string StatusPrinter::paint(const char* sgr, const std::string& text) const {
+  if (!options_.color) return text;
+  return std::string("\x1b[") + sgr + "m" + text + "\x1b[0m";
+}
+
+// Test output as the console gets it: valid UTF-8, and escapes only where colour is wanted.
+std::string StatusPrinter::console_text(std::string_view text) const {
+  return options_.color ? sanitize_utf8(text) : sanitize_utf8(strip_ansi(text));
+}
+
+std::string StatusPrinter::status_line() const {
+  std::string progress = "[" + std::to_string(done_) + "/" + std::to_string(total_) + "] ";
+  std::string failed = std::to_string(failed_) + " failed";
+  std::string times = "  elapsed " + format_duration(elapsed(), false);
+  if (done_ > 0 && done_ < total_)
+    times += "  ETA " + format_duration(elapsed() * (total_ - done_) / done_, false);
+  else if (done_ < total_)
+    times += "  ETA ?";
+  std::string runner = last_runner_;
+  if (!running_.count(runner)) runner = running_.empty() ? "" : running_.begin()->first;
+
+  std::size_t columns = static_cast<std::size_t>(width());
+  std::string head = progress + failed + times;
+  if (display_width(head) > columns) return elide_middle(head, columns);
+  std::string tail;
+  if (!runner.empty()) {
+    std::string frame = "  (" + printable(runner) + ": )";
+    std::size_t room = columns - display_width(head);
+    // A path cut to a few characters says nothing; leave it out instead.
+    if (room >= display_width(frame) + 8) {
+      std::string path = elide_middle(printable(running_.at(runner)), room - display_width(frame));
+      tail = "  (" + printable(runner) + ": " + path + ")";
+    }
+  }
+  return progress + (failed_ > 0 ? paint(kRed, failed) : failed) + times + tail;
+}
+
+// fwrite, not fputs: test output may hold NUL bytes.
+void StatusPrinter::write(std::FILE* stream, std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), stream);
+}
+
+void StatusPrinter::clear_line() {
+  if (!line_shown_) return;
+  write(out_, "\r\x1b[K");
+  line_shown_ = false;
+}
+
+void StatusPrinter::draw_line() {
+  if (!options_.tty || options_.verbosity < 0 || total_ == 0) return;
+  write(out_, "\r" + status_line() + "\x1b[K");
+  std::fflush(out_);
+  line_shown_ = true;
+}
+
+// A whole line for the console, above the live status line when there is one.
+void StatusPrinter::print(const std::string& line) {
+  clear_line();
+  write(out_, line + "\n");
+  draw_line();
+  std::fflush(out_);
+}
+
+void StatusPrinter::print_err(const std::string& line) {
+  // stdout and stderr are usually the same terminal: the status line must go first.
+  bool redraw = line_shown_;
+  clear_line();
+  std::fflush(out_);
+  write(err_, line + "\n");
+  std::fflush(err_);
+  if (redraw) draw_line();
+}
+
+void StatusPrinter::run_started(int files, int runners) {
+  std::lock_guard<std::mutex> lock(mu_);
+  start_ = now();
+  total_ = files;
+  if (options_.log)
+    options_.log->event(Level::kInfo, "run started: " + count(files, "file", "files") + " on " +
+                                          count(runners, "runner", "runners"));
+  draw_line();
+}
+
+void StatusPrinter::file_started(const std::string& runner, const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  running_[runner] = path;
+  last_runner_ = runner;
+  if (options_.log) options_.log->event(Level::kInfo, "start " + path + " on " + runner);
+  if (options_.verbosity >= 2)
+    print("start " + printable(path) + "  (runner " + printable(runner) + ")");
+  else
+    draw_line();
+}
+
+void StatusPrinter::print_file_line(const FileResult& r, int done, int total) {
+  std::string digits = std::to_string(total);
+  char counter[64];
+  std::snprintf(counter, sizeof counter, "[%*d/%s] ", static_cast<int>(digits.size()), done,
+                digits.c_str());
+  std::string duration = printf_string("%.2fs", r.duration_seconds);
+  std::string word = to_string(r.status);
+  word.resize(std::max<std::size_t>(word.size(), 7), ' ');
+  if (r.status == FileStatus::kPassed)
+    word = paint(kGreen, word);
+  else if (r.status != FileStatus::kNotRun)
+    word = paint(kRed, word);
+  std::string line = counter + word + " " + duration + "  " + printable(r.path) + "  (runner " +
+                     printable(r.runner);
+  if (r.attempts > 1) line += ", attempt " + std::to_string(r.attempts);
+  line += ")";
+  if (!r.error.empty()) line += ": " + printable(first_line(r.error));
+  print(line);
+}
+
+void StatusPrinter::file_finished(const FileResult& r, int done, int total, int failed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  done_ = done;
+  total_ = total;
+  failed_ = failed;
+  running_.erase(r.runner);
+  if (options_.log) {
+    // The file is over: its last unfinished output line belongs to it, not to the next file.
+    options_.log->flush(r.runner);
+    options_.log->event(Level::kInfo, std::string(to_string(r.status)) + " " + r.path + " " +
+                                          printf_string("%.2fs", r.duration_seconds) + " on " +
+                                          r.runner);
+  }
+  console_output_.flush(r.runner, [this](const std::string& source, std::string_view line) {
+    print("[" + printable(source) + "] " + console_text(line));
+  });
+
+  bool passed = r.status == FileStatus::kPassed;
+  if (options_.verbosity < 0) return;
+  if (options_.verbosity >= 1 || (!options_.tty && !passed)) {
+    print_file_line(r, done, total);
+  } else if (!passed) {
+    const char* word = r.status == FileStatus::kTimeout ? "TIMEOUT"
+                       : r.status == FileStatus::kError ? "ERROR"
+                                                        : "FAIL";
+    std::string line =
+        paint(kRed, word) + " " + printable(r.path) + " (" + printable(r.runner) + ")";
+    if (!r.error.empty()) line += ": " + printable(first_line(r.error));
+    print(line);
+  } else {
+    draw_line();
+  }
+
+  if (!options_.tty && options_.verbosity == 0 && total > 0 && done < total) {
+    int tenth = done * 10 / total;
+    if (tenth > last_tenth_) {
+      last_tenth_ = tenth;
+      std::string line = printf_string("[%.0f", 100.0 * done / total) + "%] " +
+                         std::to_string(done) + "/" + std::to_string(total) + " files, " +
+                         std::to_string(failed) + " failed, elapsed " +
+                         format_duration(elapsed(), false) + ", ETA " +
+                         format_duration(elapsed() * (total - done) / std::max(done, 1), false);
+      print(line);
+    }
+  }
+}
+
+void StatusPrinter::output(const std::string& source, std::string_view text) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (options_.log) options_.log->line(source, text);
+  if (options_.verbosity < 2) return;
+  console_output_.feed(source, text, [this](const std::string& src, std::string_view line) {
+    print("[" + printable(src) + "] " + console_text(line));
+  });
+}
+
+void StatusPrinter::event(Level level, const std::string& message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (options_.log) options_.log->event(level, message);
+  std::string text = sanitize_utf8(message);
+  if (level == Level::kError)
+    print_err("distributest: error: " + text);
+  else if (level == Level::kWarning)
+    print_err("distributest: warning: " + text);
+  else if (options_.verbosity >= 1)
+    print_err("distributest: " + text);
+}
+
+void StatusPrinter::refresh() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (line_shown_) draw_line();
+}
+
+void StatusPrinter::run_finished(const RunResult& result) {
+  std::lock_guard<std::mutex> lock(mu_);
+  clear_line();
+  console_output_.flush_all([this](const std::string& source, std::string_view line) {
+    print("[" + printable(source) + "] " + console_text(line));
+  });
+  total_ = 0;  // no status line from here on
+  print_report(result);
+  if (options_.log) options_.log->flush();
+}
+
+void StatusPrinter::print_report(const RunResult& result) {
+  auto indented = [this](std::string_view text, const std::string& prefix) {
+    std::string body = console_text(text);
+    std::string_view rest = body;
+    while (!rest.empty()) {
+      std::size_t nl = rest.find('\n');
+      print(prefix + std::string(rest.substr(0, nl)));
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    }
+  };
+
+  int n = 0;
+  for (const FileResult& f : result.files) {
+    // Failed examples count wherever they are: a file that crashed later is still an error.
+    bool detailed = false;
+    for (const CaseResult& c : f.cases) {
+      if (!is_failure(c)) continue;
+      if (n == 0) print("\n" + paint(kBold, "Failures:"));
+      detailed = true;
+      print("");
+      print("  " + std::to_string(++n) + ") " + printable(c.name.empty() ? f.path : c.name));
+      print(paint(kRed, "     " + printable(f.path) + "  (runner " + printable(f.runner) + ")"));
+      if (!c.location.empty()) print("     # " + printable(c.location));
+      indented(c.message, "     ");
+      std::string_view bt = c.backtrace;
+      std::size_t lines = 0;
+      for (std::string_view rest = bt; !rest.empty(); ++lines) {
+        std::size_t nl = rest.find('\n');
+        if (lines < kBacktraceLines)
+          print(paint(kYellow, "     # " + console_text(rest.substr(0, nl))));
+        rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+      }
+      if (lines > kBacktraceLines)
+        print("     # (" + std::to_string(lines - kBacktraceLines) + " more lines)");
+    }
+    if (!detailed && f.status == FileStatus::kFailed) {
+      if (n == 0) print("\n" + paint(kBold, "Failures:"));
+      // The framework gave no per-example details: the output's end is all there is.
+      print("");
+      print("  " + std::to_string(++n) + ") " + printable(f.path) + "  (runner " +
+            printable(f.runner) + "): failed, " + count(f.failures, "failure", "failures"));
+      indented(tail_lines(f.output, kOutputTailLines), "     | ");
+    }
+  }
+
+  bool header = false;
+  for (const FileResult& f : result.files) {
+    if (f.status != FileStatus::kError && f.status != FileStatus::kTimeout) continue;
+    if (!header) print("\n" + paint(kBold, "Errors:"));
+    header = true;
+    print("");
+    print(paint(kRed, "  " + printable(f.path)) + "  (runner " + printable(f.runner) + "): " +
+          to_string(f.status) + (f.error.empty() ? "" : ": " + printable(first_line(f.error))));
+    std::size_t nl = f.error.find('\n');
+    if (nl != std::string::npos) indented(std::string_view(f.error).substr(nl + 1), "     ");
+    if (!f.output.empty()) {
+      print("     last lines of output:");
+      indented(tail_lines(f.output, kOutputTailLines), "     | ");
+    }
+  }
+
+  const RunSummary& s = result.summary;
+  std::string totals = count(s.files, "file", "files") + ", " +
+                       count(s.examples, "example", "examples") + ", " +
+                       count(s.failures, "failure", "failures") + ", " + std::to_string(s.pending) +
+                       " pending, " + count(s.errors, "error", "errors");
+  if (s.not_run > 0) totals += ", " + std::to_string(s.not_run) + " not run";
+  bool bad = s.failures > 0 || s.errors > 0 || result.interrupted || n > 0;
+  const char* colour = bad ? kRed : (s.pending > 0 || s.not_run > 0) ? kYellow : kGreen;
+  print("");
+  if (result.interrupted)
+    print(paint(kYellow, "Interrupted."));
+  else if (result.fail_fast_triggered)
+    print(paint(kYellow, "Stopped early: fail-fast."));
+  print(paint(colour, totals));
+
+  double wall = s.wall_seconds > 0 ? s.wall_seconds : elapsed();
+  std::string finished = "Finished in " + format_duration(wall, true);
+  if (s.lower_bound_seconds > 0)
+    finished += " (ideal " + format_duration(s.lower_bound_seconds, true) +
+                " = max(longest file, total / runners); " +
+                printf_string("%.2fx", wall / s.lower_bound_seconds) + ")";
+  print(finished);
+  // The log's path is the caller's to print: it knows whether the log was wanted at all.
+  if (options_.log) options_.log->event(Level::kInfo, totals + "; " + finished);
+}
+
+}  // namespace dt

@@ -1,0 +1,249 @@
+#include "schedule/engine.h"
+
+#include <gtest/gtest.h>
+
+#include "report/status.h"
+#include "transport/testing/fake_transport.h"
+
+namespace dt {
+namespace {
+
+class RecordingStatus : public Status {
+ public:
+  void run_started(int, int) override {}
+  void file_started(const std::string&, const std::string&) override {}
+  void file_finished(const FileResult& r, int, int, int) override { finished.push_back(r.path); }
+  void output(const std::string& source, std::string_view text) override {
+    outputs[source] += text;
+  }
+  void event(Level, const std::string& message) override { events.push_back(message); }
+  void run_finished(const RunResult&) override {}
+
+  bool has_event(const std::string& needle) const {
+    for (const auto& e : events) {
+      if (e.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
+  std::vector<std::string> finished;
+  std::map<std::string, std::string> outputs;
+  std::vector<std::string> events;
+};
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void add(const std::string& path, double seconds, std::string status = "passed") {
+    transport.files[path] = FakeFile{seconds, status, 1, status == "failed" ? 1 : 0, "", 0, false};
+    planned.push_back(PlannedFile{path, 0, seconds, true});
+  }
+  void make_runners(int n) {
+    for (int i = 1; i <= n; ++i) {
+      runners.push_back(RunnerSlot{"box_local_" + std::to_string(i), i, "local",
+                                   {{"DISTRIBUTEST_RUNNER_INDEX", std::to_string(i)}}});
+    }
+  }
+  RunResult run() {
+    options.runner_argv = {"fake-runner"};
+    Engine engine(transport, status, options);
+    RunResult r = engine.run(nodes, runners, planned);
+    EXPECT_FALSE(transport.deadlocked) << "the engine waited forever";
+    EXPECT_EQ(transport.live_processes(), 0) << "processes left running";
+    return r;
+  }
+  const FileResult& result_of(const RunResult& r, const std::string& path) {
+    for (const FileResult& f : r.files) {
+      if (f.path == path) return f;
+    }
+    ADD_FAILURE() << "no result for " << path;
+    static FileResult none;
+    return none;
+  }
+  std::vector<std::string> dispatched_paths() const {
+    std::vector<std::string> out;
+    for (const auto& d : transport.dispatched) out.push_back(d.path);
+    return out;
+  }
+
+  FakeTransport transport;
+  RecordingStatus status;
+  EngineOptions options;
+  std::vector<NodeSlot> nodes{NodeSlot{"local", "box", "", {}}};
+  std::vector<RunnerSlot> runners;
+  std::vector<PlannedFile> planned;
+};
+
+TEST_F(EngineTest, DispatchesInPlanOrderAndEveryRunnerPullsWhenFree) {
+  add("a", 5);
+  add("b", 4);
+  add("c", 3);
+  add("d", 2);
+  add("e", 2);
+  make_runners(2);
+  RunResult r = run();
+  // a→runner1, b→runner2; runner2 frees at 4.5 (startup 0.5) and takes c; runner1 frees at 5.5
+  // and takes d; runner1... the greedy order is exactly the plan order.
+  EXPECT_EQ(dispatched_paths(), (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+  ASSERT_EQ(transport.dispatched.size(), 5u);
+  EXPECT_EQ(transport.dispatched[2].runner, "box_local_2");
+  EXPECT_DOUBLE_EQ(transport.dispatched[2].at_seconds, 4.5);
+  EXPECT_EQ(transport.dispatched[3].runner, "box_local_1");
+  EXPECT_EQ(r.summary.files, 5);
+  EXPECT_EQ(r.summary.examples, 5);
+  EXPECT_EQ(r.summary.failures, 0);
+  for (const FileResult& f : r.files) EXPECT_EQ(f.status, FileStatus::kPassed) << f.path;
+  // Runner 2: b(0.5-4.5), c(4.5-7.5); runner 1: a(0.5-5.5), d(5.5-7.5); e to the first free.
+  EXPECT_NEAR(r.summary.wall_seconds, 9.5, 0.1);
+  ASSERT_EQ(r.runners.size(), 2u);
+  EXPECT_EQ(r.runners[1].files, (std::vector<std::string>{"b", "c", "e"}));
+}
+
+TEST_F(EngineTest, NoiseBeforeTheHandshakeIsLoggedNotFatal) {
+  add("a", 1);
+  make_runners(1);
+  RunResult r = run();
+  EXPECT_EQ(result_of(r, "a").status, FileStatus::kPassed);
+  EXPECT_NE(status.outputs["box_local_1"].find("Welcome to the fake node"), std::string::npos);
+}
+
+TEST_F(EngineTest, FileThatCrashesItsRunnerIsRequeuedAndTheRunnerRestarted) {
+  add("crashy", 1);
+  add("b", 1);
+  transport.files["crashy"].crashes = 1;
+  make_runners(1);
+  RunResult r = run();
+  const FileResult& f = result_of(r, "crashy");
+  EXPECT_EQ(f.status, FileStatus::kPassed);
+  EXPECT_EQ(f.attempts, 2);
+  EXPECT_EQ(result_of(r, "b").status, FileStatus::kPassed);
+  EXPECT_EQ(std::count(transport.started.begin(), transport.started.end(), "box_local_1"), 2);
+  EXPECT_TRUE(status.has_event("requeued (attempt 1 of 2)"));
+}
+
+TEST_F(EngineTest, FileThatAlwaysCrashesIsAnErrorWithItsOutput) {
+  add("crashy", 1);
+  add("b", 1);
+  transport.files["crashy"].crashes = 99;
+  transport.files["crashy"].output = "about to die\n";
+  make_runners(1);
+  RunResult r = run();
+  const FileResult& f = result_of(r, "crashy");
+  EXPECT_EQ(f.status, FileStatus::kError);
+  EXPECT_EQ(f.attempts, 2);
+  EXPECT_NE(f.output.find("about to die"), std::string::npos);
+  EXPECT_NE(f.error.find("killed by signal 11"), std::string::npos) << f.error;
+  EXPECT_EQ(result_of(r, "b").status, FileStatus::kPassed);
+  EXPECT_EQ(r.summary.errors, 1);
+}
+
+TEST_F(EngineTest, TimeoutKillsTheRunnerReportsTimeoutAndGoesOn) {
+  add("hangs", 100);
+  add("b", 1);
+  add("c", 1);
+  transport.files["hangs"].hang = true;
+  options.timeout_seconds = 3;
+  make_runners(1);
+  RunResult r = run();
+  const FileResult& f = result_of(r, "hangs");
+  EXPECT_EQ(f.status, FileStatus::kTimeout);
+  EXPECT_NEAR(f.duration_seconds, 3.0, 0.05);
+  EXPECT_EQ(result_of(r, "b").status, FileStatus::kPassed);
+  EXPECT_EQ(result_of(r, "c").status, FileStatus::kPassed);
+  EXPECT_EQ(transport.terminated, (std::vector<std::string>{"box_local_1"}));
+}
+
+TEST_F(EngineTest, FailFastStopsDispatchAndEndsEveryRunner) {
+  add("slow", 10);
+  add("fails", 2, "failed");
+  add("c", 1);
+  add("d", 1);
+  options.fail_fast = 1;
+  make_runners(2);
+  RunResult r = run();
+  EXPECT_TRUE(r.fail_fast_triggered);
+  EXPECT_EQ(result_of(r, "fails").status, FileStatus::kFailed);
+  EXPECT_EQ(result_of(r, "slow").status, FileStatus::kNotRun);
+  EXPECT_EQ(result_of(r, "c").status, FileStatus::kNotRun);
+  EXPECT_EQ(r.summary.not_run, 3);
+  EXPECT_LT(r.summary.wall_seconds, 3.0);
+}
+
+TEST_F(EngineTest, InterruptEndsEverythingAndKeepsFinishedResults) {
+  add("a", 1);
+  add("b", 10);
+  add("c", 10);
+  transport.interrupt_at_seconds = 3;
+  make_runners(1);
+  RunResult r = run();
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_EQ(result_of(r, "a").status, FileStatus::kPassed);
+  EXPECT_EQ(result_of(r, "b").status, FileStatus::kNotRun);
+  EXPECT_EQ(result_of(r, "c").status, FileStatus::kNotRun);
+}
+
+TEST_F(EngineTest, NodeSetupRunsOnceAndItsFailureLeavesTheNodeOut) {
+  add("a", 1);
+  make_runners(2);
+  options.node_setup = {"node-setup-hook"};
+  transport.hook_exit["node-setup-hook"] = 3;
+  RunResult r = run();
+  EXPECT_EQ(transport.started, (std::vector<std::string>{"local/node_setup"}));
+  EXPECT_EQ(result_of(r, "a").status, FileStatus::kNotRun);
+  ASSERT_EQ(r.nodes.size(), 1u);
+  EXPECT_EQ(r.nodes[0].status, "node_setup exited with status 3");
+  EXPECT_TRUE(status.has_event("hook node-setup-hook ran"));
+}
+
+TEST_F(EngineTest, RunnerSetupRunsOncePerRunnerWithItsId) {
+  add("a", 1);
+  add("b", 1);
+  make_runners(2);
+  options.node_setup = {"node-setup-hook"};
+  options.runner_setup = {"runner-setup-hook"};
+  RunResult r = run();
+  EXPECT_EQ(std::count(transport.started.begin(), transport.started.end(), "local/node_setup"), 1);
+  EXPECT_EQ(std::count(transport.started.begin(), transport.started.end(),
+                       "box_local_1/runner_setup"), 1);
+  EXPECT_EQ(std::count(transport.started.begin(), transport.started.end(),
+                       "box_local_2/runner_setup"), 1);
+  EXPECT_EQ(result_of(r, "a").status, FileStatus::kPassed);
+  EXPECT_EQ(result_of(r, "b").status, FileStatus::kPassed);
+}
+
+TEST_F(EngineTest, FailingRunnerSetupLeavesOnlyThatRunnerOut) {
+  add("a", 1);
+  add("b", 1);
+  make_runners(2);
+  options.runner_setup = {"runner-setup-hook"};
+  transport.hook_exit["runner-setup-hook box_local_2"] = 1;
+  RunResult r = run();
+  EXPECT_EQ(result_of(r, "a").status, FileStatus::kPassed);
+  EXPECT_EQ(result_of(r, "b").status, FileStatus::kPassed);
+  EXPECT_EQ(r.runners[0].status, "ok");
+  EXPECT_NE(r.runners[1].status.find("runner_setup exited with status 1"), std::string::npos);
+  EXPECT_EQ(r.runners[1].files.size(), 0u);
+}
+
+TEST_F(EngineTest, RunnersThatCannotStartAreReportedWithTheirOutput) {
+  add("a", 1);
+  make_runners(2);
+  transport.runner_fails_to_start = true;
+  RunResult r = run();
+  EXPECT_EQ(result_of(r, "a").status, FileStatus::kNotRun);
+  for (const RunnerResult& rr : r.runners) {
+    EXPECT_NE(rr.status.find("runner failed to start: exited with status 1"), std::string::npos);
+    EXPECT_NE(rr.status.find("cannot load spec_helper"), std::string::npos) << rr.status;
+  }
+}
+
+TEST_F(EngineTest, FailuresAreCountedFromRecords) {
+  add("a", 1, "failed");
+  add("b", 1);
+  make_runners(2);
+  RunResult r = run();
+  EXPECT_EQ(result_of(r, "a").status, FileStatus::kFailed);
+  EXPECT_EQ(r.summary.failures, 1);
+  EXPECT_EQ(r.summary.examples, 2);
+}
+
+}  // namespace
+}  // namespace dt

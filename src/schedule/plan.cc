@@ -1,0 +1,363 @@
+#include "schedule/plan.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <queue>
+#include <set>
+#include <string_view>
+#include <system_error>
+
+#include "schedule/timing_store.h"
+
+namespace dt {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Seconds per byte of test source when no file has history yet. With nothing known only the
+// order matters (biggest files first), and that does not depend on the rate; the rate only
+// shows in predicted makespans. 1e-5 s/B (a 10 KB file ~ 0.1 s) is deliberately on the fast
+// side, so a first run's prediction is not alarming.
+constexpr double kDefaultSecondsPerByte = 1e-5;
+
+std::vector<std::string_view> split_segments(std::string_view path) {
+  std::vector<std::string_view> segments;
+  while (!path.empty()) {
+    std::size_t slash = path.find('/');
+    std::string_view segment = path.substr(0, slash);
+    if (!segment.empty() && segment != ".") segments.push_back(segment);
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return segments;
+}
+
+bool has_glob_chars(std::string_view text) {
+  return text.find_first_of("*?[") != std::string_view::npos;
+}
+
+bool segment_match(std::string_view pattern, std::string_view name) {
+  // fnmatch wants NUL-terminated strings; segments are views into larger strings.
+  return fnmatch(std::string(pattern).c_str(), std::string(name).c_str(), 0) == 0;
+}
+
+// For messages: a name may hold a newline, which would break the one-line error.
+std::string display(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+bool is_inside(const fs::path& canonical_root, const fs::path& canonical) {
+  fs::path rel = canonical.lexically_relative(canonical_root);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+bool skipped_dir(const fs::path& name, const std::string& rel) {
+  std::string n = name.string();
+  return n.starts_with(".") || n == "node_modules" || n == "__pycache__" ||
+         rel == "vendor/bundle" || rel.ends_with("/vendor/bundle");
+}
+
+class Discovery {
+ public:
+  Discovery(fs::path root, fs::path canonical_root)
+      : root_(std::move(root)), canonical_root_(std::move(canonical_root)) {}
+
+  const fs::path& canonical_root() const { return canonical_root_; }
+
+  // Regular files under `rel_dir` ("" = the project), relative to the project root.
+  // Directory symlinks are not entered: their targets are either inside the project (and found
+  // under their real path) or outside it, and not entering them also rules out loops.
+  bool walk(const std::string& rel_dir, std::vector<std::string>& out, std::string* error) {
+    fs::path start = rel_dir.empty() ? root_ : root_ / rel_dir;
+    std::error_code ec;
+    fs::recursive_directory_iterator it(start, fs::directory_options::skip_permission_denied,
+                                        ec);
+    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      const fs::directory_entry& entry = *it;
+      std::string rel = entry.path().lexically_relative(root_).generic_string();
+      std::error_code type_ec;
+      if (entry.is_symlink(type_ec)) {
+        if (entry.is_regular_file(type_ec) && inside(entry.path())) out.push_back(rel);
+      } else if (entry.is_directory(type_ec)) {
+        if (skipped_dir(entry.path().filename(), rel)) it.disable_recursion_pending();
+      } else if (entry.is_regular_file(type_ec)) {
+        out.push_back(rel);
+      }
+    }
+    if (ec) {
+      *error = "distributest: cannot read '" + display(start.string()) + "': " + ec.message();
+      return false;
+    }
+    return true;
+  }
+
+  const std::vector<std::string>* all_files(std::string* error) {
+    if (!all_files_) {
+      std::vector<std::string> files;
+      if (!walk("", files, error)) return nullptr;
+      all_files_ = std::move(files);
+    }
+    return &*all_files_;
+  }
+
+  bool inside(const fs::path& path) const {
+    std::error_code ec;
+    fs::path canonical = fs::weakly_canonical(path, ec);
+    return !ec && is_inside(canonical_root_, canonical);
+  }
+
+  // The project-relative form of an argument ("" for the project itself), or nullopt when it
+  // resolves outside. The lexical form is kept when it is inside, so a symlinked file keeps the
+  // name the user typed.
+  std::optional<std::string> relative(const std::string& arg) const {
+    fs::path full = fs::path(arg).is_absolute() ? fs::path(arg) : root_ / arg;
+    full = full.lexically_normal();
+    if (!inside(full)) return std::nullopt;
+    fs::path rel = full.lexically_relative(root_);
+    if (rel.empty() || *rel.begin() == "..") {
+      std::error_code ec;
+      rel = fs::weakly_canonical(full, ec).lexically_relative(canonical_root_);
+    }
+    std::string text = rel.generic_string();
+    if (text == ".") return "";
+    while (text.ends_with("/")) text.pop_back();
+    return text;
+  }
+
+ private:
+  fs::path root_;
+  fs::path canonical_root_;
+  std::optional<std::vector<std::string>> all_files_;
+};
+
+bool matches_any(const std::vector<std::string>& globs, const std::string& path) {
+  return std::any_of(globs.begin(), globs.end(),
+                     [&](const std::string& glob) { return glob_match(glob, path); });
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+}  // namespace
+
+bool glob_match(const std::string& glob, const std::string& path) {
+  // Like .gitignore: a pattern without '/' is a file name, matched in any directory.
+  std::string pattern = glob.find('/') == std::string::npos ? "**/" + glob : glob;
+  std::vector<std::string_view> gs = split_segments(pattern);
+  std::vector<std::string_view> ps = split_segments(path);
+  // memo[i * (ps+1) + j]: whether gs[i..] matches ps[j..]; -1 = not computed yet. Without it,
+  // several `**` in one pattern would backtrack exponentially.
+  std::vector<signed char> memo((gs.size() + 1) * (ps.size() + 1), -1);
+  std::function<bool(std::size_t, std::size_t)> match = [&](std::size_t i, std::size_t j) {
+    signed char& known = memo[i * (ps.size() + 1) + j];
+    if (known >= 0) return known == 1;
+    bool result;
+    if (i == gs.size()) {
+      result = j == ps.size();
+    } else if (gs[i] == "**") {
+      result = match(i + 1, j) || (j < ps.size() && match(i, j + 1));
+    } else {
+      result = j < ps.size() && segment_match(gs[i], ps[j]) && match(i + 1, j + 1);
+    }
+    known = result ? 1 : 0;
+    return result;
+  };
+  return match(0, 0);
+}
+
+std::vector<std::string> discover_files(const std::string& project_dir,
+                                        const std::vector<std::string>& args,
+                                        const std::vector<std::string>& default_globs,
+                                        const std::vector<std::string>& exclude_globs,
+                                        std::string* error) {
+  error->clear();
+  std::error_code ec;
+  fs::path root = fs::absolute(project_dir, ec).lexically_normal();
+  if (!root.has_filename() && root.has_parent_path() && root != root.root_path())
+    root = root.parent_path();
+  fs::path canonical_root = ec ? fs::path() : fs::canonical(root, ec);
+  if (ec) {
+    *error = "distributest: cannot read the project directory '" + display(project_dir) +
+             "': " + ec.message();
+    return {};
+  }
+  Discovery discovery(root, canonical_root);
+  std::vector<std::string> found;
+  std::size_t excluded = 0;
+  // Adds the files of `candidates` that `keep` accepts and no exclude glob removes; returns
+  // whether any was added.
+  auto add_matching = [&](const std::vector<std::string>& candidates, auto keep) {
+    bool any = false;
+    for (const std::string& file : candidates) {
+      if (!keep(file)) continue;
+      if (matches_any(exclude_globs, file)) {
+        ++excluded;
+        continue;
+      }
+      found.push_back(file);
+      any = true;
+    }
+    return any;
+  };
+  auto no_match = [&](const std::string& what) {
+    *error = "distributest: no test files match " + what;
+    if (excluded > 0) *error += " (" + std::to_string(excluded) + " excluded by 'exclude')";
+    return std::vector<std::string>();
+  };
+
+  if (args.empty()) {
+    const std::vector<std::string>* all = discovery.all_files(error);
+    if (!all) return {};
+    auto keep = [&](const std::string& file) { return matches_any(default_globs, file); };
+    if (!add_matching(*all, keep)) {
+      if (default_globs.empty()) {
+        *error = "distributest: no test files given and no default file globs configured";
+        return {};
+      }
+      return no_match("the default globs (" + display(join(default_globs)) + ")");
+    }
+  }
+
+  // A DIR argument takes the files whose names look like tests by the default globs' last
+  // segments: `spec/models` with `spec/**/*_spec.rb` is `spec/models/**/*_spec.rb`.
+  std::vector<std::string> name_patterns;
+  for (const std::string& glob : default_globs) {
+    std::size_t slash = glob.rfind('/');
+    name_patterns.push_back(slash == std::string::npos ? glob : glob.substr(slash + 1));
+  }
+
+  for (const std::string& arg : args) {
+    excluded = 0;
+    const std::string quoted = "'" + display(arg) + "'";
+    fs::path full = fs::path(arg).is_absolute() ? fs::path(arg) : root / arg;
+    std::error_code status_ec;
+    fs::file_status status = fs::status(full, status_ec);
+    // A real file named with '[' (`pages/[id].test.js`) is a file, not a pattern.
+    if (has_glob_chars(arg) && !fs::exists(status)) {
+      std::string pattern = arg;
+      for (const fs::path& prefix : {root, canonical_root}) {
+        std::string text = prefix.generic_string() + "/";
+        if (pattern.starts_with(text)) pattern.erase(0, text.size());
+      }
+      const std::vector<std::string>* all = discovery.all_files(error);
+      if (!all) return {};
+      auto keep = [&](const std::string& file) { return glob_match(pattern, file); };
+      if (!add_matching(*all, keep)) return no_match(quoted);
+      continue;
+    }
+    std::optional<std::string> rel = discovery.relative(arg);
+    if (!rel) {
+      *error = "distributest: " + quoted + " is outside the project (" +
+               display(canonical_root.string()) + ")";
+      return {};
+    }
+    if (fs::is_directory(status)) {
+      std::vector<std::string> files;
+      if (!discovery.walk(*rel, files, error)) return {};
+      auto keep = [&](const std::string& file) {
+        if (name_patterns.empty()) return true;
+        std::string name = fs::path(file).filename().string();
+        return std::any_of(name_patterns.begin(), name_patterns.end(),
+                           [&](const std::string& p) { return segment_match(p, name); });
+      };
+      if (!add_matching(files, keep)) return no_match(quoted);
+    } else if (fs::is_regular_file(status)) {
+      // Named explicitly, so run it even if an exclude glob or the default globs say otherwise.
+      found.push_back(*rel);
+    } else {
+      return no_match(quoted);
+    }
+  }
+
+  std::sort(found.begin(), found.end());
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  for (const std::string& file : found) {
+    // Paths go to runners one per line (docs/protocol.md), so a newline cannot be sent.
+    if (file.find('\n') != std::string::npos) {
+      *error = "distributest: cannot run '" + display(file) +
+               "': file names with newlines are not supported";
+      return {};
+    }
+  }
+  return found;
+}
+
+std::vector<PlannedFile> plan_files(const std::string& project_dir,
+                                    const std::vector<std::string>& files,
+                                    const TimingStore& store) {
+  std::vector<PlannedFile> planned;
+  planned.reserve(files.size());
+  double known_seconds = 0;
+  double known_bytes = 0;
+  for (const std::string& file : files) {
+    PlannedFile entry;
+    entry.path = file;
+    std::error_code ec;
+    std::uintmax_t size = fs::file_size(fs::path(project_dir) / file, ec);
+    entry.bytes = ec ? 0 : size;
+    if (const FileTiming* timing = store.find(file)) {
+      entry.expected_seconds = timing->seconds;
+      entry.from_history = true;
+      if (entry.bytes > 0) {
+        known_seconds += timing->seconds;
+        known_bytes += static_cast<double>(entry.bytes);
+      }
+    }
+    planned.push_back(std::move(entry));
+  }
+  // The rate of this suite's own files beats any fixed guess: it knows whether they are
+  // unit tests or browser tests.
+  double rate = known_bytes > 0 && known_seconds > 0 ? known_seconds / known_bytes
+                                                     : kDefaultSecondsPerByte;
+  for (PlannedFile& entry : planned) {
+    if (!entry.from_history) entry.expected_seconds = static_cast<double>(entry.bytes) * rate;
+  }
+  std::sort(planned.begin(), planned.end(), [](const PlannedFile& a, const PlannedFile& b) {
+    if (a.expected_seconds != b.expected_seconds) return a.expected_seconds > b.expected_seconds;
+    return a.path < b.path;
+  });
+  return planned;
+}
+
+double lower_bound(const std::vector<double>& durations, int runners) {
+  if (runners < 1) runners = 1;
+  double longest = 0;
+  double total = 0;
+  for (double d : durations) {
+    longest = std::max(longest, d);
+    total += d;
+  }
+  return std::max(longest, total / runners);
+}
+
+double predicted_makespan(const std::vector<PlannedFile>& files, int runners) {
+  if (runners < 1) runners = 1;
+  // Min-heap of the times at which each runner becomes free.
+  std::priority_queue<double, std::vector<double>, std::greater<double>> free_at;
+  for (int i = 0; i < runners; ++i) free_at.push(0);
+  double makespan = 0;
+  for (const PlannedFile& file : files) {
+    double finish = free_at.top() + file.expected_seconds;
+    free_at.pop();
+    free_at.push(finish);
+    makespan = std::max(makespan, finish);
+  }
+  return makespan;
+}
+
+}  // namespace dt

@@ -1,0 +1,44 @@
+#include "schedule/runner_state.h"
+
+#include <cstdio>
+
+namespace dt {
+
+namespace {
+constexpr std::string_view kDroppedNote = "[distributest: earlier output dropped; the run log has all of it]\n";
+}
+
+void append_bounded(std::string& buffer, std::string_view data, std::size_t limit) {
+  buffer.append(data);
+  if (buffer.size() <= limit) return;
+  // Cut at a line start so the kept tail reads cleanly.
+  std::size_t cut = buffer.size() - limit + kDroppedNote.size();
+  std::size_t newline = buffer.find('\n', cut);
+  if (newline != std::string::npos && newline - cut < 4096) cut = newline + 1;
+  if (cut >= buffer.size()) cut = buffer.size();
+  buffer.replace(0, cut, kDroppedNote);
+}
+
+std::string tail_lines(const std::string& text, int n) {
+  std::size_t end = text.size();
+  if (end > 0 && text[end - 1] == '\n') --end;
+  std::size_t begin = end;
+  int lines = 0;
+  while (begin > 0) {
+    if (text[begin - 1] == '\n' && ++lines == n) break;
+    --begin;
+  }
+  return text.substr(begin, end - begin);
+}
+
+std::string format_seconds(double seconds) {
+  char buf[32];
+  if (seconds == static_cast<long long>(seconds)) {
+    std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(seconds));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1fs", seconds);
+  }
+  return buf;
+}
+
+}  // namespace dt

@@ -1,0 +1,71 @@
+// The engine's view of one runner slot: a small state machine, plus the protocol state of the
+// process currently in the slot. Internal to the schedule module.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "report/result.h"
+#include "runner/protocol.h"
+#include "schedule/engine.h"
+#include "transport/transport.h"
+
+namespace dt {
+
+struct RunnerState {
+  enum class Phase {
+    kWaiting,   // its node is still running node_setup
+    kSetup,     // runner_setup is running
+    kStarting,  // the runner process started; no handshake yet
+    kIdle,      // ready for a file
+    kBusy,      // a file is in flight
+    kDraining,  // stdin closed, waiting for it to exit
+    kDone,      // gone for good (or between a crash and its restart)
+  };
+
+  explicit RunnerState(const RunnerSlot& s) : slot(s) {}
+
+  // A fresh process takes the slot: forget the old one's protocol state.
+  void reset_protocol() {
+    parser = RecordParser();
+    splitter = OutputSplitter();
+    record.reset();
+    marker_seen = false;
+    protocol_error.reset();
+    timed_out = false;
+    ending = false;
+    output.clear();
+  }
+
+  RunnerSlot slot;
+  Phase phase = Phase::kWaiting;
+  int process = -1;
+  RecordParser parser;
+  OutputSplitter splitter;
+
+  std::optional<std::size_t> item;        // the file in flight
+  Clock::time_point file_started;
+  std::optional<Clock::time_point> deadline;
+  std::optional<FileResult> record;       // its result record, once it arrived
+  bool marker_seen = false;               // its output is complete
+  std::string output;                     // its output so far (or a hook's)
+
+  std::optional<std::string> protocol_error;
+  bool timed_out = false;
+  bool ending = false;                    // we asked it to end; its exit is no surprise
+  int restarts = 0;
+  std::vector<std::string> files_run;
+  std::string failure;                    // why the slot was left out, if it was
+};
+
+// Appends `data` to `buffer`, keeping at most `limit` bytes: the tail, which is where
+// frameworks print their failure summaries. A note says how much was dropped.
+void append_bounded(std::string& buffer, std::string_view data, std::size_t limit);
+// The last `n` lines of `text`.
+std::string tail_lines(const std::string& text, int n);
+// "2.5s", "90s".
+std::string format_seconds(double seconds);
+
+}  // namespace dt

@@ -1,0 +1,150 @@
+#include "transport/testing/fake_transport.h"
+
+#include <nlohmann/json.hpp>
+
+#include "runner/protocol.h"
+
+namespace dt {
+
+namespace {
+Clock::duration to_duration(double seconds) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+}  // namespace
+
+double FakeTransport::seconds() const {
+  return std::chrono::duration<double>(now_ - start_).count();
+}
+
+int FakeTransport::live_processes() const {
+  int n = 0;
+  for (const Process& p : processes_) n += p.alive ? 1 : 0;
+  return n;
+}
+
+void FakeTransport::schedule(double after_seconds, TransportEvent ev) {
+  events_.emplace(std::make_pair(now_ + to_duration(after_seconds), seq_++), std::move(ev));
+}
+
+void FakeTransport::cancel(int process) {
+  std::erase_if(events_, [&](const auto& e) { return e.second.process == process; });
+}
+
+int FakeTransport::start(const ProcessSpec& spec) {
+  int id = static_cast<int>(processes_.size());
+  Process p;
+  p.spec = spec;
+  p.runner = !spec.argv.empty() && spec.argv[0] == "fake-runner";
+  processes_.push_back(p);
+  started.push_back(spec.label);
+  std::string env;
+  for (const auto& [k, v] : spec.env) env += k + "=" + v + ";";
+  env_of[spec.label] = env;
+
+  using Kind = TransportEvent::Kind;
+  if (!p.runner) {
+    std::string name = spec.argv.empty() ? "" : spec.argv[0];
+    std::string full;
+    for (const std::string& a : spec.argv) full += (full.empty() ? "" : " ") + a;
+    auto it = hook_exit.find(full);
+    if (it == hook_exit.end()) it = hook_exit.find(name);
+    int code = it == hook_exit.end() ? 0 : it->second;
+    schedule(0.05, TransportEvent{Kind::kStdout, id, "hook " + name + " ran\n"});
+    schedule(0.1, TransportEvent{Kind::kExited, id, "", code});
+    return id;
+  }
+  schedule(0, TransportEvent{Kind::kStdout, id, "Welcome to the fake node\npartial banner"});
+  if (runner_fails_to_start) {
+    schedule(runner_startup_seconds,
+             TransportEvent{Kind::kStderr, id, "LoadError: cannot load spec_helper\n"});
+    schedule(runner_startup_seconds, TransportEvent{Kind::kExited, id, "", 1});
+    return id;
+  }
+  schedule(runner_startup_seconds,
+           TransportEvent{Kind::kStdout, id, "\n@distributest hello 1 fake\n"});
+  return id;
+}
+
+void FakeTransport::write_stdin(int process, const std::string& data) {
+  Process& p = processes_.at(process);
+  if (!p.alive || !p.runner) return;
+  p.stdin_buffer += data;
+  std::size_t nl;
+  while ((nl = p.stdin_buffer.find('\n')) != std::string::npos) {
+    std::string path = p.stdin_buffer.substr(0, nl);
+    p.stdin_buffer.erase(0, nl + 1);
+    run_file(process, path);
+  }
+}
+
+void FakeTransport::run_file(int process, const std::string& path) {
+  using Kind = TransportEvent::Kind;
+  Process& p = processes_.at(process);
+  dispatched.push_back(Dispatch{p.spec.label, path, seconds()});
+  FakeFile f;
+  if (auto it = files.find(path); it != files.end()) f = it->second;
+  int attempt = ++attempts_of_[path];
+  if (f.hang) return;
+  if (attempt <= f.crashes) {
+    schedule(f.seconds, TransportEvent{Kind::kStderr, process, f.output + "Segmentation fault\n"});
+    schedule(f.seconds, TransportEvent{Kind::kExited, process, "", -1, 11});
+    return;
+  }
+  nlohmann::json record = {{"path", path},         {"status", f.status},
+                           {"duration", f.seconds}, {"examples", f.examples},
+                           {"failures", f.failures}, {"pending", 0}};
+  schedule(f.seconds, TransportEvent{Kind::kStderr, process, f.output + std::string(kEndMarker)});
+  schedule(f.seconds, TransportEvent{Kind::kStdout, process,
+                                     std::string(kRecordPrefix) + "result " + record.dump() + "\n"});
+}
+
+void FakeTransport::close_stdin(int process) {
+  Process& p = processes_.at(process);
+  if (!p.alive) return;
+  // A runner exits after the file it is on; hooks ignore stdin.
+  if (p.runner) schedule(0.01, TransportEvent{TransportEvent::Kind::kExited, process, "", 0});
+}
+
+void FakeTransport::terminate(int process) {
+  Process& p = processes_.at(process);
+  if (!p.alive) return;
+  terminated.push_back(p.spec.label);
+  cancel(process);
+  schedule(0.01, TransportEvent{TransportEvent::Kind::kExited, process, "", -1, 15});
+}
+
+std::optional<TransportEvent> FakeTransport::wait(Clock::time_point deadline) {
+  if (interrupt_at_seconds >= 0 && !interrupt_sent_) {
+    Clock::time_point at = start_ + to_duration(interrupt_at_seconds);
+    bool first = events_.empty() || at <= events_.begin()->first.first;
+    if (first && at <= deadline) {
+      interrupt_sent_ = true;
+      now_ = std::max(now_, at);
+      return TransportEvent{TransportEvent::Kind::kInterrupted};
+    }
+  }
+  // A process that has exited says nothing more, even if events were left behind.
+  while (!events_.empty()) {
+    auto it = events_.begin();
+    if (it->first.first > deadline) break;
+    now_ = std::max(now_, it->first.first);
+    TransportEvent ev = std::move(it->second);
+    events_.erase(it);
+    Process& p = processes_.at(ev.process);
+    if (!p.alive) continue;
+    if (ev.kind == TransportEvent::Kind::kExited) {
+      p.alive = false;
+      cancel(ev.process);
+    }
+    return ev;
+  }
+  if (deadline == Clock::time_point::max()) {
+    // Nothing will ever happen, yet the engine waits forever: a bug under test. Stop it.
+    deadlocked = true;
+    return TransportEvent{TransportEvent::Kind::kInterrupted};
+  }
+  now_ = std::max(now_, deadline);
+  return std::nullopt;
+}
+
+}  // namespace dt

@@ -1,0 +1,76 @@
+// A transport for unit tests: scripted runners and hooks on a virtual clock, so engine tests
+// are exact and instant (like Ninja's VirtualFileSystem). A process whose argv[0] is
+// "fake-runner" speaks the runner protocol; any other process is a hook that prints a line and
+// exits with `hook_exit[argv[0]]` (default 0).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "transport/transport.h"
+
+namespace dt {
+
+struct FakeFile {
+  double seconds = 1;
+  std::string status = "passed";  // the record's status
+  int examples = 1;
+  int failures = 0;
+  std::string output;             // what the file prints (to the runner's stderr)
+  int crashes = 0;                // the first N attempts kill the runner
+  bool hang = false;              // never answers
+};
+
+class FakeTransport : public Transport {
+ public:
+  std::map<std::string, FakeFile> files;
+  std::map<std::string, int> hook_exit;
+  double runner_startup_seconds = 0.5;
+  bool runner_fails_to_start = false;   // every runner exits 1 before its handshake
+  double interrupt_at_seconds = -1;     // deliver kInterrupted at this virtual time
+  int core_count = 4;
+
+  struct Dispatch {
+    std::string runner;  // the process label
+    std::string path;
+    double at_seconds;
+  };
+  std::vector<Dispatch> dispatched;
+  std::vector<std::string> started;     // labels, in start order
+  std::vector<std::string> terminated;  // labels
+  std::map<std::string, std::string> env_of;  // label -> "K=V;..." for assertions
+  bool deadlocked = false;
+
+  int start(const ProcessSpec& spec) override;
+  void write_stdin(int process, const std::string& data) override;
+  void close_stdin(int process) override;
+  void terminate(int process) override;
+  std::optional<TransportEvent> wait(Clock::time_point deadline) override;
+  Clock::time_point now() const override { return now_; }
+  int cores(const std::string&) override { return core_count; }
+
+  double seconds() const;  // virtual time since construction
+  int live_processes() const;
+
+ private:
+  struct Process {
+    ProcessSpec spec;
+    bool runner = false;
+    bool alive = true;
+    std::string stdin_buffer;
+  };
+  void schedule(double after_seconds, TransportEvent ev);
+  void cancel(int process);
+  void run_file(int process, const std::string& path);
+
+  Clock::time_point start_ = Clock::time_point() + std::chrono::hours(1);
+  Clock::time_point now_ = start_;
+  std::vector<Process> processes_;
+  std::multimap<std::pair<Clock::time_point, long>, TransportEvent> events_;
+  long seq_ = 0;
+  bool interrupt_sent_ = false;
+  std::map<std::string, int> attempts_of_;
+};
+
+}  // namespace dt

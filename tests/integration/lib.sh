@@ -1,0 +1,63 @@
+# Shared by the integration tests: each is `bash test.sh /path/to/distributest`.
+# Every test works in its own temp dir (removed on exit) and fails loudly with a reason.
+set -euo pipefail
+
+DT=${1:?usage: $0 /path/to/distributest}
+SRC=${DISTRIBUTEST_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+FIXTURES=$SRC/tests/fixtures
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/dt-it.XXXXXX")
+# Logs go to the temp dir, not the user's state dir.
+export XDG_STATE_HOME=$WORK/state
+export DISTRIBUTEST_SYSTEM_CONFIG=$WORK/no-system-config.toml
+export XDG_CONFIG_HOME=$WORK/config
+export NO_COLOR=1
+trap 'rm -rf "$WORK"' EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# Copies a fixture suite into a fresh project dir and prints its path.
+project_from() {
+  local dir=$WORK/$1-project
+  mkdir -p "$dir"
+  cp -a "$FIXTURES/$1/." "$dir/"
+  echo "$dir"
+}
+
+# json_get FILE EXPR: evaluates a Python expression over the parsed report `r`.
+json_get() {
+  /usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+expected() {  # expected FIXTURE KEY
+  grep -v '^#' "$FIXTURES/$1/EXPECTED" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# Runs distributest, capturing stdout+stderr in $WORK/out and the exit status in $rc.
+run_dt() {
+  set +e
+  "$DT" "$@" >"$WORK/out" 2>&1
+  rc=$?
+  set -e
+}
+
+assert_rc() {
+  [[ $rc == "$1" ]] || { cat "$WORK/out" >&2; fail "exit status $rc, wanted $1"; }
+}
+
+assert_out_contains() {
+  grep -qF -- "$1" "$WORK/out" || { cat "$WORK/out" >&2; fail "output lacks: $1"; }
+}
+
+# No process of ours (running the given pattern) is left.
+assert_no_process() {
+  local pattern=$1 i
+  for i in $(seq 50); do
+    pgrep -f -- "$pattern" >/dev/null || return 0
+    sleep 0.1
+  done
+  pgrep -af -- "$pattern" >&2
+  fail "processes matching '$pattern' are still running"
+}
