@@ -1,5 +1,7 @@
 #include "schedule/engine.h"
 
+#include <string.h>
+
 #include <algorithm>
 #include <deque>
 #include <optional>
@@ -16,7 +18,11 @@ namespace {
 // Why an exit status is worth a line of its own: "exited with status 3", "killed by SIGSEGV".
 std::string describe_exit(const TransportEvent& ev) {
   if (!ev.error.empty()) return ev.error;
-  if (ev.signal != 0) return "killed by signal " + std::to_string(ev.signal);
+  if (ev.signal != 0) {
+    const char* name = sigabbrev_np(ev.signal);
+    return "killed by signal " + std::to_string(ev.signal) +
+           (name ? std::string(" (SIG") + name + ")" : std::string());
+  }
   return "exited with status " + std::to_string(ev.exit_code);
 }
 
