@@ -1,5 +1,7 @@
 #include "schedule/runner_state.h"
 
+#include <string.h>
+
 #include <cstdio>
 
 namespace dt {
@@ -39,6 +41,24 @@ std::string format_seconds(double seconds) {
     std::snprintf(buf, sizeof buf, "%.1fs", seconds);
   }
   return buf;
+}
+
+std::string describe_exit(const TransportEvent& ev) {
+  if (!ev.error.empty()) return ev.error;
+  if (ev.signal != 0) {
+    const char* name = sigabbrev_np(ev.signal);
+    return "killed by signal " + std::to_string(ev.signal) +
+           (name ? std::string(" (SIG") + name + ")" : std::string());
+  }
+  return "exited with status " + std::to_string(ev.exit_code);
+}
+
+bool exited_ok(const TransportEvent& ev) {
+  return ev.error.empty() && ev.signal == 0 && ev.exit_code == 0;
+}
+
+bool is_failure(FileStatus s) {
+  return s == FileStatus::kFailed || s == FileStatus::kError || s == FileStatus::kTimeout;
 }
 
 }  // namespace dt

@@ -68,4 +68,13 @@ std::string tail_lines(const std::string& text, int n);
 // "2.5s", "90s".
 std::string format_seconds(double seconds);
 
+// How a process ended, in words: "exited with status 3", "killed by signal 11 (SIGSEGV)".
+std::string describe_exit(const TransportEvent& ev);
+bool exited_ok(const TransportEvent& ev);
+// Failed, errored and timed-out files count towards --fail-fast.
+bool is_failure(FileStatus status);
+
+// How long a runner may take to exit once its stdin is closed.
+inline constexpr auto kDrainGrace = std::chrono::seconds(10);
+
 }  // namespace dt

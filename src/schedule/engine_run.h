@@ -1,0 +1,84 @@
+// The state of one run of the engine: the queue, every runner's state machine, and what each
+// process id stands for. Internal to the schedule module; engine.cc drives the run and its
+// hooks, runner_events.cc handles what runners say and how they end.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "report/status.h"
+#include "schedule/engine.h"
+#include "schedule/runner_state.h"
+#include "transport/transport.h"
+
+namespace dt {
+
+// One run: the queue, the runners' state machines, and what each process id stands for.
+class EngineRun {
+ public:
+  EngineRun(Transport& transport, Status& status, const EngineOptions& options,
+            const std::vector<NodeSlot>& nodes, const std::vector<RunnerSlot>& runners,
+            const std::vector<PlannedFile>& files);
+  RunResult run();
+
+ private:
+  struct Item {
+    PlannedFile file;
+    int attempts = 0;
+    bool finished = false;
+    FileResult result;
+  };
+  enum class ProcessRole { kNodeSetup, kRunnerSetup, kRunner };
+  struct ProcessInfo {
+    ProcessRole role;
+    std::size_t index;  // node index for kNodeSetup, runner index otherwise
+  };
+
+  void start_node(std::size_t n);
+  void node_ready(std::size_t n);
+  void start_runner_setup(std::size_t r);
+  void start_runner(std::size_t r);
+  int start_process(const ProcessSpec& spec, ProcessRole role, std::size_t index);
+
+  void handle(const TransportEvent& ev);
+  void on_node_setup_event(std::size_t n, const TransportEvent& ev);
+  void on_runner_setup_event(std::size_t r, const TransportEvent& ev);
+  void on_runner_stdout(std::size_t r, const std::string& data);
+  void on_runner_stderr(std::size_t r, const std::string& data);
+  void on_runner_exit(std::size_t r, const TransportEvent& ev);
+  void on_deadline(std::size_t r);
+
+  void dispatch(std::size_t r);
+  void maybe_finish_file(std::size_t r);
+  void finish_item(std::size_t r, FileResult result);
+  void crash_in_flight(std::size_t r, const std::string& why);
+  void runner_failed(std::size_t r, const std::string& why);
+  void stop(const std::string& why);
+  void end_runner(std::size_t r);
+
+  bool done() const;
+  Clock::time_point next_deadline() const;
+  FileResult base_result(std::size_t r, const Item& item) const;
+  double since_start(Clock::time_point t) const;
+
+  Transport& transport_;
+  Status& status_;
+  const EngineOptions& options_;
+  const std::vector<NodeSlot>& nodes_;
+  std::vector<RunnerState> runners_;
+  std::vector<std::string> node_status_;  // "" while setting up, "ok", or why it failed
+  std::vector<Item> items_;
+  std::deque<std::size_t> queue_;
+  std::map<int, ProcessInfo> processes_;
+  std::map<std::size_t, std::string> node_setup_output_;
+  int finished_ = 0;
+  int failed_ = 0;
+  bool stopping_ = false;
+  bool interrupted_ = false;
+  bool fail_fast_triggered_ = false;
+  Clock::time_point started_;
+};
+
+}  // namespace dt

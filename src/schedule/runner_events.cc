@@ -1,0 +1,249 @@
+// What runners say (handshake, records, output) and how they end (exit, crash, timeout).
+#include <algorithm>
+
+#include "runner/protocol.h"
+#include "schedule/engine_run.h"
+
+namespace dt {
+
+void EngineRun::on_runner_stdout(std::size_t r, const std::string& data) {
+  RunnerState& rs = runners_[r];
+  std::vector<RecordParser::Message> messages;
+  rs.parser.feed(data, messages);
+  for (RecordParser::Message& m : messages) {
+    using Kind = RecordParser::Message::Kind;
+    switch (m.kind) {
+      case Kind::kNoise:
+        status_.output(rs.slot.id, m.text + "\n");
+        break;
+      case Kind::kHello:
+        if (rs.phase == RunnerState::Phase::kStarting) {
+          status_.event(Status::Level::kInfo, "runner " + rs.slot.id + " ready (" + m.text + ")");
+          rs.phase = RunnerState::Phase::kIdle;
+          rs.deadline.reset();
+          rs.output.clear();
+          dispatch(r);
+        }
+        break;
+      case Kind::kResult:
+        if (rs.phase != RunnerState::Phase::kBusy || rs.record) {
+          status_.event(Status::Level::kWarning,
+                        "runner " + rs.slot.id + " sent a result with no file in flight");
+          break;
+        }
+        rs.record = std::move(m.result);
+        maybe_finish_file(r);
+        break;
+      case Kind::kError:
+        status_.event(Status::Level::kError,
+                      "runner " + rs.slot.id + ": protocol error: " + m.text);
+        rs.protocol_error = m.text;
+        rs.ending = true;
+        transport_.terminate(rs.process);
+        return;
+    }
+  }
+}
+
+void EngineRun::on_runner_stderr(std::size_t r, const std::string& data) {
+  RunnerState& rs = runners_[r];
+  status_.output(rs.slot.id, data);
+  if (rs.phase == RunnerState::Phase::kStarting) {
+    // Kept to explain a runner that dies before its handshake (a broken spec_helper).
+    return append_bounded(rs.output, data, options_.max_output_bytes);
+  }
+  std::vector<std::string> segments;
+  rs.splitter.feed(data, segments);
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    if (rs.phase == RunnerState::Phase::kBusy && !rs.marker_seen) {
+      append_bounded(rs.output, segments[i], options_.max_output_bytes);
+    }
+    if (i + 1 < segments.size()) {  // an end marker followed this segment
+      if (rs.phase == RunnerState::Phase::kBusy) rs.marker_seen = true;
+      maybe_finish_file(r);
+    }
+  }
+}
+
+void EngineRun::maybe_finish_file(std::size_t r) {
+  RunnerState& rs = runners_[r];
+  if (rs.phase != RunnerState::Phase::kBusy || !rs.record || !rs.marker_seen) return;
+  Item& item = items_[*rs.item];
+  FileResult result = base_result(r, item);
+  FileResult& rec = *rs.record;
+  result.status = rec.status;
+  if (rec.duration_seconds > 0) result.duration_seconds = rec.duration_seconds;
+  result.examples = rec.examples;
+  result.failures = rec.failures;
+  result.pending = rec.pending;
+  result.errors = rec.errors;
+  result.cases = std::move(rec.cases);
+  result.error = std::move(rec.error);
+  finish_item(r, std::move(result));
+  rs.phase = RunnerState::Phase::kIdle;
+  dispatch(r);
+}
+
+FileResult EngineRun::base_result(std::size_t r, const Item& item) const {
+  const RunnerState& rs = runners_[r];
+  FileResult result;
+  result.path = item.file.path;
+  result.node = rs.slot.node;
+  result.runner = rs.slot.id;
+  result.attempts = item.attempts;
+  result.started_seconds = since_start(rs.file_started);
+  result.duration_seconds = std::chrono::duration<double>(transport_.now() - rs.file_started).count();
+  result.output = rs.output;
+  return result;
+}
+
+void EngineRun::finish_item(std::size_t r, FileResult result) {
+  RunnerState& rs = runners_[r];
+  Item& item = items_[*rs.item];
+  rs.item.reset();
+  rs.record.reset();
+  rs.marker_seen = false;
+  rs.deadline.reset();
+  rs.output.clear();
+  item.finished = true;
+  item.result = std::move(result);
+  ++finished_;
+  if (is_failure(item.result.status)) ++failed_;
+  status_.file_finished(item.result, finished_, static_cast<int>(items_.size()), failed_);
+  if (options_.fail_fast > 0 && failed_ >= options_.fail_fast && !stopping_) {
+    fail_fast_triggered_ = true;
+    stop("fail-fast: " + std::to_string(failed_) + " file(s) failed");
+  }
+}
+
+void EngineRun::dispatch(std::size_t r) {
+  RunnerState& rs = runners_[r];
+  if (rs.phase != RunnerState::Phase::kIdle) return;
+  if (stopping_ || queue_.empty()) return end_runner(r);
+  std::size_t i = queue_.front();
+  queue_.pop_front();
+  Item& item = items_[i];
+  ++item.attempts;
+  rs.item = i;
+  rs.phase = RunnerState::Phase::kBusy;
+  rs.file_started = transport_.now();
+  rs.files_run.push_back(item.file.path);
+  if (options_.timeout_seconds > 0) {
+    rs.deadline = rs.file_started + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(options_.timeout_seconds));
+  }
+  status_.file_started(rs.slot.id, item.file.path);
+  transport_.write_stdin(rs.process, item.file.path + "\n");
+}
+
+// No more work for this runner: EOF on stdin tells it to exit.
+void EngineRun::end_runner(std::size_t r) {
+  RunnerState& rs = runners_[r];
+  rs.phase = RunnerState::Phase::kDraining;
+  rs.deadline = transport_.now() + kDrainGrace;
+  transport_.close_stdin(rs.process);
+}
+
+void EngineRun::on_deadline(std::size_t r) {
+  RunnerState& rs = runners_[r];
+  rs.deadline.reset();
+  if (rs.phase == RunnerState::Phase::kBusy) {
+    rs.timed_out = true;
+    status_.event(Status::Level::kWarning, "runner " + rs.slot.id + ": " +
+                                               items_[*rs.item].file.path + " timed out after " +
+                                               format_seconds(options_.timeout_seconds));
+  } else if (rs.phase == RunnerState::Phase::kStarting) {
+    rs.protocol_error = "no handshake within " + format_seconds(options_.startup_timeout_seconds);
+  } else if (rs.phase == RunnerState::Phase::kDraining) {
+    status_.event(Status::Level::kWarning,
+                  "runner " + rs.slot.id + " did not exit after its last file; ending it");
+  }
+  rs.ending = true;
+  transport_.terminate(rs.process);
+}
+
+void EngineRun::on_runner_exit(std::size_t r, const TransportEvent& ev) {
+  RunnerState& rs = runners_[r];
+  rs.process = -1;
+  rs.deadline.reset();
+  std::vector<RecordParser::Message> rest;
+  rs.parser.finish(rest);
+  for (const RecordParser::Message& m : rest) status_.output(rs.slot.id, m.text + "\n");
+  std::string tail;
+  rs.splitter.finish(tail);
+  if (rs.phase == RunnerState::Phase::kBusy) append_bounded(rs.output, tail, options_.max_output_bytes);
+
+  switch (rs.phase) {
+    case RunnerState::Phase::kBusy:
+      if (rs.record && !rs.protocol_error) {
+        rs.marker_seen = true;  // the record arrived; only the marker was lost with the process
+        maybe_finish_file(r);
+        rs.phase = RunnerState::Phase::kIdle;
+        break;
+      }
+      crash_in_flight(r, rs.protocol_error ? "protocol error: " + *rs.protocol_error
+                                           : "runner " + describe_exit(ev));
+      break;
+    case RunnerState::Phase::kStarting:
+      if (stopping_) break;
+      return runner_failed(r, "runner failed to start: " +
+                                  (rs.protocol_error ? *rs.protocol_error : describe_exit(ev)) +
+                                  "\n" + tail_lines(rs.output, 20));
+    case RunnerState::Phase::kDraining:
+      rs.phase = RunnerState::Phase::kDone;
+      if (!exited_ok(ev) && !rs.ending) {
+        status_.event(Status::Level::kWarning,
+                      "runner " + rs.slot.id + " " + describe_exit(ev) + " after its last file");
+      }
+      return;
+    default:
+      break;
+  }
+  rs.phase = RunnerState::Phase::kDone;
+  if (!stopping_ && !queue_.empty()) {
+    status_.event(Status::Level::kInfo, "runner " + rs.slot.id + ": restarting");
+    ++rs.restarts;
+    start_runner(r);
+  }
+}
+
+void EngineRun::crash_in_flight(std::size_t r, const std::string& why) {
+  RunnerState& rs = runners_[r];
+  Item& item = items_[*rs.item];
+  FileResult result = base_result(r, item);
+  if (stopping_) {
+    // The run was stopped under this file: it did not get to finish, so it did not run.
+    item.attempts = std::max(0, item.attempts - 1);
+    rs.item.reset();
+    rs.output.clear();
+    rs.record.reset();
+    rs.marker_seen = false;
+    return;
+  }
+  if (rs.timed_out) {
+    result.status = FileStatus::kTimeout;
+    result.error = "timed out after " + format_seconds(options_.timeout_seconds) +
+                   "; its process group was killed";
+    rs.timed_out = false;
+    return finish_item(r, std::move(result));
+  }
+  if (item.attempts < options_.max_attempts) {
+    status_.event(Status::Level::kWarning, "runner " + rs.slot.id + ": " + why + " while running " +
+                                               item.file.path + "; requeued (attempt " +
+                                               std::to_string(item.attempts) + " of " +
+                                               std::to_string(options_.max_attempts) + ")");
+    queue_.push_front(*rs.item);
+    rs.item.reset();
+    rs.output.clear();
+    rs.record.reset();
+    rs.marker_seen = false;
+    return;
+  }
+  result.status = FileStatus::kError;
+  result.errors = 1;
+  result.error = why + " while running this file (attempt " + std::to_string(item.attempts) + " of " +
+                 std::to_string(options_.max_attempts) + ")";
+  finish_item(r, std::move(result));
+}
+
+}  // namespace dt
