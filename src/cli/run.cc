@@ -216,6 +216,7 @@ int run_tests(const CliOptions& options, const std::string& project_dir) {
   engine_options.timeout_seconds = config.timeout.value;
   engine_options.fail_fast = config.fail_fast.value;
   engine_options.max_attempts = config.max_attempts.value;
+  if (tty) engine_options.refresh_seconds = 1;
   std::vector<NodeSlot> nodes{NodeSlot{"local", short_hostname(), "", config.env.value}};
 
   status.event(Status::Level::kInfo, "log: " + log.path());

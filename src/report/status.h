@@ -23,6 +23,9 @@ class Status {
   // The master's own events: restarts, hook failures, protocol errors, timeouts.
   virtual void event(Level level, const std::string& message) = 0;
   virtual void run_finished(const RunResult& result) = 0;
+  // Called about once a second while the run goes on, so elapsed time and ETA can move
+  // between events.
+  virtual void refresh() {}
 };
 
 }  // namespace dt

@@ -53,8 +53,8 @@ class StatusPrinter : public Status {
   void event(Level level, const std::string& message) override;
   void run_finished(const RunResult& result) override;
 
-  // Redraws the status line so elapsed and ETA move between events; for a periodic timer.
-  void refresh();
+  // Redraws the status line so elapsed and ETA move between events.
+  void refresh() override;
 
  private:
   double now() const;
@@ -74,7 +74,7 @@ class StatusPrinter : public Status {
   Options options_;
   std::FILE* out_;
   std::FILE* err_;
-  std::mutex mu_;  // refresh() may come from a timer thread
+  std::mutex mu_;  // refresh() may come from a timer thread in a future transport
   double start_ = 0;
   int done_ = 0;
   int total_ = 0;

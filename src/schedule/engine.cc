@@ -31,11 +31,19 @@ RunResult EngineRun::run() {
   started_ = transport_.now();
   status_.run_started(static_cast<int>(items_.size()), static_cast<int>(runners_.size()));
   for (std::size_t n = 0; n < nodes_.size(); ++n) start_node(n);
+  Clock::time_point next_refresh = Clock::time_point::max();
+  const auto refresh_every = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(options_.refresh_seconds));
+  if (options_.refresh_seconds > 0) next_refresh = started_ + refresh_every;
   while (!done()) {
-    std::optional<TransportEvent> ev = transport_.wait(next_deadline());
+    std::optional<TransportEvent> ev = transport_.wait(std::min(next_deadline(), next_refresh));
     if (ev) {
       handle(*ev);
       continue;
+    }
+    if (transport_.now() >= next_refresh) {
+      status_.refresh();
+      next_refresh = transport_.now() + refresh_every;
     }
     for (std::size_t r = 0; r < runners_.size(); ++r) {
       if (runners_[r].deadline && *runners_[r].deadline <= transport_.now()) on_deadline(r);

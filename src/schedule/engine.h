@@ -39,6 +39,7 @@ struct EngineOptions {
   int max_attempts = 2;                     // tries of a file whose runner died
   double startup_timeout_seconds = 600;     // for the handshake after a runner starts
   std::size_t max_output_bytes = 1 << 20;   // per file kept in the result (the log has all)
+  double refresh_seconds = 0;               // call Status::refresh() this often; 0 = never
 };
 
 class Engine {
