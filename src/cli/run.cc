@@ -15,7 +15,7 @@
 #include "schedule/engine.h"
 #include "schedule/plan.h"
 #include "schedule/timing_store.h"
-#include "transport/local_transport.h"
+#include "transport/real_transport.h"
 
 namespace dt {
 
@@ -220,7 +220,7 @@ int run_tests(const CliOptions& options, const std::string& project_dir) {
   std::vector<NodeSlot> nodes{NodeSlot{"local", short_hostname(), "", config.env.value}};
 
   status.event(Status::Level::kInfo, "log: " + log.path());
-  LocalTransport transport(project_dir);
+  RealTransport transport(project_dir);
   Engine engine(transport, status, engine_options);
   RunResult result = engine.run(nodes, runners, planned);
 

@@ -1,4 +1,4 @@
-#include "transport/local_transport.h"
+#include "transport/real_transport.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -17,7 +17,7 @@ struct Collected {
 };
 
 // Runs the transport until `process` exits (or 10 s pass), collecting its output.
-Collected collect(LocalTransport& t, int process) {
+Collected collect(RealTransport& t, int process) {
   Collected c;
   auto deadline = Clock::now() + std::chrono::seconds(10);
   while (!c.exit) {
@@ -43,8 +43,8 @@ ProcessSpec sh(const std::string& script) {
   return ProcessSpec{"local", {"sh", "-c", script}, {}, "", "test"};
 }
 
-TEST(LocalTransportTest, SeparatesStdoutStderrAndReportsExitCode) {
-  LocalTransport t("/");
+TEST(RealTransportTest, SeparatesStdoutStderrAndReportsExitCode) {
+  RealTransport t("/");
   Collected c = collect(t, t.start(sh("echo out; echo err >&2; exit 3")));
   ASSERT_TRUE(c.exit);
   EXPECT_EQ(c.out, "out\n");
@@ -53,8 +53,8 @@ TEST(LocalTransportTest, SeparatesStdoutStderrAndReportsExitCode) {
   EXPECT_EQ(c.exit->signal, 0);
 }
 
-TEST(LocalTransportTest, FeedsStdinAndClosesIt) {
-  LocalTransport t("/");
+TEST(RealTransportTest, FeedsStdinAndClosesIt) {
+  RealTransport t("/");
   int p = t.start(ProcessSpec{"local", {"cat"}, {}, "", "cat"});
   t.write_stdin(p, "one\n");
   t.write_stdin(p, "two\n");
@@ -65,8 +65,8 @@ TEST(LocalTransportTest, FeedsStdinAndClosesIt) {
   EXPECT_EQ(c.exit->exit_code, 0);
 }
 
-TEST(LocalTransportTest, PassesEnvironmentAndWorkingDirectory) {
-  LocalTransport t("/");
+TEST(RealTransportTest, PassesEnvironmentAndWorkingDirectory) {
+  RealTransport t("/");
   ProcessSpec spec = sh("printf '%s %s' \"$DT_TEST_VALUE\" \"$(pwd)\"");
   spec.env["DT_TEST_VALUE"] = "it's $(here)";
   spec.cwd = "/usr";
@@ -74,8 +74,8 @@ TEST(LocalTransportTest, PassesEnvironmentAndWorkingDirectory) {
   EXPECT_EQ(c.out, "it's $(here) /usr");
 }
 
-TEST(LocalTransportTest, AMissingProgramIsAnExitWithAnError) {
-  LocalTransport t("/");
+TEST(RealTransportTest, AMissingProgramIsAnExitWithAnError) {
+  RealTransport t("/");
   Collected c = collect(t, t.start(ProcessSpec{"local", {"/nonexistent/prog"}, {}, "", "x"}));
   ASSERT_TRUE(c.exit);
   EXPECT_NE(c.exit->error.find("cannot run '/nonexistent/prog'"), std::string::npos)
@@ -83,11 +83,11 @@ TEST(LocalTransportTest, AMissingProgramIsAnExitWithAnError) {
   EXPECT_NE(c.exit->error.find("No such file or directory"), std::string::npos);
 }
 
-TEST(LocalTransportTest, TerminateEndsTheWholeProcessGroup) {
+TEST(RealTransportTest, TerminateEndsTheWholeProcessGroup) {
   char dir_template[] = "/tmp/dt-lt-XXXXXX";
   ASSERT_NE(mkdtemp(dir_template), nullptr);
   std::string pidfile = std::string(dir_template) + "/bg.pid";
-  LocalTransport t("/");
+  RealTransport t("/");
   t.set_kill_grace(0.5);
   // The background sleep ignores SIGTERM: only the SIGKILL after the grace period ends it.
   int p = t.start(sh("(trap '' TERM; exec sleep 100) & echo $! > " + pidfile +
@@ -112,8 +112,8 @@ TEST(LocalTransportTest, TerminateEndsTheWholeProcessGroup) {
   rmdir(dir_template);
 }
 
-TEST(LocalTransportTest, WaitTimesOutWhenNothingHappens) {
-  LocalTransport t("/");
+TEST(RealTransportTest, WaitTimesOutWhenNothingHappens) {
+  RealTransport t("/");
   int p = t.start(sh("sleep 5"));
   auto before = Clock::now();
   EXPECT_FALSE(t.wait(before + std::chrono::milliseconds(100)));
@@ -122,7 +122,7 @@ TEST(LocalTransportTest, WaitTimesOutWhenNothingHappens) {
   EXPECT_TRUE(collect(t, p).exit);
 }
 
-TEST(LocalTransportTest, CoreCountIsPositive) { EXPECT_GE(local_core_count(), 1); }
+TEST(RealTransportTest, CoreCountIsPositive) { EXPECT_GE(local_core_count(), 1); }
 
 }  // namespace
 }  // namespace dt

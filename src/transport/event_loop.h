@@ -1,0 +1,35 @@
+// The one Boost.Asio event loop of a run, shared by the local and SSH process backends, and
+// the queue of events it produces for Transport::wait(). Internal to the transport module:
+// only transport/*.cc include this (it pulls in Asio).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <deque>
+#include <optional>
+
+#include "transport/transport.h"
+
+namespace dt {
+
+class EventLoop {
+ public:
+  EventLoop();
+
+  boost::asio::io_context& io() { return io_; }
+  void push(TransportEvent ev) { events_.push_back(std::move(ev)); }
+  int new_process_id() { return next_id_++; }
+  // Runs handlers until an event is queued or `deadline` passes.
+  std::optional<TransportEvent> wait(Clock::time_point deadline);
+
+ private:
+  void wait_for_stop();
+
+  boost::asio::io_context io_;
+  // SIGINT, SIGTERM and SIGHUP become kInterrupted events: the engine stops the run in order.
+  boost::asio::signal_set stops_;
+  std::deque<TransportEvent> events_;
+  int next_id_ = 0;
+};
+
+}  // namespace dt

@@ -1,0 +1,59 @@
+// The transport that runs real processes: on this box (node "local") each in its own process
+// group with pipes, and on other machines as remote commands on SSH channels (libssh2), all on
+// one Boost.Asio event loop (kept out of this header). SIGINT, SIGTERM and SIGHUP to the master
+// become kInterrupted events instead of killing it, so the engine can stop the run in order.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "transport/transport.h"
+
+namespace dt {
+
+struct SshNodeSpec {
+  std::string name;
+  std::string host;
+  int port = 22;
+  std::string user;          // empty = the current user
+  std::string identity;      // key file; empty = ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa
+  std::string known_hosts;   // empty = ~/.ssh/known_hosts
+  bool accept_new = false;   // record an unknown host key (a changed one is still refused)
+  int channels = 1;          // how many processes will run at once (sessions are sized to it)
+  std::string remote_dir;    // where processes start unless their spec says otherwise
+};
+
+class RealTransport : public Transport {
+ public:
+  // `cwd` is where local processes start unless their spec says otherwise.
+  explicit RealTransport(std::string cwd);
+  // Ends everything still running: local process groups are killed, SSH channels closed
+  // (which makes each remote wrapper kill its process group).
+  ~RealTransport() override;
+
+  // Connects to every node in parallel. Returns, for each node that cannot be used, why.
+  std::map<std::string, std::string> connect(const std::vector<SshNodeSpec>& nodes,
+                                             double timeout_seconds);
+
+  int start(const ProcessSpec& spec) override;
+  void write_stdin(int process, const std::string& data) override;
+  void close_stdin(int process) override;
+  void terminate(int process) override;
+  std::optional<TransportEvent> wait(Clock::time_point deadline) override;
+  Clock::time_point now() const override { return Clock::now(); }
+  int cores(const std::string& node) override;
+
+  // How long terminate() waits after SIGTERM before SIGKILL (local processes).
+  void set_kill_grace(double seconds);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The number of cores this process may run on (its CPU affinity, not the machine's total).
+int local_core_count();
+
+}  // namespace dt
