@@ -3,8 +3,11 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include "transport/event_loop.h"
 #include "transport/local_processes.h"
+#include "transport/ssh_processes.h"
 
 namespace dt {
 
@@ -12,6 +15,13 @@ struct RealTransport::Impl {
   explicit Impl(std::string cwd) : local(loop, std::move(cwd)) {}
   EventLoop loop;
   LocalProcesses local;
+  std::map<std::string, std::unique_ptr<SshProcesses>> nodes;
+  std::map<int, SshProcesses*> remote;  // process id -> its node
+
+  SshProcesses* node_of(int process) {
+    auto it = remote.find(process);
+    return it == remote.end() ? nullptr : it->second;
+  }
 };
 
 RealTransport::RealTransport(std::string cwd) : impl_(std::make_unique<Impl>(std::move(cwd))) {}
@@ -19,31 +29,92 @@ RealTransport::RealTransport(std::string cwd) : impl_(std::make_unique<Impl>(std
 RealTransport::~RealTransport() = default;
 
 std::map<std::string, std::string> RealTransport::connect(const std::vector<SshNodeSpec>& nodes,
-                                                          double) {
+                                                          double timeout_seconds) {
+  // Every connection of every node at once, each on its own thread: a handshake and an
+  // authentication are a few round trips each, so blocking code per connection stays simple
+  // while the nodes still connect in parallel. Channels then run non-blocking on the loop.
+  struct Job {
+    std::size_t node;
+    bool probe;
+    SshConnection result;
+  };
+  std::vector<Job> jobs;
+  for (std::size_t n = 0; n < nodes.size(); ++n) {
+    int wanted = nodes[n].channels + 2;  // hooks and the lock beside the runners
+    int count = (wanted + SshProcesses::kChannelsPerConnection - 1) /
+                SshProcesses::kChannelsPerConnection;
+    for (int i = 0; i < count; ++i) jobs.push_back(Job{n, i == 0, {}});
+  }
+  std::vector<std::thread> threads;
+  for (Job& job : jobs) {
+    threads.emplace_back([&job, &nodes, timeout_seconds] {
+      job.result = ssh_connect(nodes[job.node], timeout_seconds, job.probe);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+
   std::map<std::string, std::string> errors;
-  for (const SshNodeSpec& n : nodes) errors[n.name] = "SSH is not available in this build";
+  for (std::size_t n = 0; n < nodes.size(); ++n) {
+    std::vector<SshConnection> connections;
+    std::string error;
+    int cores = 0;
+    for (Job& job : jobs) {
+      if (job.node != n) continue;
+      if (!job.result.ok() && error.empty()) error = job.result.error;
+      if (job.probe) cores = job.result.cores;
+      connections.push_back(job.result);
+    }
+    if (!error.empty()) {
+      for (SshConnection& c : connections) c.close();
+      errors[nodes[n].name] = error;
+      continue;
+    }
+    impl_->nodes[nodes[n].name] =
+        std::make_unique<SshProcesses>(impl_->loop, nodes[n], std::move(connections), cores);
+  }
   return errors;
 }
 
 int RealTransport::start(const ProcessSpec& spec) {
   int id = impl_->loop.new_process_id();
-  impl_->local.start(id, spec);
+  if (spec.node == "local" || spec.node.empty()) {
+    impl_->local.start(id, spec);
+    return id;
+  }
+  auto it = impl_->nodes.find(spec.node);
+  if (it == impl_->nodes.end()) {
+    impl_->loop.push(TransportEvent{TransportEvent::Kind::kExited, id, "", 255, 0,
+                                    "node " + spec.node + " is not connected"});
+    return id;
+  }
+  impl_->remote[id] = it->second.get();
+  it->second->start(id, spec);
   return id;
 }
 
 void RealTransport::write_stdin(int process, const std::string& data) {
+  if (SshProcesses* node = impl_->node_of(process)) return node->write_stdin(process, data);
   impl_->local.write_stdin(process, data);
 }
 
-void RealTransport::close_stdin(int process) { impl_->local.close_stdin(process); }
+void RealTransport::close_stdin(int process) {
+  if (SshProcesses* node = impl_->node_of(process)) return node->close_stdin(process);
+  impl_->local.close_stdin(process);
+}
 
-void RealTransport::terminate(int process) { impl_->local.terminate(process); }
+void RealTransport::terminate(int process) {
+  if (SshProcesses* node = impl_->node_of(process)) return node->terminate(process);
+  impl_->local.terminate(process);
+}
 
 std::optional<TransportEvent> RealTransport::wait(Clock::time_point deadline) {
   return impl_->loop.wait(deadline);
 }
 
-int RealTransport::cores(const std::string&) { return local_core_count(); }
+int RealTransport::cores(const std::string& node) {
+  auto it = impl_->nodes.find(node);
+  return it == impl_->nodes.end() ? local_core_count() : it->second->cores();
+}
 
 void RealTransport::set_kill_grace(double seconds) { impl_->local.set_kill_grace(seconds); }
 

@@ -1,0 +1,325 @@
+#include "transport/ssh_processes.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <array>
+
+#include "transport/remote_command.h"
+
+namespace dt {
+
+namespace {
+
+// A connection that has not been heard from for this long, although keepalives asking for a
+// reply go out every second, is declared lost (TCP_USER_TIMEOUT usually fires first).
+constexpr auto kSilenceLimit = std::chrono::seconds(8);
+constexpr auto kTick = std::chrono::seconds(1);
+// How long after its stdin ends a remote process group may live before the wrapper kills it.
+constexpr int kRemoteGraceSeconds = 1;
+
+int signal_number(const std::string& name) {
+  for (int s = 1; s < NSIG; ++s) {
+    const char* abbrev = sigabbrev_np(s);
+    if (abbrev && name == abbrev) return s;
+  }
+  return SIGKILL;
+}
+
+}  // namespace
+
+SshProcesses::SshProcesses(EventLoop& loop, SshNodeSpec node,
+                           std::vector<SshConnection> connections, int cores)
+    : loop_(loop), node_(std::move(node)), cores_(cores), keepalive_(loop.io()) {
+  for (SshConnection& ssh : connections) {
+    Connection c;
+    libssh2_session_set_blocking(ssh.session, 0);
+    libssh2_keepalive_config(ssh.session, 1, 1);
+    c.socket = std::make_unique<boost::asio::posix::stream_descriptor>(loop.io(), ssh.fd);
+    c.ssh = ssh;
+    c.last_heard = Clock::now();
+    connections_.push_back(std::move(c));
+  }
+  tick();
+}
+
+SshProcesses::~SshProcesses() {
+  destroying_ = true;
+  keepalive_.cancel();
+  for (Connection& c : connections_) {
+    // Closing the socket is enough for sshd to close every channel: each wrapper's stdin ends
+    // and its process group is killed after the grace period.
+    boost::system::error_code ignored;
+    c.socket->cancel(ignored);
+    c.socket->release();
+    for (auto& [id, ch] : channels_) {
+      if (ch.connection == static_cast<std::size_t>(&c - connections_.data()) && ch.channel) {
+        libssh2_channel_free(ch.channel);
+        ch.channel = nullptr;
+      }
+    }
+    libssh2_session_set_blocking(c.ssh.session, 0);
+    c.ssh.close();
+  }
+}
+
+std::size_t SshProcesses::pick_connection() const {
+  std::size_t best = connections_.size();
+  for (std::size_t i = 0; i < connections_.size(); ++i) {
+    const Connection& c = connections_[i];
+    if (c.lost || c.full || c.channels >= kChannelsPerConnection) continue;
+    if (best == connections_.size() || c.channels < connections_[best].channels) best = i;
+  }
+  return best;
+}
+
+void SshProcesses::start(int id, const ProcessSpec& spec) {
+  Channel& ch = channels_[id];
+  ch.command = remote_command(spec, node_.remote_dir, kRemoteGraceSeconds);
+  ch.connection = pick_connection();
+  if (ch.connection == connections_.size()) {
+    return finish(id, ch, 255, 0,
+                  "node " + node_.name + " has no connection left that accepts another channel");
+  }
+  ++connections_[ch.connection].channels;
+  pump(ch.connection);
+}
+
+void SshProcesses::write_stdin(int id, const std::string& data) {
+  auto it = channels_.find(id);
+  if (it == channels_.end() || it->second.state == State::kDone || it->second.eof_requested) return;
+  it->second.to_write += data;
+  pump(it->second.connection);
+}
+
+void SshProcesses::close_stdin(int id) {
+  auto it = channels_.find(id);
+  if (it == channels_.end() || it->second.state == State::kDone) return;
+  it->second.eof_requested = true;
+  pump(it->second.connection);
+}
+
+void SshProcesses::terminate(int id) {
+  auto it = channels_.find(id);
+  if (it == channels_.end() || it->second.state == State::kDone) return;
+  Channel& ch = it->second;
+  ch.terminated = true;
+  if (ch.state == State::kOpening) return finish(id, ch, -1, SIGTERM, "");
+  ch.state = State::kClosing;
+  pump(ch.connection);
+}
+
+void SshProcesses::pump(std::size_t c) {
+  Connection& conn = connections_[c];
+  if (conn.lost || destroying_) return;
+  bool blocked = false;
+  for (auto& [id, ch] : channels_) {
+    if (ch.connection != c || ch.state == State::kDone) continue;
+    if (!pump_channel(id, ch)) blocked = true;
+    if (conn.lost) return;
+  }
+  // Opening a channel may have found this connection full: move waiting channels elsewhere.
+  if (conn.full) {
+    for (auto& [id, ch] : channels_) {
+      if (ch.connection != c || ch.state != State::kOpening) continue;
+      --conn.channels;
+      ch.connection = pick_connection();
+      if (ch.connection == connections_.size()) {
+        finish(id, ch, 255, 0,
+               "sshd on " + node_.name + " refused another session (MaxSessions); give the node "
+               "fewer runners or raise MaxSessions in its sshd_config");
+      } else {
+        ++connections_[ch.connection].channels;
+        pump(ch.connection);
+      }
+    }
+  }
+  (void)blocked;
+  wait_socket(c);
+}
+
+bool SshProcesses::pump_channel(int id, Channel& ch) {
+  if (ch.state == State::kOpening && !open_channel(id, ch)) return false;
+  if (ch.state == State::kStarting) {
+    int rc = libssh2_channel_exec(ch.channel, ch.command.c_str());
+    if (rc == LIBSSH2_ERROR_EAGAIN) return false;
+    if (rc != 0) {
+      finish(id, ch, 255, 0, "cannot start the command on " + node_.name);
+      return true;
+    }
+    ch.state = State::kRunning;
+  }
+  if (ch.state == State::kRunning && !run_channel(id, ch)) return false;
+  if (ch.state == State::kClosing) return close_channel(id, ch);
+  return true;
+}
+
+bool SshProcesses::open_channel(int id, Channel& ch) {
+  Connection& conn = connections_[ch.connection];
+  ch.channel = libssh2_channel_open_session(conn.ssh.session);
+  if (ch.channel) {
+    ch.state = State::kStarting;
+    return true;
+  }
+  int err = libssh2_session_last_errno(conn.ssh.session);
+  if (err == LIBSSH2_ERROR_EAGAIN) return false;
+  if (err == LIBSSH2_ERROR_CHANNEL_FAILURE) {
+    conn.full = true;  // pump() moves the channel to another connection
+    return true;
+  }
+  finish(id, ch, 255, 0, "cannot open a channel to " + node_.name + " (libssh2 " +
+                             std::to_string(err) + ")");
+  return true;
+}
+
+bool SshProcesses::run_channel(int id, Channel& ch) {
+  bool progressed = true;
+  while (!ch.to_write.empty()) {
+    ssize_t n = libssh2_channel_write(ch.channel, ch.to_write.data(), ch.to_write.size());
+    if (n == LIBSSH2_ERROR_EAGAIN) {
+      progressed = false;
+      break;
+    }
+    if (n < 0) {
+      ch.to_write.clear();  // the remote end is gone; its exit tells the rest
+      break;
+    }
+    ch.to_write.erase(0, static_cast<std::size_t>(n));
+  }
+  if (ch.to_write.empty() && ch.eof_requested && !ch.eof_sent) {
+    int rc = libssh2_channel_send_eof(ch.channel);
+    if (rc == LIBSSH2_ERROR_EAGAIN) {
+      progressed = false;
+    } else {
+      ch.eof_sent = true;
+    }
+  }
+  bool out_open = read_stream(id, ch, 0);
+  bool err_open = read_stream(id, ch, SSH_EXTENDED_DATA_STDERR);
+  if (connections_[ch.connection].lost) return true;
+  if (!out_open && !err_open && libssh2_channel_eof(ch.channel)) {
+    ch.state = State::kClosing;
+    return true;
+  }
+  (void)progressed;
+  return false;  // a running channel always waits for more input
+}
+
+// Reads what is there; false once the stream reached its end.
+bool SshProcesses::read_stream(int id, Channel& ch, int stream) {
+  std::array<char, 32768> buf;
+  for (;;) {
+    ssize_t n = libssh2_channel_read_ex(ch.channel, stream, buf.data(), buf.size());
+    if (n > 0) {
+      connections_[ch.connection].last_heard = Clock::now();
+      loop_.push(TransportEvent{stream == 0 ? TransportEvent::Kind::kStdout
+                                            : TransportEvent::Kind::kStderr,
+                                id, std::string(buf.data(), static_cast<std::size_t>(n))});
+      continue;
+    }
+    if (n == LIBSSH2_ERROR_EAGAIN) return true;
+    if (n == 0) return !libssh2_channel_eof(ch.channel);
+    if (n == LIBSSH2_ERROR_SOCKET_RECV || n == LIBSSH2_ERROR_SOCKET_SEND ||
+        n == LIBSSH2_ERROR_SOCKET_DISCONNECT || n == LIBSSH2_ERROR_TIMEOUT) {
+      lose_connection(ch.connection, "the connection broke (libssh2 " + std::to_string(n) + ")");
+    }
+    return false;
+  }
+}
+
+bool SshProcesses::close_channel(int id, Channel& ch) {
+  int rc = libssh2_channel_close(ch.channel);
+  if (rc == LIBSSH2_ERROR_EAGAIN) return false;
+  rc = libssh2_channel_wait_closed(ch.channel);
+  if (rc == LIBSSH2_ERROR_EAGAIN && !ch.terminated) return false;
+  int exit_code = libssh2_channel_get_exit_status(ch.channel);
+  char* signame = nullptr;
+  size_t len = 0;
+  libssh2_channel_get_exit_signal(ch.channel, &signame, &len, nullptr, nullptr, nullptr, nullptr);
+  int sig = 0;
+  if (signame) {
+    sig = signal_number(std::string(signame, len));
+    libssh2_free(connections_[ch.connection].ssh.session, signame);
+  } else if (ch.terminated) {
+    sig = SIGTERM;
+  }
+  finish(id, ch, exit_code, sig, "");
+  return true;
+}
+
+void SshProcesses::finish(int id, Channel& ch, int exit_code, int sig, const std::string& error) {
+  if (ch.state == State::kDone) return;
+  if (ch.channel) {
+    libssh2_channel_free(ch.channel);
+    ch.channel = nullptr;
+  }
+  if (ch.connection < connections_.size()) --connections_[ch.connection].channels;
+  ch.state = State::kDone;
+  TransportEvent ev{TransportEvent::Kind::kExited, id};
+  ev.exit_code = exit_code;
+  ev.signal = sig;
+  ev.error = error;
+  loop_.push(std::move(ev));
+}
+
+void SshProcesses::lose_connection(std::size_t c, const std::string& why) {
+  Connection& conn = connections_[c];
+  if (conn.lost) return;
+  conn.lost = true;
+  boost::system::error_code ignored;
+  conn.socket->cancel(ignored);
+  for (auto& [id, ch] : channels_) {
+    if (ch.connection == c && ch.state != State::kDone) {
+      finish(id, ch, 255, 0, "lost node " + node_.name + ": " + why);
+    }
+  }
+}
+
+void SshProcesses::wait_socket(std::size_t c) {
+  Connection& conn = connections_[c];
+  if (conn.lost || destroying_) return;
+  int dirs = libssh2_session_block_directions(conn.ssh.session);
+  // Always listen: any channel may get data (or the peer may close) at any time.
+  if (!conn.waiting_read) {
+    conn.waiting_read = true;
+    conn.socket->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                            [this, c](const boost::system::error_code& ec) {
+                              connections_[c].waiting_read = false;
+                              if (ec || destroying_) return;
+                              connections_[c].last_heard = Clock::now();
+                              pump(c);
+                            });
+  }
+  if ((dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND) && !conn.waiting_write) {
+    conn.waiting_write = true;
+    conn.socket->async_wait(boost::asio::posix::stream_descriptor::wait_write,
+                            [this, c](const boost::system::error_code& ec) {
+                              connections_[c].waiting_write = false;
+                              if (ec || destroying_) return;
+                              pump(c);
+                            });
+  }
+}
+
+void SshProcesses::tick() {
+  keepalive_.expires_after(kTick);
+  keepalive_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || destroying_) return;
+    for (std::size_t c = 0; c < connections_.size(); ++c) {
+      Connection& conn = connections_[c];
+      if (conn.lost) continue;
+      int next = 0;
+      int rc = libssh2_keepalive_send(conn.ssh.session, &next);
+      if (rc != 0 && rc != LIBSSH2_ERROR_EAGAIN) {
+        lose_connection(c, "keepalive failed (libssh2 " + std::to_string(rc) + ")");
+      } else if (Clock::now() - conn.last_heard > kSilenceLimit) {
+        lose_connection(c, "no answer for " + std::to_string(kSilenceLimit.count()) + " s");
+      } else {
+        pump(c);
+      }
+    }
+    tick();
+  });
+}
+
+}  // namespace dt

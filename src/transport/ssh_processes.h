@@ -1,0 +1,81 @@
+// Remote processes on one node: commands on SSH channels (libssh2, non-blocking) driven by the
+// shared Asio event loop. A node has one or more connections: sshd refuses more than
+// MaxSessions (10 by default) channels per connection, so channels spread over several.
+// Internal to the transport module.
+#pragma once
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "transport/event_loop.h"
+#include "transport/ssh_connect.h"
+
+namespace dt {
+
+class SshProcesses {
+ public:
+  SshProcesses(EventLoop& loop, SshNodeSpec node, std::vector<SshConnection> connections,
+               int cores);
+  // Closes every channel (each remote wrapper then kills its process group) and disconnects.
+  ~SshProcesses();
+
+  void start(int id, const ProcessSpec& spec);
+  bool owns(int id) const { return channels_.count(id) > 0; }
+  void write_stdin(int id, const std::string& data);
+  void close_stdin(int id);
+  void terminate(int id);
+  int cores() const { return cores_; }
+  const SshNodeSpec& node() const { return node_; }
+
+  // Channels per connection we open at most, below sshd's default MaxSessions of 10.
+  static constexpr int kChannelsPerConnection = 8;
+
+ private:
+  struct Connection {
+    SshConnection ssh;
+    std::unique_ptr<boost::asio::posix::stream_descriptor> socket;
+    bool waiting_read = false;
+    bool waiting_write = false;
+    bool full = false;  // sshd refused a channel: its MaxSessions is reached
+    bool lost = false;
+    int channels = 0;
+    Clock::time_point last_heard;
+  };
+  enum class State { kOpening, kStarting, kRunning, kClosing, kDone };
+  struct Channel {
+    std::size_t connection = 0;
+    LIBSSH2_CHANNEL* channel = nullptr;
+    State state = State::kOpening;
+    std::string command;
+    std::string to_write;
+    bool eof_requested = false;
+    bool eof_sent = false;
+    bool terminated = false;
+  };
+
+  void pump(std::size_t c);
+  bool pump_channel(int id, Channel& ch);  // false = would block
+  bool open_channel(int id, Channel& ch);
+  bool run_channel(int id, Channel& ch);
+  bool close_channel(int id, Channel& ch);
+  bool read_stream(int id, Channel& ch, int stream);
+  void finish(int id, Channel& ch, int exit_code, int signal, const std::string& error);
+  void lose_connection(std::size_t c, const std::string& why);
+  void wait_socket(std::size_t c);
+  void tick();
+  std::size_t pick_connection() const;
+
+  EventLoop& loop_;
+  SshNodeSpec node_;
+  int cores_;
+  std::vector<Connection> connections_;
+  std::map<int, Channel> channels_;
+  boost::asio::steady_timer keepalive_;
+  bool destroying_ = false;
+};
+
+}  // namespace dt
