@@ -19,6 +19,7 @@ struct CliOptions {
   std::string config_file;
   std::optional<std::string> runners;
   bool local = false;
+  std::vector<std::string> nodes;    // --nodes: a subset of the configured nodes
   std::optional<std::string> framework;
   std::optional<std::string> command;
   std::string json_file;

@@ -1,11 +1,13 @@
 // `distributest [FILES...]`: config → plan → runners ↔ queue → reports.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/cli.h"
+#include "cli/setup.h"
 #include "config/config.h"
 #include "report/json_report.h"
 #include "report/junit_report.h"
@@ -84,28 +86,11 @@ std::optional<UsageError> resolve_framework(const std::string& project_dir, Conf
   return std::nullopt;
 }
 
-std::string short_hostname() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
-  std::string name(buf);
-  return name.substr(0, name.find('.'));
-}
-
-std::vector<RunnerSlot> local_runners(int count) {
-  std::string host = sanitize_id(short_hostname());
-  std::vector<RunnerSlot> slots;
-  for (int i = 1; i <= count; ++i) {
-    std::string id = host + "_local_" + std::to_string(i);
-    slots.push_back(RunnerSlot{id, i, "local", runner_environment(id, i, "local")});
-  }
-  return slots;
-}
-
 void print_plan(const std::vector<PlannedFile>& files, const std::vector<RunnerSlot>& runners,
                 const Config& config) {
   std::printf("framework: %s (%s)\n", config.framework.value.c_str(),
               config.framework.origin.describe().c_str());
-  std::printf("runners: %zu on local:", runners.size());
+  std::printf("runners: %zu:", runners.size());
   for (const RunnerSlot& r : runners) std::printf(" %s", r.id.c_str());
   std::printf("\nfiles in dispatch order (%zu):\n", files.size());
   std::vector<double> durations;
@@ -138,6 +123,39 @@ void update_timings(TimingStore& store, const RunResult& result, const std::stri
   }
 }
 
+std::optional<UsageError> pick_nodes(const std::vector<std::string>& names,
+                                    std::vector<NodeConfig>& nodes) {
+  std::vector<NodeConfig> picked;
+  for (const std::string& name : names) {
+    auto it = std::find_if(nodes.begin(), nodes.end(),
+                           [&](const NodeConfig& n) { return n.name == name; });
+    if (it == nodes.end()) {
+      std::string known;
+      for (const NodeConfig& n : nodes) known += " " + n.name;
+      return UsageError{"distributest: --nodes: no node named '" + name + "' (configured:" +
+                        (known.empty() ? std::string(" none") : known) + ")"};
+    }
+    picked.push_back(*it);
+  }
+  nodes = std::move(picked);
+  return std::nullopt;
+}
+
+void print_node_plan(const std::vector<PlannedFile>& files, const std::vector<NodeConfig>& nodes,
+                     const Config& config) {
+  int runners = 0;
+  std::printf("nodes (%zu):\n", nodes.size());
+  for (const NodeConfig& n : nodes) {
+    int count = config.runners.origin.file == "command line" ? config.runners.value : n.runners;
+    std::printf("  %s  %s@%s:%d  runners: %s\n", n.name.c_str(),
+                n.user.empty() ? "(you)" : n.user.c_str(), n.host.c_str(), n.port,
+                count > 0 ? std::to_string(count).c_str() : "auto (its cores)");
+    runners += count > 0 ? count : 1;
+  }
+  std::vector<RunnerSlot> slots(static_cast<std::size_t>(runners));
+  print_plan(files, slots, config);
+}
+
 int exit_code_for(const RunResult& result) {
   if (result.interrupted) return kExitInterrupted;
   bool any_ran = false;
@@ -165,10 +183,13 @@ int run_tests(const CliOptions& options, const std::string& project_dir) {
   }
   std::optional<UsageError> usage = apply_command_line(options, config);
   if (!usage) usage = resolve_framework(project_dir, config);
-  if (!usage && !config.nodes.empty() && !options.local) {
-    usage = UsageError{"distributest: " + config.nodes.front().origin.describe() +
-                       ": [[node]] entries need the SSH engine, which this build does not have "
-                       "yet; run with --local to use this box only"};
+  std::vector<NodeConfig> nodes;
+  if (!usage && !options.local) {
+    nodes = config.nodes;
+    if (!usage && !options.nodes.empty()) usage = pick_nodes(options.nodes, nodes);
+    if (!usage) {
+      if (std::string error = check_nodes(config, nodes); !error.empty()) usage = UsageError{error};
+    }
   }
   std::string discover_error;
   std::vector<std::string> files;
@@ -189,14 +210,13 @@ int run_tests(const CliOptions& options, const std::string& project_dir) {
   if (!store_warning.empty()) std::cerr << "distributest: warning: " << store_warning << "\n";
   std::vector<PlannedFile> planned = plan_files(project_dir, files, store);
 
-  int runner_count = config.runners.value > 0 ? config.runners.value : local_core_count();
-  runner_count = std::max(1, std::min<int>(runner_count, static_cast<int>(planned.size())));
-  std::vector<RunnerSlot> runners = local_runners(runner_count);
-  for (RunnerSlot& r : runners) {
-    for (const auto& [k, v] : config.env.value) r.env.emplace(k, v);
-  }
   if (options.dry_run) {
-    print_plan(planned, runners, config);
+    int count = config.runners.value > 0 ? config.runners.value : local_core_count();
+    if (nodes.empty()) {
+      print_plan(planned, local_setup(config, count).runners, config);
+    } else {
+      print_node_plan(planned, nodes, config);
+    }
     return kExitPassed;
   }
 
@@ -210,19 +230,33 @@ int run_tests(const CliOptions& options, const std::string& project_dir) {
                                               options.verbose, &log});
 
   EngineOptions engine_options;
-  engine_options.runner_argv = adapter_argv(config.framework.value, config.command.value);
   engine_options.node_setup = hook_argv(project_dir, config.node_setup.value, "node_setup");
   engine_options.runner_setup = hook_argv(project_dir, config.runner_setup.value, "runner_setup");
   engine_options.timeout_seconds = config.timeout.value;
   engine_options.fail_fast = config.fail_fast.value;
   engine_options.max_attempts = config.max_attempts.value;
   if (tty) engine_options.refresh_seconds = 1;
-  std::vector<NodeSlot> nodes{NodeSlot{"local", short_hostname(), "", config.env.value}};
 
   status.event(Status::Level::kInfo, "log: " + log.path());
   RealTransport transport(project_dir);
+  RunSetup setup;
+  if (nodes.empty()) {
+    int count = config.runners.value > 0 ? config.runners.value : local_core_count();
+    setup = local_setup(config, std::max(1, std::min<int>(count, static_cast<int>(planned.size()))));
+  } else {
+    int override_runners = config.runners.origin.file == "command line" ? config.runners.value : 0;
+    setup = cluster_setup(transport, status, config, nodes, project_dir, override_runners);
+    if (setup.runners.empty()) {
+      std::fprintf(stderr, "distributest: no usable node:\n");
+      for (const NodeResult& n : setup.left_out) {
+        std::fprintf(stderr, "  %s (%s): %s\n", n.name.c_str(), n.host.c_str(), n.status.c_str());
+      }
+      return kExitCannotRun;
+    }
+  }
   Engine engine(transport, status, engine_options);
-  RunResult result = engine.run(nodes, runners, planned);
+  RunResult result = engine.run(setup.nodes, setup.runners, planned);
+  for (NodeResult& n : setup.left_out) result.nodes.push_back(std::move(n));
 
   if (!options.json_file.empty()) {
     if (std::string error = write_json_report(result, options.json_file); !error.empty()) {

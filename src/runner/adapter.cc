@@ -81,8 +81,9 @@ std::string templates_dir() {
 }
 
 std::vector<std::string> adapter_argv(const std::string& framework,
-                                      const std::string& command_template) {
-  std::vector<std::string> argv{templates_dir() + "/runners/" + framework};
+                                      const std::string& command_template,
+                                      const std::string& runners_dir) {
+  std::vector<std::string> argv{runners_dir + "/" + framework};
   if (framework == "command") argv.push_back(command_template);
   return argv;
 }
@@ -115,7 +116,8 @@ std::vector<std::string> hook_argv(const std::string& project_dir, const std::st
   fs::path as_file = fs::path(project_dir) / hook;
   std::error_code ec;
   if (hook.find_first_of(" \t;|&$<>'\"") == std::string::npos && fs::is_regular_file(as_file, ec)) {
-    return {fs::absolute(as_file).string()};
+    // Relative, so the same hook runs from a node's copy of the project too.
+    return {(fs::path(".") / fs::path(hook).lexically_normal()).string()};
   }
   return {"sh", "-c", hook, name};
 }

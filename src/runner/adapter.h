@@ -18,9 +18,12 @@ std::vector<std::string> default_globs(const std::string& framework);
 // else the installed share dir beside the binary, else the source tree this was built from.
 std::string templates_dir();
 
-// The adapter command line for `framework` (`command_template` for the command adapter).
+// The adapter command line for `framework` (`command_template` for the command adapter), with
+// the runner scripts in `runners_dir` (templates_dir() + "/runners" locally; the synced copy on
+// a node).
 std::vector<std::string> adapter_argv(const std::string& framework,
-                                      const std::string& command_template);
+                                      const std::string& command_template,
+                                      const std::string& runners_dir);
 
 // [a-z0-9_] only: a runner id must be safe as a database name and in a file name.
 std::string sanitize_id(const std::string& text);

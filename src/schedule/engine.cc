@@ -146,7 +146,7 @@ void EngineRun::start_runner(std::size_t r) {
                                        std::chrono::duration<double>(
                                            options_.startup_timeout_seconds));
   rs.process = start_process(
-      ProcessSpec{rs.slot.node, options_.runner_argv, rs.slot.env, "", rs.slot.id},
+      ProcessSpec{rs.slot.node, rs.slot.argv, rs.slot.env, "", rs.slot.id},
       ProcessRole::kRunner, r);
 }
 

@@ -21,6 +21,7 @@ struct RunnerSlot {
   int index = 0;      // 1..N across the run
   std::string node;
   std::map<std::string, std::string> env;  // DISTRIBUTEST_* and TEST_ENV_NUMBER included
+  std::vector<std::string> argv;           // the adapter command line on its node
 };
 
 struct NodeSlot {
@@ -31,7 +32,6 @@ struct NodeSlot {
 };
 
 struct EngineOptions {
-  std::vector<std::string> runner_argv;     // the adapter command line
   std::vector<std::string> node_setup;      // empty = none
   std::vector<std::string> runner_setup;    // empty = none; the runner id is appended
   double timeout_seconds = 0;               // per file; 0 = none

@@ -39,11 +39,11 @@ class EngineTest : public ::testing::Test {
   void make_runners(int n) {
     for (int i = 1; i <= n; ++i) {
       runners.push_back(RunnerSlot{"box_local_" + std::to_string(i), i, "local",
-                                   {{"DISTRIBUTEST_RUNNER_INDEX", std::to_string(i)}}});
+                                   {{"DISTRIBUTEST_RUNNER_INDEX", std::to_string(i)}},
+                                   {"fake-runner"}});
     }
   }
   RunResult run() {
-    options.runner_argv = {"fake-runner"};
     Engine engine(transport, status, options);
     RunResult r = engine.run(nodes, runners, planned);
     EXPECT_FALSE(transport.deadlocked) << "the engine waited forever";

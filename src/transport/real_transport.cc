@@ -28,37 +28,59 @@ RealTransport::RealTransport(std::string cwd) : impl_(std::make_unique<Impl>(std
 
 RealTransport::~RealTransport() = default;
 
-std::map<std::string, std::string> RealTransport::connect(const std::vector<SshNodeSpec>& nodes,
-                                                          double timeout_seconds) {
-  // Every connection of every node at once, each on its own thread: a handshake and an
-  // authentication are a few round trips each, so blocking code per connection stays simple
-  // while the nodes still connect in parallel. Channels then run non-blocking on the loop.
-  struct Job {
-    std::size_t node;
-    bool probe;
-    SshConnection result;
-  };
-  std::vector<Job> jobs;
-  for (std::size_t n = 0; n < nodes.size(); ++n) {
-    int wanted = nodes[n].channels + 2;  // hooks and the lock beside the runners
-    int count = (wanted + SshProcesses::kChannelsPerConnection - 1) /
-                SshProcesses::kChannelsPerConnection;
-    for (int i = 0; i < count; ++i) jobs.push_back(Job{n, i == 0, {}});
-  }
+namespace {
+
+int connections_for(int channels) {
+  int wanted = channels + 2;  // hooks and the lock beside the runners
+  return (wanted + SshProcesses::kChannelsPerConnection - 1) / SshProcesses::kChannelsPerConnection;
+}
+
+struct ConnectJob {
+  std::size_t node;
+  bool probe;
+  SshConnection result;
+};
+
+// Every job at once, each on its own thread: a handshake and an authentication are a few round
+// trips each, so blocking code per connection stays simple while nodes connect in parallel.
+// Channels then run non-blocking on the event loop.
+void run_jobs(std::vector<ConnectJob>& jobs, const std::vector<SshNodeSpec>& nodes,
+              double timeout_seconds) {
   std::vector<std::thread> threads;
-  for (Job& job : jobs) {
+  for (ConnectJob& job : jobs) {
     threads.emplace_back([&job, &nodes, timeout_seconds] {
       job.result = ssh_connect(nodes[job.node], timeout_seconds, job.probe);
     });
   }
   for (std::thread& t : threads) t.join();
+}
+
+}  // namespace
+
+std::map<std::string, std::string> RealTransport::connect(const std::vector<SshNodeSpec>& nodes,
+                                                          double timeout_seconds) {
+  // First one connection per node (which also counts its cores), then as many more as its
+  // channels need; a node with `channels == 0` runs one per core.
+  std::vector<ConnectJob> jobs;
+  for (std::size_t n = 0; n < nodes.size(); ++n) jobs.push_back(ConnectJob{n, true, {}});
+  run_jobs(jobs, nodes, timeout_seconds);
+  std::vector<ConnectJob> more;
+  for (const ConnectJob& first : jobs) {
+    if (!first.result.ok()) continue;
+    const SshNodeSpec& node = nodes[first.node];
+    int channels = node.channels > 0 ? node.channels : first.result.cores;
+    for (int i = 1; i < connections_for(channels); ++i)
+      more.push_back(ConnectJob{first.node, false, {}});
+  }
+  run_jobs(more, nodes, timeout_seconds);
+  for (ConnectJob& job : more) jobs.push_back(std::move(job));
 
   std::map<std::string, std::string> errors;
   for (std::size_t n = 0; n < nodes.size(); ++n) {
     std::vector<SshConnection> connections;
     std::string error;
     int cores = 0;
-    for (Job& job : jobs) {
+    for (ConnectJob& job : jobs) {
       if (job.node != n) continue;
       if (!job.result.ok() && error.empty()) error = job.result.error;
       if (job.probe) cores = job.result.cores;

@@ -21,7 +21,7 @@ struct SshNodeSpec {
   std::string identity;      // key file; empty = ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa
   std::string known_hosts;   // empty = ~/.ssh/known_hosts
   bool accept_new = false;   // record an unknown host key (a changed one is still refused)
-  int channels = 1;          // how many processes will run at once (sessions are sized to it)
+  int channels = 0;          // processes at once (connections are sized to it); 0 = its cores
   std::string remote_dir;    // where processes start unless their spec says otherwise
 };
 

@@ -1,0 +1,140 @@
+#include "cli/setup.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report/status.h"
+#include "runner/adapter.h"
+#include "sync/sync.h"
+#include "transport/real_transport.h"
+
+namespace dt {
+
+namespace {
+
+constexpr double kConnectTimeoutSeconds = 10;
+constexpr const char* kDefaultRemoteRoot = ".cache/distributest";
+
+RunnerSlot make_runner(const Config& config, const std::string& node, int index,
+                       std::vector<std::string> argv) {
+  std::string id = sanitize_id(initiating_host()) + "_" + sanitize_id(node) + "_" +
+                   std::to_string(index);
+  RunnerSlot slot{id, index, node, runner_environment(id, index, node), std::move(argv)};
+  for (const auto& [k, v] : config.env.value) slot.env.emplace(k, v);
+  return slot;
+}
+
+std::string remote_root_of(const Config& config, const NodeConfig& node) {
+  if (!node.remote_root.empty()) return node.remote_root;
+  if (!config.remote_root.value.empty()) return config.remote_root.value;
+  return kDefaultRemoteRoot;
+}
+
+SshNodeSpec ssh_spec(const Config& config, const NodeConfig& node, const std::string& project_dir,
+                     int runners) {
+  SshNodeSpec spec;
+  spec.name = node.name;
+  spec.host = node.host;
+  spec.port = node.port;
+  spec.user = node.user;
+  spec.identity = node.identity;
+  spec.known_hosts = config.known_hosts.value;
+  spec.accept_new = config.host_key_policy.value == "accept-new";
+  spec.channels = runners;
+  spec.remote_dir = remote_project_dir(remote_root_of(config, node), project_dir,
+                                       initiating_host());
+  return spec;
+}
+
+}  // namespace
+
+std::string initiating_host() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  std::string name(buf);
+  return name.substr(0, name.find('.'));
+}
+
+RunSetup local_setup(const Config& config, int count) {
+  RunSetup setup;
+  setup.nodes.push_back(NodeSlot{"local", initiating_host(), "", config.env.value});
+  std::vector<std::string> argv =
+      adapter_argv(config.framework.value, config.command.value, templates_dir() + "/runners");
+  for (int i = 1; i <= count; ++i) setup.runners.push_back(make_runner(config, "local", i, argv));
+  return setup;
+}
+
+std::string check_nodes(const Config& config, const std::vector<NodeConfig>& nodes) {
+  for (const NodeConfig& node : nodes) {
+    std::string where = node.origin.describe() + ": node '" + node.name + "': ";
+    if (std::string why = check_remote_root(remote_root_of(config, node)); !why.empty()) {
+      return where + why;
+    }
+    if (!node.identity.empty()) {
+      struct stat st {};
+      if (stat(node.identity.c_str(), &st) != 0) {
+        return where + "identity file " + node.identity + " does not exist";
+      }
+      if ((st.st_mode & 077) != 0) {
+        return where + "identity file " + node.identity + " is readable by others (mode " +
+               std::to_string((st.st_mode >> 6) & 7) + std::to_string((st.st_mode >> 3) & 7) +
+               std::to_string(st.st_mode & 7) + "); ssh refuses such keys: chmod 600 it";
+      }
+    }
+  }
+  return "";
+}
+
+RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& config,
+                       const std::vector<NodeConfig>& nodes, const std::string& project_dir,
+                       int runners_override) {
+  RunSetup setup;
+  std::vector<SshNodeSpec> specs;
+  for (const NodeConfig& node : nodes) {
+    int runners = runners_override > 0 ? runners_override : node.runners;
+    specs.push_back(ssh_spec(config, node, project_dir, runners));
+  }
+  auto leave_out = [&](const SshNodeSpec& spec, const std::string& why) {
+    status.event(Status::Level::kError, "node " + spec.name + " (" + spec.host + ") left out: " + why);
+    setup.left_out.push_back(NodeResult{spec.name, spec.host, "failed: " + why, spec.remote_dir});
+  };
+
+  std::map<std::string, std::string> errors = transport.connect(specs, kConnectTimeoutSeconds);
+  std::vector<SyncTarget> targets;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (auto it = errors.find(specs[i].name); it != errors.end()) {
+      leave_out(specs[i], it->second);
+      continue;
+    }
+    targets.push_back(SyncTarget{specs[i], remote_root_of(config, nodes[i])});
+  }
+  status.event(Status::Level::kInfo, "syncing " + project_dir + " to " +
+                                         std::to_string(targets.size()) + " node(s)");
+  std::map<std::string, std::string> sync_errors = sync_nodes(
+      transport, status, targets,
+      SyncOptions{project_dir, templates_dir(), config.sync_exclude.value});
+
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const SshNodeSpec& spec = specs[i];
+    if (errors.count(spec.name)) continue;
+    if (auto it = sync_errors.find(spec.name); it != sync_errors.end()) {
+      leave_out(spec, "sync failed: " + it->second);
+      continue;
+    }
+    std::map<std::string, std::string> env = config.env.value;
+    for (const auto& [k, v] : nodes[i].env) env[k] = v;
+    setup.nodes.push_back(NodeSlot{spec.name, spec.host, spec.remote_dir, env});
+    int runners = spec.channels > 0 ? spec.channels : transport.cores(spec.name);
+    std::vector<std::string> argv =
+        adapter_argv(config.framework.value, config.command.value,
+                     std::string("./") + kRemoteRuntimeDir + "/runners");
+    for (int r = 1; r <= runners; ++r) {
+      RunnerSlot slot = make_runner(config, spec.name, r, argv);
+      for (const auto& [k, v] : nodes[i].env) slot.env[k] = v;
+      setup.runners.push_back(std::move(slot));
+    }
+  }
+  return setup;
+}
+
+}  // namespace dt

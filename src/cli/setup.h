@@ -1,0 +1,39 @@
+// Where a run's runners come from: this box alone (the embedded default), or the configured
+// nodes, connected over SSH and synced. Internal to the cli module.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "report/result.h"
+#include "schedule/engine.h"
+
+namespace dt {
+
+class RealTransport;
+class Status;
+
+struct RunSetup {
+  std::vector<NodeSlot> nodes;
+  std::vector<RunnerSlot> runners;
+  std::vector<NodeResult> left_out;  // configured nodes that could not be used, and why
+};
+
+// This box's short host name, as it keys remote directories and runner ids.
+std::string initiating_host();
+
+// The embedded default: `count` runners on this box, in the project directory.
+RunSetup local_setup(const Config& config, int count);
+
+// Checks what can be checked before connecting (remote roots, identity files). Returns a
+// complete message for a usage error, or "".
+std::string check_nodes(const Config& config, const std::vector<NodeConfig>& nodes);
+
+// Connects to `nodes` in parallel, syncs the project to each, and returns the runners of the
+// nodes that made it. `runners_override` > 0 replaces every node's own runner count.
+RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& config,
+                       const std::vector<NodeConfig>& nodes, const std::string& project_dir,
+                       int runners_override);
+
+}  // namespace dt

@@ -1,0 +1,205 @@
+#include "sync/sync.h"
+
+#include <filesystem>
+#include <optional>
+
+#include "report/status.h"
+#include "transport/transport.h"
+
+namespace dt {
+
+namespace {
+
+// The marker that says distributest made a directory (and may --delete inside it), and the
+// lock file a run holds with flock(1) for its whole length.
+constexpr const char* kMarker = ".distributest-dir";
+constexpr const char* kLock = ".distributest-lock";
+
+// Run on the node: $1 = remote_root, $2 = target. Refuses a target that exists, is not empty
+// and is not marked; otherwise marks it, takes the lock (saying "waiting" first when another
+// run holds it) and holds it until the master closes stdin or dies.
+constexpr const char* kPrepareScript = R"SH(root=$1; dir=$2
+mkdir -p -- "$root" || exit 1
+if [ -e "$dir" ] && [ ! -e "$dir/.distributest-dir" ] && [ -n "$(ls -A -- "$dir" 2>/dev/null)" ]; then
+  echo "refusing to sync into $dir: it exists, is not empty, and distributest did not make it (no .distributest-dir in it); nothing in it was touched" >&2
+  exit 3
+fi
+mkdir -p -- "$dir" && touch -- "$dir/.distributest-dir" || exit 1
+exec 9>"$dir/.distributest-lock" || exit 1
+if ! flock -n 9; then echo waiting; flock 9 || exit 1; fi
+echo locked
+exec cat >/dev/null
+)SH";
+
+// rsync's -e parser honours quotes but not backslashes.
+std::string rsync_quote(const std::string& word) {
+  if (word.find_first_of(" '\"") == std::string::npos) return word;
+  if (word.find('\'') == std::string::npos) return "'" + word + "'";
+  return "\"" + word + "\"";
+}
+
+std::string ssh_command(const SshNodeSpec& node) {
+  std::string cmd = "ssh -p " + std::to_string(node.port) +
+                    " -o BatchMode=yes -o ServerAliveInterval=1 -o ServerAliveCountMax=5" +
+                    " -o StrictHostKeyChecking=" + (node.accept_new ? "accept-new" : "yes");
+  if (!node.known_hosts.empty()) cmd += " -o UserKnownHostsFile=" + rsync_quote(node.known_hosts);
+  if (!node.identity.empty()) cmd += " -o IdentitiesOnly=yes -i " + rsync_quote(node.identity);
+  if (!node.user.empty()) cmd += " -l " + rsync_quote(node.user);
+  return cmd;
+}
+
+struct NodeSync {
+  enum class Step { kLocking, kProject, kRuntime, kDone, kFailed } step = Step::kLocking;
+  int lock_process = -1;
+  int rsync_process = -1;
+  std::string output;
+  std::string error;
+  bool said_waiting = false;
+};
+
+}  // namespace
+
+std::string remote_project_dir(const std::string& remote_root, const std::string& project_dir,
+                               const std::string& initiating_host) {
+  std::string name = std::filesystem::path(project_dir).filename().string();
+  std::string root = remote_root;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  return root + "/" + name + "@" + initiating_host;
+}
+
+std::string check_remote_root(const std::string& remote_root) {
+  std::string r = remote_root;
+  while (r.size() > 1 && r.back() == '/') r.pop_back();
+  static const char* const kRefused[] = {"", "/", "~", ".", "..", "/root", "/home", "/tmp",
+                                         "/etc", "/usr", "/var", "/opt", "/srv", "/bin", "/lib"};
+  for (const char* bad : kRefused) {
+    if (r == bad) {
+      return "remote_root '" + remote_root + "' is not a dedicated directory; use one that " +
+             "distributest can own, such as the default .cache/distributest";
+    }
+  }
+  if (r.find("..") != std::string::npos) return "remote_root '" + remote_root + "' contains '..'";
+  if (r.starts_with("~")) {
+    return "remote_root '" + remote_root + "': write paths under the home without '~' " +
+           "(relative paths are relative to the remote home)";
+  }
+  if (r.starts_with("/home/") && r.find('/', 6) == std::string::npos) {
+    return "remote_root '" + remote_root + "' is a home directory, not a dedicated directory";
+  }
+  return "";
+}
+
+std::vector<std::string> rsync_argv(const SshNodeSpec& node, const std::string& source_dir,
+                                    const std::string& target_dir,
+                                    const std::vector<std::string>& excludes) {
+  std::vector<std::string> argv{"rsync", "-a", "--delete", "--protect-args", "-e",
+                                ssh_command(node)};
+  for (const char* ours : {kMarker, kLock, kRemoteRuntimeDir}) {
+    argv.push_back(std::string("--exclude=/") + ours);
+  }
+  argv.push_back("--exclude=/.git");
+  argv.push_back("--exclude=.distributest/logs");
+  for (const std::string& e : excludes) argv.push_back("--exclude=" + e);
+  argv.push_back("--filter=:- .gitignore");  // each directory's .gitignore, as git reads it
+  argv.push_back(source_dir + "/");
+  argv.push_back(node.host + ":" + target_dir + "/");
+  return argv;
+}
+
+std::map<std::string, std::string> sync_nodes(Transport& transport, Status& status,
+                                              const std::vector<SyncTarget>& targets,
+                                              const SyncOptions& options) {
+  std::vector<NodeSync> state(targets.size());
+  std::map<int, std::size_t> owner;
+  auto start_rsync = [&](std::size_t i, const std::string& source, const std::string& target) {
+    const SshNodeSpec& node = targets[i].node;
+    ProcessSpec spec{"local", rsync_argv(node, source, target, options.excludes), {}, "",
+                     node.name + "/rsync"};
+    state[i].rsync_process = transport.start(spec);
+    owner[state[i].rsync_process] = i;
+  };
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const SshNodeSpec& node = targets[i].node;
+    ProcessSpec lock{node.name, {"sh", "-c", kPrepareScript, "prepare", targets[i].remote_root,
+                                node.remote_dir},
+                     {}, "/", node.name + "/lock"};
+    state[i].lock_process = transport.start(lock);
+    owner[state[i].lock_process] = i;
+  }
+  auto pending = [&] {
+    for (const NodeSync& s : state) {
+      if (s.step != NodeSync::Step::kDone && s.step != NodeSync::Step::kFailed) return true;
+    }
+    return false;
+  };
+  while (pending()) {
+    std::optional<TransportEvent> ev = transport.wait(Clock::time_point::max());
+    if (!ev) continue;
+    if (ev->kind == TransportEvent::Kind::kInterrupted) {
+      for (NodeSync& s : state) {
+        if (s.step != NodeSync::Step::kDone) {
+          s.step = NodeSync::Step::kFailed;
+          s.error = "interrupted";
+        }
+      }
+      break;
+    }
+    auto it = owner.find(ev->process);
+    if (it == owner.end()) continue;
+    std::size_t i = it->second;
+    NodeSync& s = state[i];
+    const SshNodeSpec& node = targets[i].node;
+    if (ev->kind != TransportEvent::Kind::kExited) {
+      s.output += ev->data;
+      status.output(node.name + (ev->process == s.lock_process ? "/lock" : "/rsync"), ev->data);
+      if (ev->process == s.lock_process && s.step == NodeSync::Step::kLocking) {
+        if (s.output.find("waiting\n") != std::string::npos && !s.said_waiting) {
+          s.said_waiting = true;
+          status.event(Status::Level::kWarning,
+                       "node " + node.name + ": another run of this project from this box holds " +
+                           node.remote_dir + "; waiting for it to finish");
+        }
+        if (s.output.find("locked\n") != std::string::npos) {
+          s.step = NodeSync::Step::kProject;
+          s.output.clear();
+          start_rsync(i, options.project_dir, node.remote_dir);
+        }
+      }
+      continue;
+    }
+    bool ok = ev->error.empty() && ev->signal == 0 && ev->exit_code == 0;
+    if (ev->process == s.lock_process) {
+      if (s.step == NodeSync::Step::kDone || s.step == NodeSync::Step::kFailed) continue;
+      s.step = NodeSync::Step::kFailed;
+      s.error = !ev->error.empty() ? ev->error : s.output.empty() ? "preparing " + node.remote_dir +
+                                                                        " failed (exit status " +
+                                                                        std::to_string(ev->exit_code) + ")"
+                                                                  : s.output;
+      while (!s.error.empty() && s.error.back() == '\n') s.error.pop_back();
+      continue;
+    }
+    if (!ok) {
+      s.step = NodeSync::Step::kFailed;
+      s.error = "rsync " + (ev->error.empty() ? "exited with status " + std::to_string(ev->exit_code)
+                                              : ev->error) +
+                (s.output.empty() ? "" : ": " + s.output);
+      while (!s.error.empty() && s.error.back() == '\n') s.error.pop_back();
+      transport.terminate(s.lock_process);
+      continue;
+    }
+    s.output.clear();
+    if (s.step == NodeSync::Step::kProject) {
+      s.step = NodeSync::Step::kRuntime;
+      start_rsync(i, options.templates_dir, node.remote_dir + "/" + kRemoteRuntimeDir);
+    } else {
+      s.step = NodeSync::Step::kDone;
+    }
+  }
+  std::map<std::string, std::string> errors;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    if (state[i].step != NodeSync::Step::kDone) errors[targets[i].node.name] = state[i].error;
+  }
+  return errors;
+}
+
+}  // namespace dt

@@ -1,0 +1,51 @@
+// Getting the project onto the nodes: on each node, in parallel, a directory keyed by the
+// initiating host is checked (ours, or new, or empty: anything else is refused untouched),
+// locked for this run, and filled by rsync (the external tool, over OpenSSH with the node's
+// port, user, key and known_hosts), honouring .gitignore and [sync] exclude.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "transport/real_transport.h"
+
+namespace dt {
+
+class Status;
+class Transport;
+
+struct SyncTarget {
+  SshNodeSpec node;         // node.remote_dir is the target directory
+  std::string remote_root;  // the dedicated directory that holds such targets
+};
+
+struct SyncOptions {
+  std::string project_dir;
+  std::string templates_dir;         // runners/ goes to <target>/.distributest-runtime/runners/
+  std::vector<std::string> excludes; // [sync] exclude
+};
+
+// Where a node's copy of the project lives: <remote_root>/<project>@<initiating host>.
+std::string remote_project_dir(const std::string& remote_root, const std::string& project_dir,
+                               const std::string& initiating_host);
+
+// Refuses a remote_root that is not a dedicated directory ("/", "~", "", "..", the home itself,
+// system directories). Returns the reason, or "" when it is acceptable.
+std::string check_remote_root(const std::string& remote_root);
+
+// Syncs every target in parallel. Returns, for each node that could not be synced, why. The
+// lock on each target stays held (by a process on the node) until the transport ends.
+std::map<std::string, std::string> sync_nodes(Transport& transport, Status& status,
+                                              const std::vector<SyncTarget>& targets,
+                                              const SyncOptions& options);
+
+// The rsync command line for one source directory to one target (exposed for tests).
+std::vector<std::string> rsync_argv(const SshNodeSpec& node, const std::string& source_dir,
+                                    const std::string& target_dir,
+                                    const std::vector<std::string>& excludes);
+
+// Where the adapters live inside a synced project dir.
+inline constexpr const char* kRemoteRuntimeDir = ".distributest-runtime";
+
+}  // namespace dt
