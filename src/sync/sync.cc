@@ -122,7 +122,7 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
     const SshNodeSpec& node = targets[i].node;
     ProcessSpec lock{node.name, {"sh", "-c", kPrepareScript, "prepare", targets[i].remote_root,
                                 node.remote_dir},
-                     {}, "/", node.name + "/lock"};
+                     {}, ".", node.name + "/lock"};  // "." = the remote home
     state[i].lock_process = transport.start(lock);
     owner[state[i].lock_process] = i;
   }
