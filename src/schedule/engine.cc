@@ -104,6 +104,8 @@ double EngineRun::since_start(Clock::time_point t) const {
 int EngineRun::start_process(const ProcessSpec& spec, ProcessRole role, std::size_t index) {
   int p = transport_.start(spec);
   processes_[p] = ProcessInfo{role, index};
+  // Hooks read nothing: EOF at once, so a remote wrapper does not wait on its stdin.
+  if (role != ProcessRole::kRunner) transport_.close_stdin(p);
   return p;
 }
 

@@ -3,6 +3,8 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <boost/asio/post.hpp>
+#include <functional>
 #include <thread>
 
 #include "transport/event_loop.h"
@@ -35,65 +37,55 @@ int connections_for(int channels) {
   return (wanted + SshProcesses::kChannelsPerConnection - 1) / SshProcesses::kChannelsPerConnection;
 }
 
-struct ConnectJob {
-  std::size_t node;
-  bool probe;
-  SshConnection result;
-};
-
-// Every job at once, each on its own thread: a handshake and an authentication are a few round
-// trips each, so blocking code per connection stays simple while nodes connect in parallel.
-// Channels then run non-blocking on the event loop.
-void run_jobs(std::vector<ConnectJob>& jobs, const std::vector<SshNodeSpec>& nodes,
-              double timeout_seconds) {
-  std::vector<std::thread> threads;
-  for (ConnectJob& job : jobs) {
-    threads.emplace_back([&job, &nodes, timeout_seconds] {
-      job.result = ssh_connect(nodes[job.node], timeout_seconds, job.probe);
-    });
-  }
-  for (std::thread& t : threads) t.join();
-}
-
 }  // namespace
 
 std::map<std::string, std::string> RealTransport::connect(const std::vector<SshNodeSpec>& nodes,
                                                           double timeout_seconds) {
-  // First one connection per node (which also counts its cores), then as many more as its
-  // channels need; a node with `channels == 0` runs one per core.
-  std::vector<ConnectJob> jobs;
-  for (std::size_t n = 0; n < nodes.size(); ++n) jobs.push_back(ConnectJob{n, true, {}});
-  run_jobs(jobs, nodes, timeout_seconds);
-  std::vector<ConnectJob> more;
-  for (const ConnectJob& first : jobs) {
-    if (!first.result.ok()) continue;
-    const SshNodeSpec& node = nodes[first.node];
-    int channels = node.channels > 0 ? node.channels : first.result.cores;
-    for (int i = 1; i < connections_for(channels); ++i)
-      more.push_back(ConnectJob{first.node, false, {}});
-  }
-  run_jobs(more, nodes, timeout_seconds);
-  for (ConnectJob& job : more) jobs.push_back(std::move(job));
-
+  // Each connection opens on a thread of its own: a handshake and an authentication are a few
+  // round trips each, so blocking code per connection stays simple while all nodes connect at
+  // once. Each is handed to the event loop the moment it is up, so it answers sshd's
+  // keepalives while slower nodes are still connecting. A node's first connection also counts
+  // its cores; then it gets as many more as its channels need (one per core when 0).
   std::map<std::string, std::string> errors;
-  for (std::size_t n = 0; n < nodes.size(); ++n) {
-    std::vector<SshConnection> connections;
-    std::string error;
-    int cores = 0;
-    for (ConnectJob& job : jobs) {
-      if (job.node != n) continue;
-      if (!job.result.ok() && error.empty()) error = job.result.error;
-      if (job.probe) cores = job.result.cores;
-      connections.push_back(job.result);
+  std::vector<std::thread> threads;
+  int pending = 0;
+  std::function<void(std::size_t, SshConnection, bool)> on_connected;
+  auto open = [&](std::size_t n, bool first) {
+    ++pending;
+    threads.emplace_back([this, &nodes, &on_connected, n, first, timeout_seconds] {
+      SshConnection c = ssh_connect(nodes[n], timeout_seconds, first);
+      boost::asio::post(impl_->loop.io(), [&on_connected, c, n, first] {
+        on_connected(n, c, first);
+      });
+    });
+  };
+  on_connected = [&](std::size_t n, SshConnection c, bool first) {
+    --pending;
+    const SshNodeSpec& node = nodes[n];
+    if (!c.ok()) {
+      // A node whose first connection fails is left out; one that gets fewer connections
+      // than it wanted runs fewer channels (the rest fail with a message saying why).
+      c.close();
+      if (first) errors[node.name] = c.error;
+      return;
     }
-    if (!error.empty()) {
-      for (SshConnection& c : connections) c.close();
-      errors[nodes[n].name] = error;
-      continue;
+    if (!first) {
+      if (auto it = impl_->nodes.find(node.name); it != impl_->nodes.end()) {
+        it->second->add_connection(c);
+      } else {
+        c.close();
+      }
+      return;
     }
-    impl_->nodes[nodes[n].name] =
-        std::make_unique<SshProcesses>(impl_->loop, nodes[n], std::move(connections), cores);
-  }
+    int cores = c.cores;
+    impl_->nodes[node.name] = std::make_unique<SshProcesses>(impl_->loop, node, cores);
+    impl_->nodes[node.name]->add_connection(c);
+    int channels = node.channels > 0 ? node.channels : cores;
+    for (int i = 1; i < connections_for(channels); ++i) open(n, false);
+  };
+  for (std::size_t n = 0; n < nodes.size(); ++n) open(n, true);
+  while (pending > 0) impl_->loop.io().run_one();
+  for (std::thread& t : threads) t.join();
   return errors;
 }
 

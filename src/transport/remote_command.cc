@@ -16,15 +16,24 @@ std::string shell_quote(const std::string& text) {
 
 namespace {
 
-// Runs "$@" fed by a forwarder of the channel's stdin. When that stdin ends (the master closed
-// it, or the channel died with the master), the forwarder closes the pipe, so a runner sees EOF
-// and exits by itself, and leaves a watchdog that kills the whole process group (kill 0: sshd
-// made the wrapper a session and group leader) after the grace period, in case it did not.
-// The watchdog holds no channel descriptors, so a runner that exits on time closes the channel
-// at once. Works in dash, bash and busybox sh; measured in shared/notes-ssh.md's setting.
+// Runs "$@" with its stdin fed, through a FIFO in a private temp dir, by a forwarder of the
+// channel's stdin. When that stdin ends (the master closed it, or the channel died with the
+// master), "$@" sees EOF (a runner then exits by itself), and the forwarder leaves a watchdog
+// that kills the whole process group after the grace period (kill 0: sshd made the wrapper a
+// session and group leader), in case it did not. The wrapper waits for "$@" only, so a command
+// that never reads stdin (a hook) ends its channel as soon as it exits, with its status; the
+// forwarder and watchdog hold no channel output, so they never keep the channel open.
+// Works in dash, bash and busybox sh.
 constexpr const char* kWrapper =
-    "g=$1; shift; "
-    "{ cat; (sleep \"$g\"; kill -KILL 0) </dev/null >/dev/null 2>&1 & } | \"$@\"";
+    "g=$1; shift\n"
+    "d=$(mktemp -d) && mkfifo \"$d/f\" || exit 1\n"
+    "exec 3<&0 0</dev/null\n"
+    "{ cat <&3 >\"$d/f\"; (sleep \"$g\"; rm -rf \"$d\"; kill -KILL 0) </dev/null >/dev/null 2>&1 & }"
+    " 3<&3 >/dev/null 2>&1 &\n"
+    "\"$@\" <\"$d/f\" 3<&-\n"
+    "s=$?\n"
+    "rm -rf \"$d\"\n"
+    "exit $s\n";
 
 }  // namespace
 

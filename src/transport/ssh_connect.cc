@@ -325,7 +325,12 @@ SshConnection ssh_connect(const SshNodeSpec& node, double timeout_seconds, bool 
   for (const std::string& types : preferences) {
     HostKeyVerdict verdict{HostKeyCheck::kNotFound, ""};
     c = attempt(node, deadline, types, false, verdict);
-    if (!c.error.empty()) break;
+    if (!c.error.empty()) {
+      if (unknown_message.empty()) break;  // the host is not reachable at all
+      c.close();  // it has no key of this type; the next type may still be known
+      c.error = unknown_message;
+      continue;
+    }
     if (verdict.check == HostKeyCheck::kMatch) break;
     std::string where = node.name + " (" + node.host + ":" + std::to_string(node.port) + ")";
     std::string fp = host_key_fingerprint(c.session);

@@ -11,9 +11,9 @@ namespace dt {
 
 namespace {
 
-// A connection that has not been heard from for this long, although keepalives asking for a
-// reply go out every second, is declared lost (TCP_USER_TIMEOUT usually fires first).
-constexpr auto kSilenceLimit = std::chrono::seconds(8);
+// Keepalives go out this often. They matter for their side effect: data the peer does not
+// acknowledge makes the socket fail after TCP_USER_TIMEOUT (ssh_connect.cc), which is how a cut
+// or dead node is noticed; libssh2 itself never checks the replies.
 constexpr auto kTick = std::chrono::seconds(1);
 // How long after its stdin ends a remote process group may live before the wrapper kills it.
 constexpr int kRemoteGraceSeconds = 1;
@@ -28,19 +28,19 @@ int signal_number(const std::string& name) {
 
 }  // namespace
 
-SshProcesses::SshProcesses(EventLoop& loop, SshNodeSpec node,
-                           std::vector<SshConnection> connections, int cores)
+SshProcesses::SshProcesses(EventLoop& loop, SshNodeSpec node, int cores)
     : loop_(loop), node_(std::move(node)), cores_(cores), keepalive_(loop.io()) {
-  for (SshConnection& ssh : connections) {
-    Connection c;
-    libssh2_session_set_blocking(ssh.session, 0);
-    libssh2_keepalive_config(ssh.session, 1, 1);
-    c.socket = std::make_unique<boost::asio::posix::stream_descriptor>(loop.io(), ssh.fd);
-    c.ssh = ssh;
-    c.last_heard = Clock::now();
-    connections_.push_back(std::move(c));
-  }
   tick();
+}
+
+void SshProcesses::add_connection(SshConnection ssh) {
+  Connection c;
+  libssh2_session_set_blocking(ssh.session, 0);
+  libssh2_keepalive_config(ssh.session, 1, 1);
+  c.socket = std::make_unique<boost::asio::posix::stream_descriptor>(loop_.io(), ssh.fd);
+  c.ssh = ssh;
+  connections_.push_back(std::move(c));
+  pump(connections_.size() - 1);
 }
 
 SshProcesses::~SshProcesses() {
@@ -211,7 +211,6 @@ bool SshProcesses::read_stream(int id, Channel& ch, int stream) {
   for (;;) {
     ssize_t n = libssh2_channel_read_ex(ch.channel, stream, buf.data(), buf.size());
     if (n > 0) {
-      connections_[ch.connection].last_heard = Clock::now();
       loop_.push(TransportEvent{stream == 0 ? TransportEvent::Kind::kStdout
                                             : TransportEvent::Kind::kStderr,
                                 id, std::string(buf.data(), static_cast<std::size_t>(n))});
@@ -286,7 +285,6 @@ void SshProcesses::wait_socket(std::size_t c) {
                             [this, c](const boost::system::error_code& ec) {
                               connections_[c].waiting_read = false;
                               if (ec || destroying_) return;
-                              connections_[c].last_heard = Clock::now();
                               pump(c);
                             });
   }
@@ -312,10 +310,8 @@ void SshProcesses::tick() {
       int rc = libssh2_keepalive_send(conn.ssh.session, &next);
       if (rc != 0 && rc != LIBSSH2_ERROR_EAGAIN) {
         lose_connection(c, "keepalive failed (libssh2 " + std::to_string(rc) + ")");
-      } else if (Clock::now() - conn.last_heard > kSilenceLimit) {
-        lose_connection(c, "no answer for " + std::to_string(kSilenceLimit.count()) + " s");
       } else {
-        pump(c);
+        pump(c);  // also notices a socket that failed
       }
     }
     tick();

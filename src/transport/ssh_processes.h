@@ -18,11 +18,12 @@ namespace dt {
 
 class SshProcesses {
  public:
-  SshProcesses(EventLoop& loop, SshNodeSpec node, std::vector<SshConnection> connections,
-               int cores);
+  SshProcesses(EventLoop& loop, SshNodeSpec node, int cores);
   // Closes every channel (each remote wrapper then kills its process group) and disconnects.
   ~SshProcesses();
 
+  // Takes over an open connection (made non-blocking and pumped from now on).
+  void add_connection(SshConnection ssh);
   void start(int id, const ProcessSpec& spec);
   bool owns(int id) const { return channels_.count(id) > 0; }
   void write_stdin(int id, const std::string& data);
@@ -43,7 +44,6 @@ class SshProcesses {
     bool full = false;  // sshd refused a channel: its MaxSessions is reached
     bool lost = false;
     int channels = 0;
-    Clock::time_point last_heard;
   };
   enum class State { kOpening, kStarting, kRunning, kClosing, kDone };
   struct Channel {

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Distributed runs on a real test cluster (tools/testcluster: sshd in namespaces): 3 nodes x 2
+# runners give the serial counts for rspec, minitest, pytest; the project lands in a host-keyed,
+# marked dir; hooks run once per node and runner; 16 runners fit on one default sshd; host keys
+# are checked (strict refuses, accept-new records, a changed key is refused); an unmarked
+# non-empty target is never touched; nothing is left running on any node.
+source "$(dirname "$0")/lib.sh"
+((EUID == 0)) || { echo "SKIP: the test cluster needs root"; exit 77; }
+ip netns list >/dev/null 2>&1 || { echo "SKIP: ip netns is unavailable"; exit 77; }
+unshare --net --uts --mount --pid --fork true 2>/dev/null || { echo "SKIP: no namespaces here"; exit 77; }
+
+TC=$SRC/tools/testcluster
+export DISTRIBUTEST_TESTCLUSTER_DIR=/run/distributest-cluster-it.$$
+trap '"$TC" down >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+config=$("$TC" up 3 2>/dev/null | tail -n 1)
+host=$(hostname -s)
+
+# Runs distributest inside the control namespace, where the nodes are.
+run_cluster() {
+  set +e
+  "$TC" run "$DT" -c "$config" "$@" >"$WORK/out" 2>&1
+  rc=$?
+  set -e
+}
+
+nothing_left_on_nodes() {
+  local n left
+  for n in n1 n2 n3; do
+    for _ in $(seq 30); do
+      left=$("$TC" exec "$n" ps -eo comm= | grep -v -E '^(sshd|ps)$' || true)
+      [[ -z $left ]] && break
+      sleep 0.2
+    done
+    [[ -z $left ]] || fail "left running on $n: $left"
+  done
+}
+
+check_counts() {  # FIXTURE: the report's counts equal the serial run's
+  local key got want
+  for key in examples failures pending; do
+    got=$(json_get report.json "r['summary']['$key']")
+    want=$(expected "$1" "$key")
+    [[ "$got" == "$want" ]] || fail "$1 on the cluster: $key = $got, the serial run has $want"
+  done
+  [[ $(json_get report.json "r['summary']['not_run']") == 0 ]] || fail "$1: files not run"
+}
+
+for fw_dir in "rspec spec" "minitest test" "pytest tests"; do
+  set -- $fw_dir
+  project=$(project_from "$1")
+  cd "$project"
+  run_cluster -n 2 --json report.json "$2"
+  assert_rc 1
+  check_counts "$1"
+  [[ $(json_get report.json "len(r['runners'])") == 6 ]] || fail "$1: wanted 3 nodes x 2 runners"
+  [[ $(json_get report.json "sorted(set(x['node'] for x in r['runners'] if x['status'] == 'ok'))") == "['n1', 'n2', 'n3']" ]] ||
+    fail "$1: not every node's runners came up: $(cat "$WORK/out")"
+  dir=".cache/distributest/$(basename "$project")@$host"
+  [[ $(json_get report.json "r['nodes'][0]['remote_dir']") == "$dir" ]] || fail "remote_dir in JSON"
+  for n in n1 n2 n3; do
+    "$TC" exec "$n" test -f "/root/$dir/.distributest-dir" || fail "$n lacks the marked dir $dir"
+  done
+  cd "$WORK"
+  echo "ok: $1 on 3 nodes x 2 runners"
+done
+nothing_left_on_nodes
+echo "ok: nothing left running on the nodes"
+
+# Hooks: node_setup once per node, runner_setup once per runner with its id; the node-side
+# environment names the node.
+project=$WORK/hooks
+mkdir -p "$project/t" "$project/.distributest"
+for i in 1 2 3 4 5 6 7 8; do echo 'echo "$DISTRIBUTEST_NODE $DISTRIBUTEST_RUNNER_ID" >> /tmp/ran.log' > "$project/t/$i.sh"; done
+cat > "$project/.distributest/config.toml" <<'TOML'
+framework = "command"
+command = "sh {file}"
+files = ["t/*.sh"]
+[hooks]
+node_setup = "echo node >> /tmp/node.log"
+runner_setup = "echo \"$1\" >> /tmp/runner.log"
+TOML
+cd "$project"
+run_cluster -n 2
+assert_rc 0
+for n in n1 n2 n3; do
+  [[ $("$TC" exec "$n" cat /tmp/node.log | wc -l) == 1 ]] || fail "$n: node_setup did not run once"
+  [[ $("$TC" exec "$n" cat /tmp/runner.log | sort -u | tr '\n' ' ') == "${host}_${n}_1 ${host}_${n}_2 " ]] ||
+    fail "$n: runner_setup ids: $("$TC" exec "$n" cat /tmp/runner.log)"
+  "$TC" exec "$n" grep -q "^$n ${host}_${n}_" /tmp/ran.log || fail "$n: DISTRIBUTEST_NODE not set"
+done
+echo "ok: hooks once per node and per runner"
+
+# 16 runners on one node whose sshd has the default MaxSessions (10).
+run_cluster -n 16 --nodes n1
+assert_rc 0
+[[ $(grep -c . "$WORK/out" >/dev/null; "$TC" exec n1 cat /tmp/runner.log | sort -u | wc -l) -ge 16 ]] ||
+  fail "16 runners did not all start on n1: $(cat "$WORK/out")"
+echo "ok: 16 runners on one node"
+
+# An unmarked, non-empty target is refused and left untouched; the other nodes go on.
+"$TC" exec n2 sh -c "mkdir -p '/root/.cache/distributest/hooks@$host' && echo mine > '/root/.cache/distributest/hooks@$host/precious' && rm -f '/root/.cache/distributest/hooks@$host/.distributest-dir'"
+run_cluster -n 1
+assert_rc 0
+assert_out_contains "refusing to sync into"
+[[ $("$TC" exec n2 cat "/root/.cache/distributest/hooks@$host/precious") == mine ]] || fail "the unmarked dir was touched"
+echo "ok: an unmarked target is refused, untouched"
+
+# Host keys: unknown = refused with the fingerprint (exit 3 when no node is left);
+# accept-new records it; a changed key is refused even then.
+known=$(sed -n 's/^known_hosts = "\(.*\)"$/\1/p' "$config")
+empty_known=$WORK/known_hosts
+: > "$empty_known"
+sed "s|^known_hosts = .*|known_hosts = \"$empty_known\"|" "$config" > "$WORK/strict.toml"
+set +e; "$TC" run "$DT" -c "$WORK/strict.toml" --nodes n1 >"$WORK/out" 2>&1; rc=$?; set -e
+assert_rc 3
+assert_out_contains "unknown host key for n1"
+assert_out_contains "SHA256:"
+sed 's|^host_key_policy = .*|host_key_policy = "accept-new"|' "$WORK/strict.toml" > "$WORK/accept.toml"
+set +e; "$TC" run "$DT" -c "$WORK/accept.toml" --nodes n1 >"$WORK/out" 2>&1; rc=$?; set -e
+assert_rc 0
+grep -q "^10.77.0.11 ssh-ed25519 " "$empty_known" || fail "accept-new did not record the key: $(cat "$empty_known")"
+# Swap in n2's key for n1's address: a changed key.
+n2_key=$(grep '^10.77.0.12 ' "$known" | cut -d' ' -f2-)
+echo "10.77.0.11 $n2_key" > "$empty_known"
+set +e; "$TC" run "$DT" -c "$WORK/accept.toml" --nodes n1 >"$WORK/out" 2>&1; rc=$?; set -e
+assert_rc 3
+assert_out_contains "HOST KEY CHANGED for n1"
+echo "ok: host keys"
+
+# An unreachable node is reported and skipped; the run goes on with the others.
+"$TC" cut n3
+run_cluster -n 1
+assert_rc 0
+assert_out_contains "node n3 (10.77.0.13) left out"
+"$TC" heal n3
+nothing_left_on_nodes
+echo "ok: an unreachable node is skipped"
