@@ -20,7 +20,9 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
   app.add_option("-n,--runners", o.runners, "Runners per node: a number or 'auto' (one per core)");
   app.add_flag("--local", o.local, "Run on this box only, ignoring configured nodes");
   app.add_option("--nodes", o.nodes, "Use only these configured nodes (comma-separated names)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->expected(1)
+      ->allow_extra_args(false);
   app.add_option("--framework", o.framework, "rspec, minitest, pytest or command (default: detect)")
       ->check(CLI::IsMember({"auto", "rspec", "minitest", "pytest", "command"}));
   app.add_option("--command", o.command,

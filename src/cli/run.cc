@@ -184,6 +184,9 @@ int run_tests(const CliOptions& options, const std::string& project_dir) {
   std::optional<UsageError> usage = apply_command_line(options, config);
   if (!usage) usage = resolve_framework(project_dir, config);
   std::vector<NodeConfig> nodes;
+  if (!usage && options.local && !options.nodes.empty()) {
+    usage = UsageError{"distributest: --local and --nodes contradict each other; pick one"};
+  }
   if (!usage && !options.local) {
     nodes = config.nodes;
     if (!usage && !options.nodes.empty()) usage = pick_nodes(options.nodes, nodes);
@@ -210,10 +213,12 @@ int run_tests(const CliOptions& options, const std::string& project_dir) {
   if (!store_warning.empty()) std::cerr << "distributest: warning: " << store_warning << "\n";
   std::vector<PlannedFile> planned = plan_files(project_dir, files, store);
 
+  int local_runners = config.runners.value > 0 ? config.runners.value : local_core_count();
+  // More runners than files would only start processes that get no work.
+  local_runners = std::max(1, std::min<int>(local_runners, static_cast<int>(planned.size())));
   if (options.dry_run) {
-    int count = config.runners.value > 0 ? config.runners.value : local_core_count();
     if (nodes.empty()) {
-      print_plan(planned, local_setup(config, count).runners, config);
+      print_plan(planned, local_setup(config, local_runners).runners, config);
     } else {
       print_node_plan(planned, nodes, config);
     }
@@ -241,8 +246,7 @@ int run_tests(const CliOptions& options, const std::string& project_dir) {
   RealTransport transport(project_dir);
   RunSetup setup;
   if (nodes.empty()) {
-    int count = config.runners.value > 0 ? config.runners.value : local_core_count();
-    setup = local_setup(config, std::max(1, std::min<int>(count, static_cast<int>(planned.size()))));
+    setup = local_setup(config, local_runners);
   } else {
     int override_runners = config.runners.origin.file == "command line" ? config.runners.value : 0;
     setup = cluster_setup(transport, status, config, nodes, project_dir, override_runners);
