@@ -19,10 +19,9 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
       ->check(CLI::ExistingFile);
   app.add_option("-n,--runners", o.runners, "Runners per node: a number or 'auto' (one per core)");
   app.add_flag("--local", o.local, "Run on this box only, ignoring configured nodes");
-  app.add_option("--nodes", o.nodes, "Use only these configured nodes (comma-separated names)")
-      ->delimiter(',')
-      ->expected(1)
-      ->allow_extra_args(false);
+  // One word split here: a vector option would swallow the file arguments after it.
+  std::string nodes_list;
+  app.add_option("--nodes", nodes_list, "Use only these configured nodes (comma-separated names)");
   app.add_option("--framework", o.framework, "rspec, minitest, pytest or command (default: detect)")
       ->check(CLI::IsMember({"auto", "rspec", "minitest", "pytest", "command"}));
   app.add_option("--command", o.command,
@@ -50,6 +49,11 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
     return code == 0 ? kExitPassed : kExitUsage;
   }
   if (app.count("--fail-fast") > 0) o.fail_fast = fail_fast;
+  for (std::size_t start = 0; !nodes_list.empty() && start <= nodes_list.size();) {
+    std::size_t comma = std::min(nodes_list.find(',', start), nodes_list.size());
+    if (comma > start) o.nodes.push_back(nodes_list.substr(start, comma - start));
+    start = comma + 1;
+  }
   if (config->parsed()) o.subcommand = "config";
   return std::nullopt;
 }

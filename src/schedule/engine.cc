@@ -216,6 +216,16 @@ void EngineRun::runner_failed(std::size_t r, const std::string& why) {
   rs.phase = RunnerState::Phase::kDone;
   rs.failure = why;
   status_.event(Status::Level::kError, "runner " + rs.slot.id + " left out: " + why);
+  dispatch_idle();  // one runner fewer may leave the others with nothing to wait for
+}
+
+void EngineRun::node_lost(const std::string& node, const std::string& why) {
+  for (std::size_t n = 0; n < nodes_.size(); ++n) {
+    if (nodes_[n].name != node || node_status_[n].starts_with("lost")) continue;
+    node_status_[n] = "lost after " + format_seconds(since_start(transport_.now())) + ": " + why;
+    status_.event(Status::Level::kError, "node " + node + " " + node_status_[n] +
+                                             "; its files in flight go to other runners");
+  }
 }
 
 void EngineRun::stop(const std::string& why) {

@@ -51,6 +51,8 @@ class EngineRun {
   void on_deadline(std::size_t r);
 
   void dispatch(std::size_t r);
+  void dispatch_idle();
+  void node_lost(const std::string& node, const std::string& why);
   void maybe_finish_file(std::size_t r);
   void finish_item(std::size_t r, FileResult result);
   void crash_in_flight(std::size_t r, const std::string& why);

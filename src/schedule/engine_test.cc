@@ -235,6 +235,28 @@ TEST_F(EngineTest, RunnersThatCannotStartAreReportedWithTheirOutput) {
   }
 }
 
+TEST_F(EngineTest, FilesOfALostNodeGoToRunnersThatWereIdle) {
+  add("x", 1);
+  add("y", 3);
+  transport.files["y"].crashes = 1;
+  transport.files["y"].loses_node = true;
+  nodes.push_back(NodeSlot{"b", "b.example", "", {}});
+  runners.push_back(RunnerSlot{"box_a_1", 1, "local", {}, {"fake-runner"}});
+  runners.push_back(RunnerSlot{"box_b_1", 1, "b", {}, {"fake-runner"}});
+  RunResult r = run();
+  // x on a (0.5-1.5); a stays ready while y is in flight on b; b is lost at 3.5 and y runs on a.
+  const FileResult& y = result_of(r, "y");
+  EXPECT_EQ(y.status, FileStatus::kPassed);
+  EXPECT_EQ(y.runner, "box_a_1");
+  EXPECT_EQ(y.attempts, 2);
+  EXPECT_EQ(r.summary.not_run, 0);
+  ASSERT_EQ(r.nodes.size(), 2u);
+  EXPECT_TRUE(r.nodes[1].status.starts_with("lost after 3.5s")) << r.nodes[1].status;
+  EXPECT_EQ(std::count(transport.started.begin(), transport.started.end(), "box_b_1"), 1)
+      << "a runner of a lost node was restarted";
+  EXPECT_NE(r.runners[1].status.find("its node was lost"), std::string::npos);
+}
+
 TEST_F(EngineTest, FailuresAreCountedFromRecords) {
   add("a", 1, "failed");
   add("b", 1);

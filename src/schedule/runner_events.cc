@@ -81,7 +81,7 @@ void EngineRun::maybe_finish_file(std::size_t r) {
   result.error = std::move(rec.error);
   finish_item(r, std::move(result));
   rs.phase = RunnerState::Phase::kIdle;
-  dispatch(r);
+  dispatch_idle();
 }
 
 FileResult EngineRun::base_result(std::size_t r, const Item& item) const {
@@ -119,7 +119,15 @@ void EngineRun::finish_item(std::size_t r, FileResult result) {
 void EngineRun::dispatch(std::size_t r) {
   RunnerState& rs = runners_[r];
   if (rs.phase != RunnerState::Phase::kIdle) return;
-  if (stopping_ || queue_.empty()) return end_runner(r);
+  if (stopping_) return end_runner(r);
+  if (queue_.empty()) {
+    // A file in flight elsewhere may still come back (its runner or node dies): stay ready
+    // for it until nothing is in flight.
+    for (const RunnerState& other : runners_) {
+      if (other.phase == RunnerState::Phase::kBusy) return;
+    }
+    return end_runner(r);
+  }
   std::size_t i = queue_.front();
   queue_.pop_front();
   Item& item = items_[i];
@@ -134,6 +142,10 @@ void EngineRun::dispatch(std::size_t r) {
   }
   status_.file_started(rs.slot.id, item.file.path);
   transport_.write_stdin(rs.process, item.file.path + "\n");
+}
+
+void EngineRun::dispatch_idle() {
+  for (std::size_t r = 0; r < runners_.size(); ++r) dispatch(r);
 }
 
 // No more work for this runner: EOF on stdin tells it to exit.
@@ -164,6 +176,7 @@ void EngineRun::on_deadline(std::size_t r) {
 
 void EngineRun::on_runner_exit(std::size_t r, const TransportEvent& ev) {
   RunnerState& rs = runners_[r];
+  if (ev.node_lost) node_lost(rs.slot.node, ev.error);
   rs.process = -1;
   rs.deadline.reset();
   std::vector<RecordParser::Message> rest;
@@ -200,11 +213,13 @@ void EngineRun::on_runner_exit(std::size_t r, const TransportEvent& ev) {
       break;
   }
   rs.phase = RunnerState::Phase::kDone;
+  if (ev.node_lost) return runner_failed(r, "its node was lost: " + ev.error);
   if (!stopping_ && !queue_.empty()) {
     status_.event(Status::Level::kInfo, "runner " + rs.slot.id + ": restarting");
     ++rs.restarts;
     start_runner(r);
   }
+  dispatch_idle();  // if that was the last file in flight, the idle runners can go
 }
 
 void EngineRun::crash_in_flight(std::size_t r, const std::string& why) {
@@ -237,6 +252,8 @@ void EngineRun::crash_in_flight(std::size_t r, const std::string& why) {
     rs.output.clear();
     rs.record.reset();
     rs.marker_seen = false;
+    rs.phase = RunnerState::Phase::kDone;  // not busy any more, so an idle runner takes it
+    dispatch_idle();
     return;
   }
   result.status = FileStatus::kError;

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include <algorithm>
 #include <array>
 
 #include "transport/remote_command.h"
@@ -78,8 +79,12 @@ void SshProcesses::start(int id, const ProcessSpec& spec) {
   ch.command = remote_command(spec, node_.remote_dir, kRemoteGraceSeconds);
   ch.connection = pick_connection();
   if (ch.connection == connections_.size()) {
+    bool all_lost = std::all_of(connections_.begin(), connections_.end(),
+                                [](const Connection& c) { return c.lost; });
     return finish(id, ch, 255, 0,
-                  "node " + node_.name + " has no connection left that accepts another channel");
+                  all_lost ? "lost node " + node_.name
+                           : "node " + node_.name + " has no connection left that accepts another channel",
+                  all_lost);
   }
   ++connections_[ch.connection].channels;
   pump(ch.connection);
@@ -246,7 +251,8 @@ bool SshProcesses::close_channel(int id, Channel& ch) {
   return true;
 }
 
-void SshProcesses::finish(int id, Channel& ch, int exit_code, int sig, const std::string& error) {
+void SshProcesses::finish(int id, Channel& ch, int exit_code, int sig, const std::string& error,
+                          bool node_lost) {
   if (ch.state == State::kDone) return;
   if (ch.channel) {
     libssh2_channel_free(ch.channel);
@@ -258,6 +264,7 @@ void SshProcesses::finish(int id, Channel& ch, int exit_code, int sig, const std
   ev.exit_code = exit_code;
   ev.signal = sig;
   ev.error = error;
+  ev.node_lost = node_lost;
   loop_.push(std::move(ev));
 }
 
@@ -269,7 +276,7 @@ void SshProcesses::lose_connection(std::size_t c, const std::string& why) {
   conn.socket->cancel(ignored);
   for (auto& [id, ch] : channels_) {
     if (ch.connection == c && ch.state != State::kDone) {
-      finish(id, ch, 255, 0, "lost node " + node_.name + ": " + why);
+      finish(id, ch, 255, 0, "lost node " + node_.name + ": " + why, true);
     }
   }
 }

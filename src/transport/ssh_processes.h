@@ -63,7 +63,8 @@ class SshProcesses {
   bool run_channel(int id, Channel& ch);
   bool close_channel(int id, Channel& ch);
   bool read_stream(int id, Channel& ch, int stream);
-  void finish(int id, Channel& ch, int exit_code, int signal, const std::string& error);
+  void finish(int id, Channel& ch, int exit_code, int signal, const std::string& error,
+              bool node_lost = false);
   void lose_connection(std::size_t c, const std::string& why);
   void wait_socket(std::size_t c);
   void tick();

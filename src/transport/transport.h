@@ -34,6 +34,7 @@ struct TransportEvent {
   int exit_code = -1;       // valid when signal == 0
   int signal = 0;           // the signal that ended it, if any
   std::string error{};      // the transport could not start or lost it (e.g. exec failed)
+  bool node_lost = false;   // kExited because the connection to its node is gone
 };
 
 class Transport {

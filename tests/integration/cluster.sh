@@ -127,6 +127,34 @@ assert_rc 3
 assert_out_contains "HOST KEY CHANGED for n1"
 echo "ok: host keys"
 
+# A node cut mid-run is declared lost within 10 s; its files in flight run elsewhere; every
+# file is reported once.
+project=$WORK/cut
+mkdir -p "$project/t"
+for i in 1 2 3 4 5 6 7 8; do echo 'sleep 3' > "$project/t/$i.sh"; done
+cd "$project"
+( sleep 4.5; "$TC" cut n2 ) &
+run_cluster --nodes n1,n2 -n 2 --framework command --command 'sh {file}' 't/*.sh' --json report.json
+wait
+"$TC" heal n2
+assert_rc 0
+[[ $(json_get report.json "r['summary']['files']") == 8 ]] || fail "cut: not every file reported"
+[[ $(json_get report.json "r['summary']['not_run']") == 0 ]] || fail "cut: files not run"
+lost=$(json_get report.json "[n['status'] for n in r['nodes'] if n['name']=='n2'][0]")
+[[ $lost == "lost after"* ]] || fail "cut: n2 not reported lost: $lost"
+echo "ok: a cut node is lost ($lost), its files ran elsewhere"
+cd "$WORK"
+
+# An RSA-only setup gets an error that says why (libssh2 1.10 has no rsa-sha2) and what to do.
+ssh-keygen -q -t rsa -b 2048 -N '' -f "$WORK/id_rsa"
+cat "$WORK/id_rsa.pub" >> "$(dirname "$config")/authorized_keys"
+sed "s|^identity = .*|identity = \"$WORK/id_rsa\"|" "$config" > "$WORK/rsa.toml"
+set +e; "$TC" run "$DT" -c "$WORK/rsa.toml" --nodes n1 >"$WORK/out" 2>&1; rc=$?; set -e
+assert_rc 3
+assert_out_contains "only RSA keys were offered"
+assert_out_contains "Use an ed25519 or ECDSA key"
+echo "ok: RSA-only keys get a clear error"
+
 # An unreachable node is reported and skipped; the run goes on with the others.
 "$TC" cut n3
 run_cluster -n 1

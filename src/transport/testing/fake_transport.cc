@@ -87,7 +87,12 @@ void FakeTransport::run_file(int process, const std::string& path) {
   if (f.hang) return;
   if (attempt <= f.crashes) {
     schedule(f.seconds, TransportEvent{Kind::kStderr, process, f.output + "Segmentation fault\n"});
-    schedule(f.seconds, TransportEvent{Kind::kExited, process, "", -1, 11});
+    TransportEvent exit{Kind::kExited, process, "", -1, f.loses_node ? 0 : 11};
+    if (f.loses_node) {
+      exit.error = "lost node " + p.spec.node + ": the connection broke";
+      exit.node_lost = true;
+    }
+    schedule(f.seconds, exit);
     return;
   }
   nlohmann::json record = {{"path", path},         {"status", f.status},

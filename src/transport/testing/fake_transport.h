@@ -20,6 +20,7 @@ struct FakeFile {
   std::string output;             // what the file prints (to the runner's stderr)
   int crashes = 0;                // the first N attempts kill the runner
   bool hang = false;              // never answers
+  bool loses_node = false;        // a crash (see `crashes`) that takes the node's link with it
 };
 
 class FakeTransport : public Transport {
