@@ -143,7 +143,7 @@ assert_rc 0
 lost=$(json_get report.json "[n['status'] for n in r['nodes'] if n['name']=='n2'][0]")
 [[ $lost == "lost after"* ]] || fail "cut: n2 not reported lost: $lost"
 echo "ok: a cut node is lost ($lost), its files ran elsewhere"
-cd "$WORK"
+cd "$WORK/hooks"
 
 # An RSA-only setup gets an error that says why (libssh2 1.10 has no rsa-sha2) and what to do.
 ssh-keygen -q -t rsa -b 2048 -N '' -f "$WORK/id_rsa"
