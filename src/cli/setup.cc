@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "report/status.h"
 #include "runner/adapter.h"
 #include "sync/sync.h"
@@ -14,6 +16,8 @@ namespace {
 
 constexpr double kConnectTimeoutSeconds = 10;
 constexpr const char* kDefaultRemoteRoot = ".cache/distributest";
+// A [[node]] with this host is the master's own box.
+constexpr const char* kLocalHost = "local";
 
 RunnerSlot make_runner(const Config& config, const std::string& node, int index,
                        std::vector<std::string> argv) {
@@ -22,6 +26,13 @@ RunnerSlot make_runner(const Config& config, const std::string& node, int index,
   RunnerSlot slot{id, index, node, runner_environment(id, index, node), std::move(argv)};
   for (const auto& [k, v] : config.env.value) slot.env.emplace(k, v);
   return slot;
+}
+
+// "~/x" in a local path (a key, known_hosts) means the user's home, as in ssh_config.
+std::string expand_home(const std::string& path) {
+  if (!path.starts_with("~/")) return path;
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : "") + path.substr(1);
 }
 
 std::string remote_root_of(const Config& config, const NodeConfig& node) {
@@ -37,13 +48,30 @@ SshNodeSpec ssh_spec(const Config& config, const NodeConfig& node, const std::st
   spec.host = node.host;
   spec.port = node.port;
   spec.user = node.user;
-  spec.identity = node.identity;
-  spec.known_hosts = config.known_hosts.value;
+  spec.identity = expand_home(node.identity);
+  spec.known_hosts = expand_home(config.known_hosts.value);
   spec.accept_new = config.host_key_policy.value == "accept-new";
   spec.channels = runners;
   spec.remote_dir = remote_project_dir(remote_root_of(config, node), project_dir,
                                        initiating_host());
   return spec;
+}
+
+// The master's own box as one of the nodes: local processes in the project dir, no sync.
+void add_local_node(RealTransport& transport, const Config& config, const NodeConfig& node,
+                    int runners, RunSetup& setup) {
+  transport.add_local_node(node.name);
+  std::map<std::string, std::string> env = config.env.value;
+  for (const auto& [k, v] : node.env) env[k] = v;
+  setup.nodes.push_back(NodeSlot{node.name, initiating_host(), "", env});
+  std::vector<std::string> argv =
+      adapter_argv(config.framework.value, config.command.value, templates_dir() + "/runners");
+  int count = runners > 0 ? runners : local_core_count();
+  for (int r = 1; r <= count; ++r) {
+    RunnerSlot slot = make_runner(config, node.name, r, argv);
+    for (const auto& [k, v] : node.env) slot.env[k] = v;
+    setup.runners.push_back(std::move(slot));
+  }
 }
 
 }  // namespace
@@ -66,19 +94,20 @@ RunSetup local_setup(const Config& config, int count) {
 
 std::string check_nodes(const Config& config, const std::vector<NodeConfig>& nodes) {
   for (const NodeConfig& node : nodes) {
+    if (node.host == kLocalHost) continue;
     std::string where = node.origin.describe() + ": node '" + node.name + "': ";
     if (std::string why = check_remote_root(remote_root_of(config, node)); !why.empty()) {
       return where + why;
     }
-    if (!node.identity.empty()) {
+    if (std::string identity = expand_home(node.identity); !identity.empty()) {
       struct stat st {};
-      if (stat(node.identity.c_str(), &st) != 0) {
-        return where + "identity file " + node.identity + " does not exist";
+      if (stat(identity.c_str(), &st) != 0) {
+        return where + "identity file " + identity + " does not exist";
       }
       if ((st.st_mode & 077) != 0) {
-        return where + "identity file " + node.identity + " is readable by others (mode " +
+        return where + "identity file " + identity + " is readable by others (mode " +
                std::to_string((st.st_mode >> 6) & 7) + std::to_string((st.st_mode >> 3) & 7) +
-               std::to_string(st.st_mode & 7) + "); ssh refuses such keys: chmod 600 it";
+               std::to_string(st.st_mode & 7) + "); ssh refuses such keys: chmod 600 " + identity;
       }
     }
   }
@@ -90,9 +119,15 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
                        int runners_override) {
   RunSetup setup;
   std::vector<SshNodeSpec> specs;
+  std::vector<NodeConfig> remote;
   for (const NodeConfig& node : nodes) {
     int runners = runners_override > 0 ? runners_override : node.runners;
+    if (node.host == kLocalHost) {
+      add_local_node(transport, config, node, runners, setup);
+      continue;
+    }
     specs.push_back(ssh_spec(config, node, project_dir, runners));
+    remote.push_back(node);
   }
   auto leave_out = [&](const SshNodeSpec& spec, const std::string& why) {
     status.event(Status::Level::kError, "node " + spec.name + " (" + spec.host + ") left out: " + why);
@@ -106,7 +141,7 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
       leave_out(specs[i], it->second);
       continue;
     }
-    targets.push_back(SyncTarget{specs[i], remote_root_of(config, nodes[i])});
+    targets.push_back(SyncTarget{specs[i], remote_root_of(config, remote[i])});
   }
   status.event(Status::Level::kInfo, "syncing " + project_dir + " to " +
                                          std::to_string(targets.size()) + " node(s)");
@@ -122,7 +157,7 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
       continue;
     }
     std::map<std::string, std::string> env = config.env.value;
-    for (const auto& [k, v] : nodes[i].env) env[k] = v;
+    for (const auto& [k, v] : remote[i].env) env[k] = v;
     setup.nodes.push_back(NodeSlot{spec.name, spec.host, spec.remote_dir, env});
     int runners = spec.channels > 0 ? spec.channels : transport.cores(spec.name);
     std::vector<std::string> argv =
@@ -130,7 +165,7 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
                      std::string("./") + kRemoteRuntimeDir + "/runners");
     for (int r = 1; r <= runners; ++r) {
       RunnerSlot slot = make_runner(config, spec.name, r, argv);
-      for (const auto& [k, v] : nodes[i].env) slot.env[k] = v;
+      for (const auto& [k, v] : remote[i].env) slot.env[k] = v;
       setup.runners.push_back(std::move(slot));
     }
   }

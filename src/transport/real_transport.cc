@@ -5,6 +5,7 @@
 
 #include <boost/asio/post.hpp>
 #include <functional>
+#include <set>
 #include <thread>
 
 #include "transport/event_loop.h"
@@ -19,6 +20,7 @@ struct RealTransport::Impl {
   LocalProcesses local;
   std::map<std::string, std::unique_ptr<SshProcesses>> nodes;
   std::map<int, SshProcesses*> remote;  // process id -> its node
+  std::set<std::string> local_names{"local", ""};
 
   SshProcesses* node_of(int process) {
     auto it = remote.find(process);
@@ -89,9 +91,11 @@ std::map<std::string, std::string> RealTransport::connect(const std::vector<SshN
   return errors;
 }
 
+void RealTransport::add_local_node(const std::string& name) { impl_->local_names.insert(name); }
+
 int RealTransport::start(const ProcessSpec& spec) {
   int id = impl_->loop.new_process_id();
-  if (spec.node == "local" || spec.node.empty()) {
+  if (impl_->local_names.count(spec.node)) {
     impl_->local.start(id, spec);
     return id;
   }

@@ -37,6 +37,10 @@ class RealTransport : public Transport {
   std::map<std::string, std::string> connect(const std::vector<SshNodeSpec>& nodes,
                                              double timeout_seconds);
 
+  // Processes for node `name` run on this box, in the project directory (a [[node]] with
+  // host = "local": the master's own cores beside the remote ones).
+  void add_local_node(const std::string& name);
+
   int start(const ProcessSpec& spec) override;
   void write_stdin(int process, const std::string& data) override;
   void close_stdin(int process) override;

@@ -142,7 +142,45 @@ assert_rc 0
 [[ $(json_get report.json "r['summary']['not_run']") == 0 ]] || fail "cut: files not run"
 lost=$(json_get report.json "[n['status'] for n in r['nodes'] if n['name']=='n2'][0]")
 [[ $lost == "lost after"* ]] || fail "cut: n2 not reported lost: $lost"
+after=$(echo "$lost" | sed -n 's/^lost after \([0-9.]*\)s.*/\1/p')
+/usr/bin/python3 -c "import sys; sys.exit(0 if float('$after') < 4.5 + 10 else 1)" ||
+  fail "cut: lost only after ${after}s (cut at ~4.5s; the bound is 10s)"
 echo "ok: a cut node is lost ($lost), its files ran elsewhere"
+cd "$WORK/hooks"
+
+# Sync honours .gitignore and [sync] exclude; authentication through ssh-agent works; hashed
+# known_hosts entries are matched.
+project=$WORK/syncing
+mkdir -p "$project/t" "$project/build" "$project/secret" "$project/.distributest"
+echo 'true' > "$project/t/a.sh"
+echo 'build/' > "$project/.gitignore"
+echo 'artifact' > "$project/build/out.bin"
+echo 'key' > "$project/secret/token"
+cat > "$project/.distributest/config.toml" <<'TOML'
+framework = "command"
+command = "sh {file}"
+files = ["t/*.sh"]
+[sync]
+exclude = ["secret/"]
+TOML
+key=$(sed -n 's/^identity = "\(.*\)"$/\1/p' "$config" | head -n 1)
+known=$(sed -n 's/^known_hosts = "\(.*\)"$/\1/p' "$config")
+cp "$known" "$WORK/hashed_known_hosts"
+ssh-keygen -q -H -f "$WORK/hashed_known_hosts" 2>/dev/null
+grep -q '^|1|' "$WORK/hashed_known_hosts" || fail "known_hosts was not hashed"
+grep -v '^identity = ' "$config" | sed "s|^known_hosts = .*|known_hosts = \"$WORK/hashed_known_hosts\"|" > "$WORK/agent.toml"
+eval "$(ssh-agent -s)" >/dev/null
+ssh-add -q "$key" 2>/dev/null
+cd "$project"
+set +e; "$TC" run env SSH_AUTH_SOCK="$SSH_AUTH_SOCK" "$DT" -c "$WORK/agent.toml" --nodes n1 -v >"$WORK/out" 2>&1; rc=$?; set -e
+ssh-agent -k >/dev/null
+assert_rc 0
+dir="/root/.cache/distributest/syncing@$host"
+"$TC" exec n1 test -f "$dir/t/a.sh" || fail "the project was not synced"
+"$TC" exec n1 test -f "$dir/.gitignore" || fail ".gitignore itself should be synced"
+if "$TC" exec n1 test -e "$dir/build/out.bin"; then fail ".gitignore'd build/ was synced"; fi
+if "$TC" exec n1 test -e "$dir/secret/token"; then fail "[sync] exclude'd secret/ was synced"; fi
+echo "ok: .gitignore and [sync] exclude honoured; ssh-agent auth; hashed known_hosts"
 cd "$WORK/hooks"
 
 # An RSA-only setup gets an error that says why (libssh2 1.10 has no rsa-sha2) and what to do.

@@ -109,3 +109,29 @@ echo "distributest: $(json_get report.json "r['summary']['examples']") examples,
 echo "wall: serial ${serial_s}s, distributest ${dt_s}s, speedup ${ratio}x" \
   "(ideal ${ideal}s; longest file $longest)"
 echo "ok: mpmath's suite gives the serial run's counts"
+
+# The same real suite across a test cluster of 3 nodes x 2 runners (issue 3), when this machine
+# can build one (root, network namespaces): the same counts as the serial run.
+if (( EUID == 0 )) && ip netns list >/dev/null 2>&1 && unshare --net --uts --mount --pid --fork true 2>/dev/null; then
+  TC=$SRC/tools/testcluster
+  export DISTRIBUTEST_TESTCLUSTER_DIR=/run/distributest-mpmath-it.$$
+  trap '"$TC" down >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+  config=$("$TC" up 3 2>/dev/null | tail -n 1)
+  t4=$(now)
+  set +e
+  "$TC" run env DISTRIBUTEST_PYTHON="$PY" PYTHONDONTWRITEBYTECODE=1 "$DT" -c "$config" -n 2 \
+    --json cluster.json >"$WORK/out" 2>&1
+  rc=$?
+  set -e
+  t5=$(now)
+  if (( want_failures == 0 )); then assert_rc 0; else assert_rc 1; fi
+  for key in examples failures pending; do
+    want_var=want_$key
+    got=$(json_get cluster.json "r['summary']['$key']")
+    [[ $got == "${!want_var}" ]] || fail "cluster: $key = $got, the serial run has ${!want_var}"
+  done
+  [[ $(json_get cluster.json "r['summary']['not_run']") == 0 ]] || fail "cluster: files not run"
+  [[ $(json_get cluster.json "len(r['runners'])") == 6 ]] || fail "cluster: wanted 3 nodes x 2 runners"
+  echo "cluster (3 nodes x 2 runners, one 2-core machine): $(awk -v a="$t4" -v b="$t5" 'BEGIN { printf "%.1f", b - a }')s"
+  echo "ok: mpmath's suite on the test cluster gives the serial run's counts"
+fi
