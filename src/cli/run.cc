@@ -250,6 +250,10 @@ int run_tests(const CliOptions& options, const std::string& project_dir) {
   } else {
     int override_runners = config.runners.origin.file == "command line" ? config.runners.value : 0;
     setup = cluster_setup(transport, status, config, nodes, project_dir, override_runners);
+    if (setup.interrupted) {
+      std::fprintf(stderr, "distributest: interrupted before any test ran\n");
+      return kExitInterrupted;
+    }
     if (setup.runners.empty()) {
       std::fprintf(stderr, "distributest: no usable node:\n");
       for (const NodeResult& n : setup.left_out) {

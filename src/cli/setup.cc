@@ -145,9 +145,11 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
   }
   status.event(Status::Level::kInfo, "syncing " + project_dir + " to " +
                                          std::to_string(targets.size()) + " node(s)");
-  std::map<std::string, std::string> sync_errors = sync_nodes(
-      transport, status, targets,
-      SyncOptions{project_dir, templates_dir(), config.sync_exclude.value});
+  std::map<std::string, std::string> sync_errors =
+      sync_nodes(transport, status, targets,
+                 SyncOptions{project_dir, templates_dir(), config.sync_exclude.value},
+                 &setup.interrupted);
+  if (setup.interrupted) return setup;
 
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const SshNodeSpec& spec = specs[i];
@@ -160,9 +162,8 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
     for (const auto& [k, v] : remote[i].env) env[k] = v;
     setup.nodes.push_back(NodeSlot{spec.name, spec.host, spec.remote_dir, env});
     int runners = spec.channels > 0 ? spec.channels : transport.cores(spec.name);
-    std::vector<std::string> argv =
-        adapter_argv(config.framework.value, config.command.value,
-                     std::string("./") + kRemoteRuntimeDir + "/runners");
+    std::vector<std::string> argv = remote_runner_argv(adapter_argv(
+        config.framework.value, config.command.value, std::string("./") + kRemoteRuntimeDir + "/runners"));
     for (int r = 1; r <= runners; ++r) {
       RunnerSlot slot = make_runner(config, spec.name, r, argv);
       for (const auto& [k, v] : remote[i].env) slot.env[k] = v;

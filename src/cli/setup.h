@@ -18,6 +18,7 @@ struct RunSetup {
   std::vector<NodeSlot> nodes;
   std::vector<RunnerSlot> runners;
   std::vector<NodeResult> left_out;  // configured nodes that could not be used, and why
+  bool interrupted = false;          // SIGINT/SIGTERM while connecting or syncing
 };
 
 // This box's short host name, as it keys remote directories and runner ids.

@@ -14,10 +14,13 @@ namespace {
 // lock file a run holds with flock(1) for its whole length.
 constexpr const char* kMarker = ".distributest-dir";
 constexpr const char* kLock = ".distributest-lock";
+constexpr const char* kBusy = ".distributest-busy";
 
 // Run on the node: $1 = remote_root, $2 = target. Refuses a target that exists, is not empty
 // and is not marked; otherwise marks it, takes the lock (saying "waiting" first when another
-// run holds it) and holds it until the master closes stdin or dies.
+// run holds it) and holds it until the master closes stdin or dies. The lock holder of a
+// killed master may go before that master's runners are killed (they get a grace period), so
+// it also waits until no process holds the shared "busy" lock every remote runner takes.
 constexpr const char* kPrepareScript = R"SH(root=$1; dir=$2
 mkdir -p -- "$root" || exit 1
 if [ -e "$dir" ] && [ ! -e "$dir/.distributest-dir" ] && [ -n "$(ls -A -- "$dir" 2>/dev/null)" ]; then
@@ -27,6 +30,7 @@ fi
 mkdir -p -- "$dir" && touch -- "$dir/.distributest-dir" || exit 1
 exec 9>"$dir/.distributest-lock" || exit 1
 if ! flock -n 9; then echo waiting; flock 9 || exit 1; fi
+flock -x "$dir/.distributest-busy" true || exit 1
 echo locked
 exec cat >/dev/null
 )SH";
@@ -94,7 +98,7 @@ std::vector<std::string> rsync_argv(const SshNodeSpec& node, const std::string& 
                                     const std::vector<std::string>& excludes) {
   std::vector<std::string> argv{"rsync", "-a", "--delete", "--protect-args", "-e",
                                 ssh_command(node)};
-  for (const char* ours : {kMarker, kLock, kRemoteRuntimeDir}) {
+  for (const char* ours : {kMarker, kLock, kBusy, kRemoteRuntimeDir}) {
     argv.push_back(std::string("--exclude=/") + ours);
   }
   argv.push_back("--exclude=/.git");
@@ -106,9 +110,15 @@ std::vector<std::string> rsync_argv(const SshNodeSpec& node, const std::string& 
   return argv;
 }
 
+std::vector<std::string> remote_runner_argv(std::vector<std::string> adapter) {
+  std::vector<std::string> argv{"flock", "-s", kBusy};
+  argv.insert(argv.end(), adapter.begin(), adapter.end());
+  return argv;
+}
+
 std::map<std::string, std::string> sync_nodes(Transport& transport, Status& status,
                                               const std::vector<SyncTarget>& targets,
-                                              const SyncOptions& options) {
+                                              const SyncOptions& options, bool* interrupted) {
   std::vector<NodeSync> state(targets.size());
   std::map<int, std::size_t> owner;
   auto start_rsync = [&](std::size_t i, const std::string& source, const std::string& target) {
@@ -136,6 +146,7 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
     std::optional<TransportEvent> ev = transport.wait(Clock::time_point::max());
     if (!ev) continue;
     if (ev->kind == TransportEvent::Kind::kInterrupted) {
+      *interrupted = true;
       for (NodeSync& s : state) {
         if (s.step != NodeSync::Step::kDone) {
           s.step = NodeSync::Step::kFailed;

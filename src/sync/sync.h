@@ -35,10 +35,16 @@ std::string remote_project_dir(const std::string& remote_root, const std::string
 std::string check_remote_root(const std::string& remote_root);
 
 // Syncs every target in parallel. Returns, for each node that could not be synced, why. The
-// lock on each target stays held (by a process on the node) until the transport ends.
+// lock on each target stays held (by a process on the node) until the transport ends. A
+// SIGINT/SIGTERM meanwhile sets `interrupted` and stops.
 std::map<std::string, std::string> sync_nodes(Transport& transport, Status& status,
                                               const std::vector<SyncTarget>& targets,
-                                              const SyncOptions& options);
+                                              const SyncOptions& options, bool* interrupted);
+
+// A runner's command line on a node: the adapter under a shared lock on the target dir's busy
+// file, held by the runner and everything it starts, so the next run's sync waits until the
+// last of them is gone.
+std::vector<std::string> remote_runner_argv(std::vector<std::string> adapter);
 
 // The rsync command line for one source directory to one target (exposed for tests).
 std::vector<std::string> rsync_argv(const SshNodeSpec& node, const std::string& source_dir,
