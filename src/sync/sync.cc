@@ -53,9 +53,9 @@ std::string ssh_command(const SshNodeSpec& node) {
 }
 
 struct NodeSync {
-  enum class Step { kLocking, kProject, kRuntime, kDone, kFailed } step = Step::kLocking;
+  enum class Step { kLocking, kSyncing, kDone, kFailed } step = Step::kLocking;
   int lock_process = -1;
-  int rsync_process = -1;
+  int rsyncs_left = 0;
   std::string output;
   std::string error;
   bool said_waiting = false;
@@ -125,8 +125,8 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
     const SshNodeSpec& node = targets[i].node;
     ProcessSpec spec{"local", rsync_argv(node, source, target, options.excludes), {}, "",
                      node.name + "/rsync"};
-    state[i].rsync_process = transport.start(spec);
-    owner[state[i].rsync_process] = i;
+    owner[transport.start(spec)] = i;
+    ++state[i].rsyncs_left;
   };
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const SshNodeSpec& node = targets[i].node;
@@ -171,9 +171,11 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
                            node.remote_dir + "; waiting for it to finish");
         }
         if (s.output.find("locked\n") != std::string::npos) {
-          s.step = NodeSync::Step::kProject;
+          // The project and the adapters go side by side: each rsync is mostly an ssh login.
+          s.step = NodeSync::Step::kSyncing;
           s.output.clear();
           start_rsync(i, options.project_dir, node.remote_dir);
+          start_rsync(i, options.templates_dir, node.remote_dir + "/" + kRemoteRuntimeDir);
         }
       }
       continue;
@@ -189,6 +191,7 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
       while (!s.error.empty() && s.error.back() == '\n') s.error.pop_back();
       continue;
     }
+    if (s.step == NodeSync::Step::kFailed) continue;  // the other rsync already failed
     if (!ok) {
       s.step = NodeSync::Step::kFailed;
       s.error = "rsync " + (ev->error.empty() ? "exited with status " + std::to_string(ev->exit_code)
@@ -198,13 +201,7 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
       transport.terminate(s.lock_process);
       continue;
     }
-    s.output.clear();
-    if (s.step == NodeSync::Step::kProject) {
-      s.step = NodeSync::Step::kRuntime;
-      start_rsync(i, options.templates_dir, node.remote_dir + "/" + kRemoteRuntimeDir);
-    } else {
-      s.step = NodeSync::Step::kDone;
-    }
+    if (--s.rsyncs_left == 0) s.step = NodeSync::Step::kDone;
   }
   std::map<std::string, std::string> errors;
   for (std::size_t i = 0; i < targets.size(); ++i) {

@@ -90,6 +90,18 @@ for n in n1 n2 n3; do
 done
 echo "ok: hooks once per node and per runner"
 
+# The master's own box as a node beside a remote one: its runners run locally, in the project.
+cat "$config" > "$WORK/with-local.toml"
+printf '\n[[node]]\nname = "me"\nhost = "local"\nrunners = 2\n' >> "$WORK/with-local.toml"
+rm -f /tmp/ran.log
+set +e; "$TC" run "$DT" -c "$WORK/with-local.toml" --nodes n1,me -n 2 --json report.json >"$WORK/out" 2>&1; rc=$?; set -e
+assert_rc 0
+[[ $(json_get report.json "sorted(x['id'] for x in r['runners'])") == "['${host}_me_1', '${host}_me_2', '${host}_n1_1', '${host}_n1_2']" ]] ||
+  fail "local node: runners $(json_get report.json "[x['id'] for x in r['runners']]")"
+[[ $(json_get report.json "r['summary']['files']") == 8 ]] || fail "local node: not every file ran"
+rm -f /tmp/node.log /tmp/runner.log /tmp/ran.log  # what the local node wrote on this box
+echo "ok: the local box as a node beside a remote one"
+
 # 16 runners on one node whose sshd has the default MaxSessions (10).
 run_cluster -n 16 --nodes n1
 assert_rc 0
