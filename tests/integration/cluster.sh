@@ -35,23 +35,13 @@ nothing_left_on_nodes() {
   done
 }
 
-check_counts() {  # FIXTURE: the report's counts equal the serial run's
-  local key got want
-  for key in examples failures pending; do
-    got=$(json_get report.json "r['summary']['$key']")
-    want=$(expected "$1" "$key")
-    [[ "$got" == "$want" ]] || fail "$1 on the cluster: $key = $got, the serial run has $want"
-  done
-  [[ $(json_get report.json "r['summary']['not_run']") == 0 ]] || fail "$1: files not run"
-}
-
 for fw_dir in "rspec spec" "minitest test" "pytest tests"; do
   set -- $fw_dir
   project=$(project_from "$1")
   cd "$project"
   run_cluster -n 2 --json report.json "$2"
   assert_rc 1
-  check_counts "$1"
+  assert_fixture_summary report.json "$1" "$1 on the cluster"
   [[ $(json_get report.json "len(r['runners'])") == 6 ]] || fail "$1: wanted 3 nodes x 2 runners"
   [[ $(json_get report.json "sorted(set(x['node'] for x in r['runners'] if x['status'] == 'ok'))") == "['n1', 'n2', 'n3']" ]] ||
     fail "$1: not every node's runners came up: $(cat "$WORK/out")"

@@ -35,6 +35,25 @@ expected() {  # expected FIXTURE KEY
   grep -v '^#' "$FIXTURES/$1/EXPECTED" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
 
+# assert_summary REPORT EXAMPLES FAILURES PENDING [WHAT]: the JSON report's totals are these
+# (what a serial run of the framework printed), and every file got a result.
+assert_summary() {
+  local report=$1 what=${5:-$1} key got want i=2
+  for key in examples failures pending; do
+    want=${!i}
+    i=$((i + 1))
+    got=$(json_get "$report" "r['summary']['$key']")
+    [[ "$got" == "$want" ]] || fail "$what: $key = $got, the serial run has $want"
+  done
+  [[ $(json_get "$report" "r['summary']['not_run']") == 0 ]] || fail "$what: files not run"
+}
+
+# assert_fixture_summary REPORT FIXTURE [WHAT]: as assert_summary, with the fixture's EXPECTED.
+assert_fixture_summary() {
+  assert_summary "$1" "$(expected "$2" examples)" "$(expected "$2" failures)" \
+    "$(expected "$2" pending)" "${3:-$2}"
+}
+
 # Runs distributest, capturing stdout+stderr in $WORK/out and the exit status in $rc.
 run_dt() {
   set +e

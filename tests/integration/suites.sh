@@ -10,13 +10,7 @@ check_suite() {
   cd "$project"
   run_dt -n 3 --json report.json "$@"
   assert_rc 1   # every fixture suite has failing examples on purpose
-  local got want key
-  for key in examples failures pending; do
-    got=$(json_get report.json "r['summary']['$key']")
-    want=$(expected "$fw" "$key")
-    [[ "$got" == "$want" ]] || fail "$fw: $key = $got, the serial run has $want"
-  done
-  [[ $(json_get report.json "r['summary']['not_run']") == 0 ]] || fail "$fw: files not run"
+  assert_fixture_summary report.json "$fw"
   [[ $(json_get report.json "len(r['runners'])") == 3 ]] || fail "$fw: wanted 3 runners"
   # Hostile names were run (and passed), and nothing was executed from them.
   local hostile
