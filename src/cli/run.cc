@@ -173,99 +173,55 @@ int exit_code_for(const RunResult& result) {
   return kExitPassed;
 }
 
-}  // namespace
-
-int run_tests(const CliOptions& options, const std::string& project_dir) {
+// What a run needs before anything starts: the config, the nodes, the files in order.
+struct Plan {
   Config config;
+  std::vector<NodeConfig> nodes;  // empty = this box alone
+  std::vector<PlannedFile> files;
+  TimingStore store;
+  std::string timings_path;
+  int local_runners = 1;
+};
+
+std::optional<UsageError> load_plan(const CliOptions& options, const std::string& project_dir,
+                                    Plan& plan) {
+  Config& config = plan.config;
   if (auto error = load_config_layers(project_dir, options.config_file, config)) {
-    std::cerr << error->message << "\n";
-    return kExitUsage;
+    return UsageError{error->message};
   }
-  std::optional<UsageError> usage = apply_command_line(options, config);
-  if (!usage) usage = resolve_framework(project_dir, config);
-  std::vector<NodeConfig> nodes;
-  if (!usage && options.local && !options.nodes.empty()) {
-    usage = UsageError{"distributest: --local and --nodes contradict each other; pick one"};
+  if (auto usage = apply_command_line(options, config)) return usage;
+  if (auto usage = resolve_framework(project_dir, config)) return usage;
+  if (options.local && !options.nodes.empty()) {
+    return UsageError{"distributest: --local and --nodes contradict each other; pick one"};
   }
-  if (!usage && !options.local) {
-    nodes = config.nodes;
-    if (!usage && !options.nodes.empty()) usage = pick_nodes(options.nodes, nodes);
-    if (!usage) {
-      if (std::string error = check_nodes(config, nodes); !error.empty()) usage = UsageError{error};
+  if (!options.local) {
+    plan.nodes = config.nodes;
+    if (!options.nodes.empty()) {
+      if (auto usage = pick_nodes(options.nodes, plan.nodes)) return usage;
+    }
+    if (std::string error = check_nodes(config, plan.nodes); !error.empty()) {
+      return UsageError{error};
     }
   }
-  std::string discover_error;
-  std::vector<std::string> files;
-  if (!usage) {
-    std::vector<std::string> globs = config.files.value;
-    if (globs.empty()) globs = default_globs(config.framework.value);
-    files = discover_files(project_dir, options.files, globs, config.exclude.value, &discover_error);
-    if (!discover_error.empty()) usage = UsageError{discover_error};
-  }
-  if (usage) {
-    std::cerr << usage->message << "\n";
-    return kExitUsage;
-  }
+  std::vector<std::string> globs = config.files.value;
+  if (globs.empty()) globs = default_globs(config.framework.value);
+  std::string error;
+  std::vector<std::string> files =
+      discover_files(project_dir, options.files, globs, config.exclude.value, &error);
+  if (!error.empty()) return UsageError{error};
 
-  std::string timings_path = (fs::path(project_dir) / config.timings_file.value).string();
-  std::string store_warning;
-  TimingStore store = TimingStore::load(timings_path, &store_warning);
-  if (!store_warning.empty()) std::cerr << "distributest: warning: " << store_warning << "\n";
-  std::vector<PlannedFile> planned = plan_files(project_dir, files, store);
-
-  int local_runners = config.runners.value > 0 ? config.runners.value : local_core_count();
+  plan.timings_path = (fs::path(project_dir) / config.timings_file.value).string();
+  std::string warning;
+  plan.store = TimingStore::load(plan.timings_path, &warning);
+  if (!warning.empty()) std::cerr << "distributest: warning: " << warning << "\n";
+  plan.files = plan_files(project_dir, files, plan.store);
+  int runners = config.runners.value > 0 ? config.runners.value : local_core_count();
   // More runners than files would only start processes that get no work.
-  local_runners = std::max(1, std::min<int>(local_runners, static_cast<int>(planned.size())));
-  if (options.dry_run) {
-    if (nodes.empty()) {
-      print_plan(planned, local_setup(config, local_runners).runners, config);
-    } else {
-      print_node_plan(planned, nodes, config);
-    }
-    return kExitPassed;
-  }
+  plan.local_runners = std::max(1, std::min<int>(runners, static_cast<int>(plan.files.size())));
+  return std::nullopt;
+}
 
-  RunLog log;
-  if (std::string error = log.open(config.log_dir.value); !error.empty()) {
-    std::cerr << "distributest: " << error << "\n";
-    return kExitCannotRun;
-  }
-  bool tty = isatty(STDOUT_FILENO) == 1;
-  StatusPrinter status(StatusPrinter::Options{stdout, tty, want_color(config.color.value, tty),
-                                              options.verbose, &log});
-
-  EngineOptions engine_options;
-  engine_options.node_setup = hook_argv(project_dir, config.node_setup.value, "node_setup");
-  engine_options.runner_setup = hook_argv(project_dir, config.runner_setup.value, "runner_setup");
-  engine_options.timeout_seconds = config.timeout.value;
-  engine_options.fail_fast = config.fail_fast.value;
-  engine_options.max_attempts = config.max_attempts.value;
-  if (tty) engine_options.refresh_seconds = 1;
-
-  status.event(Status::Level::kInfo, "log: " + log.path());
-  RealTransport transport(project_dir);
-  RunSetup setup;
-  if (nodes.empty()) {
-    setup = local_setup(config, local_runners);
-  } else {
-    int override_runners = config.runners.origin.file == "command line" ? config.runners.value : 0;
-    setup = cluster_setup(transport, status, config, nodes, project_dir, override_runners);
-    if (setup.interrupted) {
-      std::fprintf(stderr, "distributest: interrupted before any test ran\n");
-      return kExitInterrupted;
-    }
-    if (setup.runners.empty()) {
-      std::fprintf(stderr, "distributest: no usable node:\n");
-      for (const NodeResult& n : setup.left_out) {
-        std::fprintf(stderr, "  %s (%s): %s\n", n.name.c_str(), n.host.c_str(), n.status.c_str());
-      }
-      return kExitCannotRun;
-    }
-  }
-  Engine engine(transport, status, engine_options);
-  RunResult result = engine.run(setup.nodes, setup.runners, planned);
-  for (NodeResult& n : setup.left_out) result.nodes.push_back(std::move(n));
-
+void write_reports(const CliOptions& options, const RunResult& result, Status& status) {
   if (!options.json_file.empty()) {
     if (std::string error = write_json_report(result, options.json_file); !error.empty()) {
       status.event(Status::Level::kError, error);
@@ -276,7 +232,83 @@ int run_tests(const CliOptions& options, const std::string& project_dir) {
       status.event(Status::Level::kError, error);
     }
   }
-  if (!result.interrupted) update_timings(store, result, project_dir, timings_path, status);
+}
+
+EngineOptions engine_options(const Config& config, const std::string& project_dir, bool tty) {
+  EngineOptions o;
+  o.node_setup = hook_argv(project_dir, config.node_setup.value, "node_setup");
+  o.runner_setup = hook_argv(project_dir, config.runner_setup.value, "runner_setup");
+  o.timeout_seconds = config.timeout.value;
+  o.fail_fast = config.fail_fast.value;
+  o.max_attempts = config.max_attempts.value;
+  if (tty) o.refresh_seconds = 1;
+  return o;
+}
+
+// Connects and syncs the nodes (or takes this box). Returns an exit code when nothing can run.
+std::optional<int> set_up_runners(RealTransport& transport, Status& status, const Plan& plan,
+                                  const std::string& project_dir, RunSetup& setup) {
+  if (plan.nodes.empty()) {
+    setup = local_setup(plan.config, plan.local_runners);
+    return std::nullopt;
+  }
+  const Config& config = plan.config;
+  int override_runners = config.runners.origin.file == "command line" ? config.runners.value : 0;
+  setup = cluster_setup(transport, status, config, plan.nodes, project_dir, override_runners);
+  if (setup.interrupted) {
+    std::fprintf(stderr, "distributest: interrupted before any test ran\n");
+    return kExitInterrupted;
+  }
+  if (setup.runners.empty()) {
+    std::fprintf(stderr, "distributest: no usable node:\n");
+    for (const NodeResult& n : setup.left_out) {
+      std::fprintf(stderr, "  %s (%s): %s\n", n.name.c_str(), n.host.c_str(), n.status.c_str());
+    }
+    return kExitCannotRun;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int run_tests(const CliOptions& options, const std::string& project_dir) {
+  Plan plan;
+  if (std::optional<UsageError> usage = load_plan(options, project_dir, plan)) {
+    std::cerr << usage->message << "\n";
+    return kExitUsage;
+  }
+  if (options.dry_run) {
+    if (plan.nodes.empty()) {
+      print_plan(plan.files, local_setup(plan.config, plan.local_runners).runners, plan.config);
+    } else {
+      print_node_plan(plan.files, plan.nodes, plan.config);
+    }
+    return kExitPassed;
+  }
+
+  RunLog log;
+  if (std::string error = log.open(plan.config.log_dir.value); !error.empty()) {
+    std::cerr << "distributest: " << error << "\n";
+    return kExitCannotRun;
+  }
+  bool tty = isatty(STDOUT_FILENO) == 1;
+  StatusPrinter status(StatusPrinter::Options{
+      stdout, tty, want_color(plan.config.color.value, tty), options.verbose, &log});
+  status.event(Status::Level::kInfo, "log: " + log.path());
+
+  RealTransport transport(project_dir);
+  RunSetup setup;
+  if (std::optional<int> code = set_up_runners(transport, status, plan, project_dir, setup)) {
+    return *code;
+  }
+  Engine engine(transport, status, engine_options(plan.config, project_dir, tty));
+  RunResult result = engine.run(setup.nodes, setup.runners, plan.files);
+  for (NodeResult& n : setup.left_out) result.nodes.push_back(std::move(n));
+
+  write_reports(options, result, status);
+  if (!result.interrupted) {
+    update_timings(plan.store, result, project_dir, plan.timings_path, status);
+  }
   std::fprintf(stderr, "log: %s\n", log.path().c_str());
   return exit_code_for(result);
 }
