@@ -32,6 +32,10 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
                                        "durations, predicted makespan) and run nothing");
   int fail_fast = 0;
   app.add_flag("--fail-fast{1}", fail_fast, "Stop after N files fail (--fail-fast=N; default 1)");
+  app.add_option("--retry", o.retry,
+                 "Rerun a failed file up to N times on another runner; one that then passes "
+                 "is reported as flaky")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--timeout", o.timeout, "Kill a file's runner after SECONDS and report a timeout")
       ->check(CLI::NonNegativeNumber);
   app.add_flag("-v,--verbose", o.verbose, "More output (-vv: every runner's output too)");

@@ -27,6 +27,7 @@ struct CliOptions {
   bool dry_run = false;
   std::optional<int> fail_fast;
   std::optional<double> timeout;
+  std::optional<int> retry;
   int verbose = 0;
   std::vector<std::string> files;
 };

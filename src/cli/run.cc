@@ -62,6 +62,7 @@ std::optional<UsageError> apply_command_line(const CliOptions& o, Config& c) {
     c.fail_fast = {*o.fail_fast, kCommandLine};
   }
   if (o.timeout) c.timeout = {*o.timeout, kCommandLine};
+  if (o.retry) c.retry = {*o.retry, kCommandLine};
   return std::nullopt;
 }
 
@@ -156,7 +157,7 @@ void print_node_plan(const std::vector<PlannedFile>& files, const std::vector<No
   print_plan(files, slots, config);
 }
 
-int exit_code_for(const RunResult& result) {
+int exit_code_for(const RunResult& result, const Config& config) {
   if (result.interrupted) return kExitInterrupted;
   bool any_ran = false;
   for (const FileResult& f : result.files) any_ran |= f.status != FileStatus::kNotRun;
@@ -170,6 +171,8 @@ int exit_code_for(const RunResult& result) {
   }
   // Files that never ran (every runner lost) are not a pass.
   if (s.not_run > 0) return kExitCannotRun;
+  // Flaky files passed in the end; whether that is a pass is the team's call ([flaky]).
+  if (s.flaky > 0 && config.flaky.value == "fail") return kExitFailed;
   return kExitPassed;
 }
 
@@ -241,6 +244,7 @@ EngineOptions engine_options(const Config& config, const std::string& project_di
   o.timeout_seconds = config.timeout.value;
   o.fail_fast = config.fail_fast.value;
   o.max_attempts = config.max_attempts.value;
+  o.retries = config.retry.value;
   if (tty) o.refresh_seconds = 1;
   return o;
 }
@@ -310,7 +314,7 @@ int run_tests(const CliOptions& options, const std::string& project_dir) {
     update_timings(plan.store, result, project_dir, plan.timings_path, status);
   }
   std::fprintf(stderr, "log: %s\n", log.path().c_str());
-  return exit_code_for(result);
+  return exit_code_for(result, plan.config);
 }
 
 }  // namespace dt

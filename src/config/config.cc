@@ -149,12 +149,16 @@ constexpr std::array<std::string_view, 5> kFrameworks = {"auto", "rspec", "minit
                                                          "command"};
 constexpr std::array<std::string_view, 3> kColors = {"auto", "always", "never"};
 constexpr std::array<std::string_view, 2> kHostKeyPolicies = {"strict", "accept-new"};
+constexpr std::array<std::string_view, 2> kFlakyPolicies = {"pass", "fail"};
 
 Error read_framework(const Layer& layer, const Item& item, std::string& out) {
   return read_one_of(layer, item, kFrameworks, out);
 }
 Error read_color(const Layer& layer, const Item& item, std::string& out) {
   return read_one_of(layer, item, kColors, out);
+}
+Error read_flaky(const Layer& layer, const Item& item, std::string& out) {
+  return read_one_of(layer, item, kFlakyPolicies, out);
 }
 Error read_host_key_policy(const Layer& layer, const Item& item, std::string& out) {
   return read_one_of(layer, item, kHostKeyPolicies, out);
@@ -170,7 +174,7 @@ Error read_integer(const Layer& layer, const Item& item, std::int64_t min, std::
   return std::nullopt;
 }
 
-Error read_fail_fast(const Layer& layer, const Item& item, int& out) {
+Error read_non_negative(const Layer& layer, const Item& item, int& out) {
   return read_integer(layer, item, 0, INT_MAX, "an integer >= 0", out);
 }
 Error read_max_attempts(const Layer& layer, const Item& item, int& out) {
@@ -392,8 +396,10 @@ const Key<Config> kTopKeys[] = {
     {"files", setting<&Config::files, read_string_list>},
     {"exclude", setting<&Config::exclude, read_string_list>},
     {"timeout", setting<&Config::timeout, read_seconds>},
-    {"fail_fast", setting<&Config::fail_fast, read_fail_fast>},
+    {"fail_fast", setting<&Config::fail_fast, read_non_negative>},
     {"max_attempts", setting<&Config::max_attempts, read_max_attempts>},
+    {"retry", setting<&Config::retry, read_non_negative>},
+    {"flaky", setting<&Config::flaky, read_flaky>},
     {"timings_file", setting<&Config::timings_file, read_string>},
     {"log_dir", setting<&Config::log_dir, read_string>},
     {"color", setting<&Config::color, read_color>},

@@ -44,6 +44,8 @@ struct Config {
   Setting<double> timeout{0};              // seconds per file; 0 = none
   Setting<int> fail_fast{0};               // stop after N failed files; 0 = never
   Setting<int> max_attempts{2};            // tries of a file whose runner died
+  Setting<int> retry{0};                   // reruns of a failed file on another runner
+  Setting<std::string> flaky{"pass"};      // exit status of a run whose failures all passed on retry: pass|fail
   Setting<std::string> node_setup{""};     // hook command, run once per node
   Setting<std::string> runner_setup{""};   // hook command, run once per runner, $1 = id
   Setting<std::string> timings_file{".distributest/timings"};

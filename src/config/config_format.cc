@@ -180,6 +180,8 @@ std::vector<std::string> describe_config(const Config& config) {
       line("timeout", format_number(config.timeout.value), config.timeout.origin),
       line("fail_fast", config.fail_fast),
       line("max_attempts", config.max_attempts),
+      line("retry", config.retry),
+      line("flaky", config.flaky),
       line("timings_file", config.timings_file),
       line("log_dir", config.log_dir),
       line("color", config.color),

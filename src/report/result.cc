@@ -37,6 +37,7 @@ void summarize(RunResult& result, int runner_count) {
       continue;
     }
     ++s.files;
+    if (f.flaky) ++s.flaky;
     if (f.status == FileStatus::kError || f.status == FileStatus::kTimeout) ++s.errors;
     longest = std::max(longest, f.duration_seconds);
     total += f.duration_seconds;

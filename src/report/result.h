@@ -27,6 +27,7 @@ struct FileResult {
   std::string node;
   std::string runner;        // runner id, e.g. "devbox_local_3"
   int attempts = 0;
+  bool flaky = false;        // failed, then passed on a rerun (--retry)
   int examples = 0;
   int failures = 0;
   int pending = 0;
@@ -60,6 +61,7 @@ struct RunSummary {
   int not_run = 0;
   double wall_seconds = 0;
   double lower_bound_seconds = 0;
+  int flaky = 0;           // files that failed, then passed on a rerun
 };
 
 struct RunResult {

@@ -342,12 +342,22 @@ void StatusPrinter::print_report(const RunResult& result) {
     }
   }
 
+  header = false;
+  for (const FileResult& f : result.files) {
+    if (!f.flaky) continue;
+    if (!header) print("\n" + paint(kBold, "Flaky (failed, then passed on a rerun):"));
+    header = true;
+    print(paint(kYellow, "  " + printable(f.path)) + "  (passed on " + printable(f.runner) +
+          ", attempt " + std::to_string(f.attempts) + "; " + printable(first_line(f.error)) + ")");
+  }
+
   const RunSummary& s = result.summary;
   std::string totals = count(s.files, "file", "files") + ", " +
                        count(s.examples, "example", "examples") + ", " +
                        count(s.failures, "failure", "failures") + ", " + std::to_string(s.pending) +
                        " pending, " + count(s.errors, "error", "errors");
   if (s.not_run > 0) totals += ", " + std::to_string(s.not_run) + " not run";
+  if (s.flaky > 0) totals += ", " + std::to_string(s.flaky) + " flaky";
   bool bad = s.failures > 0 || s.errors > 0 || result.interrupted || n > 0;
   const char* colour = bad ? kRed : (s.pending > 0 || s.not_run > 0) ? kYellow : kGreen;
   print("");

@@ -23,7 +23,9 @@ EngineRun::EngineRun(Transport& transport, Status& status, const EngineOptions& 
   node_status_.resize(nodes.size());
   for (const PlannedFile& f : files) {
     queue_.push_back(items_.size());
-    items_.push_back(Item{f, 0, false, {}});
+    Item item;
+    item.file = f;
+    items_.push_back(std::move(item));
   }
 }
 

@@ -37,6 +37,7 @@ struct EngineOptions {
   double timeout_seconds = 0;               // per file; 0 = none
   int fail_fast = 0;                        // stop after N files fail; 0 = never
   int max_attempts = 2;                     // tries of a file whose runner died
+  int retries = 0;                          // reruns of a failed file, on another runner
   double startup_timeout_seconds = 600;     // for the handshake after a runner starts
   std::size_t max_output_bytes = 1 << 20;   // per file kept in the result (the log has all)
   double refresh_seconds = 0;               // call Status::refresh() this often; 0 = never

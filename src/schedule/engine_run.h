@@ -27,6 +27,10 @@ class EngineRun {
   struct Item {
     PlannedFile file;
     int attempts = 0;
+    int reruns = 0;            // --retry reruns so far
+    std::string avoid_runner;  // a rerun goes elsewhere: not to the runner that failed it
+    std::string avoid_node;    // ... and to another node when there is one
+    std::string first_failure; // what the first failed attempt said, for a flaky pass
     bool finished = false;
     FileResult result;
   };
@@ -52,6 +56,8 @@ class EngineRun {
 
   void dispatch(std::size_t r);
   void dispatch_idle();
+  void rerun(std::size_t r, const FileResult& failed);
+  bool may_take(std::size_t r, const Item& item) const;
   void node_lost(const std::string& node, const std::string& why);
   void maybe_finish_file(std::size_t r);
   void finish_item(std::size_t r, FileResult result);

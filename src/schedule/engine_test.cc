@@ -257,6 +257,41 @@ TEST_F(EngineTest, FilesOfALostNodeGoToRunnersThatWereIdle) {
   EXPECT_NE(r.runners[1].status.find("its node was lost"), std::string::npos);
 }
 
+TEST_F(EngineTest, RetryRerunsAFailedFileOnAnotherNodeAndReportsItFlaky) {
+  add("flaky", 1);
+  add("other", 5);
+  transport.files["flaky"].fails = 1;
+  options.retries = 2;
+  nodes.push_back(NodeSlot{"b", "b.example", "", {}});
+  runners.push_back(RunnerSlot{"box_a_1", 1, "local", {}, {"fake-runner"}});
+  runners.push_back(RunnerSlot{"box_a_2", 2, "local", {}, {"fake-runner"}});
+  runners.push_back(RunnerSlot{"box_b_1", 1, "b", {}, {"fake-runner"}});
+  RunResult r = run();
+  const FileResult& f = result_of(r, "flaky");
+  EXPECT_EQ(f.status, FileStatus::kPassed);
+  EXPECT_TRUE(f.flaky);
+  EXPECT_EQ(f.attempts, 2);
+  // It failed on box_a_1 (node local); the rerun went to the other node.
+  EXPECT_EQ(f.runner, "box_b_1");
+  EXPECT_NE(f.error.find("failed on box_a_1"), std::string::npos) << f.error;
+  EXPECT_EQ(r.summary.flaky, 1);
+  EXPECT_EQ(r.summary.failures, 0);
+  EXPECT_TRUE(status.has_event("rerunning it elsewhere (rerun 1 of 2)"));
+}
+
+TEST_F(EngineTest, RetryGivesUpAfterNRerunsAndReportsTheFailure) {
+  add("broken", 1, "failed");
+  options.retries = 2;
+  make_runners(2);
+  RunResult r = run();
+  const FileResult& f = result_of(r, "broken");
+  EXPECT_EQ(f.status, FileStatus::kFailed);
+  EXPECT_FALSE(f.flaky);
+  EXPECT_EQ(f.attempts, 3);
+  EXPECT_EQ(r.summary.failures, 1);
+  EXPECT_EQ(r.summary.flaky, 0);
+}
+
 TEST_F(EngineTest, FailuresAreCountedFromRecords) {
   add("a", 1, "failed");
   add("b", 1);

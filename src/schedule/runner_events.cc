@@ -79,9 +79,55 @@ void EngineRun::maybe_finish_file(std::size_t r) {
   result.errors = rec.errors;
   result.cases = std::move(rec.cases);
   result.error = std::move(rec.error);
+  if (result.status == FileStatus::kFailed && item.reruns < options_.retries && !stopping_) {
+    return rerun(r, result);
+  }
+  if (item.reruns > 0 && result.status == FileStatus::kPassed) {
+    result.flaky = true;
+    result.error = item.first_failure;
+  }
   finish_item(r, std::move(result));
   rs.phase = RunnerState::Phase::kIdle;
   dispatch_idle();
+}
+
+// --retry: the failed file goes back to the front of the queue, for another runner.
+void EngineRun::rerun(std::size_t r, const FileResult& failed) {
+  RunnerState& rs = runners_[r];
+  Item& item = items_[*rs.item];
+  ++item.reruns;
+  item.avoid_runner = rs.slot.id;
+  item.avoid_node = rs.slot.node;
+  if (item.first_failure.empty()) {
+    item.first_failure = "failed on " + rs.slot.id + " (attempt " + std::to_string(item.attempts) +
+                         ")" + (failed.cases.empty() ? "" : ": " + first_failed_case(failed));
+  }
+  status_.event(Status::Level::kWarning,
+                item.file.path + " failed on " + rs.slot.id + "; rerunning it elsewhere (rerun " +
+                    std::to_string(item.reruns) + " of " + std::to_string(options_.retries) + ")");
+  queue_.push_front(*rs.item);
+  rs.item.reset();
+  rs.record.reset();
+  rs.marker_seen = false;
+  rs.deadline.reset();
+  rs.output.clear();
+  rs.phase = RunnerState::Phase::kIdle;
+  dispatch_idle();
+}
+
+bool EngineRun::may_take(std::size_t r, const Item& item) const {
+  if (item.avoid_runner.empty()) return true;
+  const RunnerState& rs = runners_[r];
+  bool other_runner = false;
+  bool other_node = false;
+  for (const RunnerState& o : runners_) {
+    bool alive = o.phase != RunnerState::Phase::kDone && o.phase != RunnerState::Phase::kDraining;
+    if (&o == &rs || !alive) continue;
+    other_runner = true;
+    other_node |= o.slot.node != item.avoid_node;
+  }
+  if (rs.slot.node == item.avoid_node && other_node) return false;
+  return rs.slot.id != item.avoid_runner || !other_runner;
 }
 
 FileResult EngineRun::base_result(std::size_t r, const Item& item) const {
@@ -120,16 +166,19 @@ void EngineRun::dispatch(std::size_t r) {
   RunnerState& rs = runners_[r];
   if (rs.phase != RunnerState::Phase::kIdle) return;
   if (stopping_) return end_runner(r);
-  if (queue_.empty()) {
-    // A file in flight elsewhere may still come back (its runner or node dies): stay ready
-    // for it until nothing is in flight.
+  auto next = std::find_if(queue_.begin(), queue_.end(),
+                           [&](std::size_t i) { return may_take(r, items_[i]); });
+  if (next == queue_.end()) {
+    if (!queue_.empty()) return;  // reruns meant for other runners
+    // A file in flight elsewhere may still come back (its runner or node dies, or --retry):
+    // stay ready for it until nothing is in flight.
     for (const RunnerState& other : runners_) {
       if (other.phase == RunnerState::Phase::kBusy) return;
     }
     return end_runner(r);
   }
-  std::size_t i = queue_.front();
-  queue_.pop_front();
+  std::size_t i = *next;
+  queue_.erase(next);
   Item& item = items_[i];
   ++item.attempts;
   rs.item = i;
@@ -242,7 +291,7 @@ void EngineRun::crash_in_flight(std::size_t r, const std::string& why) {
     rs.timed_out = false;
     return finish_item(r, std::move(result));
   }
-  if (item.attempts < options_.max_attempts) {
+  if (item.attempts - item.reruns < options_.max_attempts) {
     status_.event(Status::Level::kWarning, "runner " + rs.slot.id + ": " + why + " while running " +
                                                item.file.path + "; requeued (attempt " +
                                                std::to_string(item.attempts) + " of " +

@@ -57,6 +57,14 @@ bool exited_ok(const TransportEvent& ev) {
   return ev.error.empty() && ev.signal == 0 && ev.exit_code == 0;
 }
 
+std::string first_failed_case(const FileResult& result) {
+  for (const CaseResult& c : result.cases) {
+    if (c.status != "failed" && c.status != "error") continue;
+    return c.name + ": " + c.message.substr(0, c.message.find('\n'));
+  }
+  return "";
+}
+
 bool is_failure(FileStatus s) {
   return s == FileStatus::kFailed || s == FileStatus::kError || s == FileStatus::kTimeout;
 }

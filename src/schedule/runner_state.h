@@ -71,6 +71,8 @@ std::string format_seconds(double seconds);
 // How a process ended, in words: "exited with status 3", "killed by signal 11 (SIGSEGV)".
 std::string describe_exit(const TransportEvent& ev);
 bool exited_ok(const TransportEvent& ev);
+// "name: first line of its message" of a file's first failed case.
+std::string first_failed_case(const FileResult& result);
 // Failed, errored and timed-out files count towards --fail-fast.
 bool is_failure(FileStatus status);
 

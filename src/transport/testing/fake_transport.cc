@@ -95,6 +95,10 @@ void FakeTransport::run_file(int process, const std::string& path) {
     schedule(f.seconds, exit);
     return;
   }
+  if (attempt <= f.fails) {
+    f.status = "failed";
+    f.failures = 1;
+  }
   nlohmann::json record = {{"path", path},         {"status", f.status},
                            {"duration", f.seconds}, {"examples", f.examples},
                            {"failures", f.failures}, {"pending", 0}};

@@ -19,6 +19,7 @@ struct FakeFile {
   int failures = 0;
   std::string output;             // what the file prints (to the runner's stderr)
   int crashes = 0;                // the first N attempts kill the runner
+  int fails = 0;                  // the first N attempts fail (a flaky file)
   bool hang = false;              // never answers
   bool loses_node = false;        // a crash (see `crashes`) that takes the node's link with it
 };
