@@ -277,10 +277,11 @@ template <typename Target>
 Error apply_table(const Layer& layer, const toml::table& table, const std::string& prefix,
                   std::span<const Key<Target>> keys, Target& target) {
   for (const auto& [key, value] : entries_in_file_order(table)) {
-    Item item{prefix + std::string(key->str()), *value, key->source()};
+    std::string_view name = key->str();  // clang 14 cannot capture a structured binding
+    Item item{prefix + std::string(name), *value, key->source()};
     auto known = std::find_if(keys.begin(), keys.end(),
-                              [&](const Key<Target>& k) { return k.name == key->str(); });
-    if (known == keys.end()) return unknown_key(layer, item, key->str(), keys);
+                              [&](const Key<Target>& k) { return k.name == name; });
+    if (known == keys.end()) return unknown_key(layer, item, name, keys);
     if (auto error = known->apply(layer, item, target)) return error;
   }
   return std::nullopt;
