@@ -40,6 +40,34 @@ assert_out_contains "needs a command with {file}"
 run_dt --bogus-flag
 assert_rc 2
 
+# Node config checked before connecting: a missing or loose identity file, a remote_root that
+# is not a dedicated directory, duplicate nodes, a password.
+cfg=$WORK/nodes.toml
+printf '[[node]]\nhost = "h1"\nidentity = "%s/nokey"\n' "$WORK" > "$cfg"
+run_dt -c "$cfg" tests
+assert_rc 2
+assert_out_contains "identity file $WORK/nokey does not exist"
+touch "$WORK/key" && chmod 644 "$WORK/key"
+printf '[[node]]\nhost = "h1"\nidentity = "%s/key"\n' "$WORK" > "$cfg"
+run_dt -c "$cfg" tests
+assert_rc 2
+assert_out_contains "is readable by others (mode 644)"
+chmod 600 "$WORK/key"
+for root in / "~" /home; do
+  printf '[[node]]\nhost = "h1"\nidentity = "%s/key"\nremote_root = "%s"\n' "$WORK" "$root" > "$cfg"
+  run_dt -c "$cfg" tests
+  assert_rc 2
+  assert_out_contains "remote_root '$root'"
+done
+printf '[[node]]\nhost = "h1"\n[[node]]\nhost = "h1"\n' > "$cfg"
+run_dt -c "$cfg" tests
+assert_rc 2
+assert_out_contains "duplicate node 'h1'"
+printf '[[node]]\nhost = "h1"\npassword = "hunter2"\n' > "$cfg"
+run_dt -c "$cfg" tests
+assert_rc 2
+assert_out_contains "passwords are not supported"
+
 # `distributest config` shows each value with its origin.
 printf 'runners = 3\n' > .distributest/config.toml
 run_dt config
