@@ -106,8 +106,6 @@ double EngineRun::since_start(Clock::time_point t) const {
 int EngineRun::start_process(const ProcessSpec& spec, ProcessRole role, std::size_t index) {
   int p = transport_.start(spec);
   processes_[p] = ProcessInfo{role, index};
-  // Hooks read nothing: EOF at once, so a remote wrapper does not wait on its stdin.
-  if (role != ProcessRole::kRunner) transport_.close_stdin(p);
   return p;
 }
 
@@ -115,7 +113,7 @@ void EngineRun::start_node(std::size_t n) {
   const NodeSlot& node = nodes_[n];
   if (options_.node_setup.empty()) return node_ready(n);
   status_.event(Status::Level::kInfo, "node " + node.name + ": running node_setup");
-  ProcessSpec spec{node.name, options_.node_setup, node.env, "", node.name + "/node_setup"};
+  ProcessSpec spec{node.name, options_.node_setup, node.env, "", node.name + "/node_setup", true};
   start_process(spec, ProcessRole::kNodeSetup, n);
 }
 
@@ -138,7 +136,7 @@ void EngineRun::start_runner_setup(std::size_t r) {
   argv.push_back(rs.slot.id);
   rs.phase = RunnerState::Phase::kSetup;
   rs.process = start_process(
-      ProcessSpec{rs.slot.node, argv, rs.slot.env, "", rs.slot.id + "/runner_setup"},
+      ProcessSpec{rs.slot.node, argv, rs.slot.env, "", rs.slot.id + "/runner_setup", true},
       ProcessRole::kRunnerSetup, r);
 }
 
@@ -188,10 +186,11 @@ void EngineRun::on_node_setup_event(std::size_t n, const TransportEvent& ev) {
     return;
   }
   if (exited_ok(ev)) return node_ready(n);
-  node_status_[n] = "node_setup " + describe_exit(ev);
+  node_status_[n] = "failed: node_setup " + describe_exit(ev);
+  std::string output = tail_lines(node_setup_output_[n], 20);
   status_.event(Status::Level::kError, "node " + nodes_[n].name + ": node_setup " +
-                                           describe_exit(ev) + "; its runners are left out\n" +
-                                           tail_lines(node_setup_output_[n], 20));
+                                           describe_exit(ev) + "; its runners are left out" +
+                                           (output.empty() ? "" : "\n" + output));
   for (RunnerState& rs : runners_) {
     if (rs.slot.node == nodes_[n].name) rs.failure = "node_setup failed";
   }
@@ -210,7 +209,8 @@ void EngineRun::on_runner_setup_event(std::size_t r, const TransportEvent& ev) {
     rs.output.clear();
     return start_runner(r);
   }
-  runner_failed(r, "runner_setup " + describe_exit(ev) + "\n" + tail_lines(rs.output, 20));
+  std::string output = tail_lines(rs.output, 20);
+  runner_failed(r, "runner_setup " + describe_exit(ev) + (output.empty() ? "" : "\n" + output));
 }
 
 void EngineRun::runner_failed(std::size_t r, const std::string& why) {

@@ -189,7 +189,7 @@ TEST_F(EngineTest, NodeSetupRunsOnceAndItsFailureLeavesTheNodeOut) {
   EXPECT_EQ(transport.started, (std::vector<std::string>{"local/node_setup"}));
   EXPECT_EQ(result_of(r, "a").status, FileStatus::kNotRun);
   ASSERT_EQ(r.nodes.size(), 1u);
-  EXPECT_EQ(r.nodes[0].status, "node_setup exited with status 3");
+  EXPECT_EQ(r.nodes[0].status, "failed: node_setup exited with status 3");
   EXPECT_TRUE(status.has_event("hook node-setup-hook ran"));
 }
 

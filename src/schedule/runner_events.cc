@@ -286,6 +286,8 @@ void EngineRun::crash_in_flight(std::size_t r, const std::string& why) {
   }
   if (rs.timed_out) {
     result.status = FileStatus::kTimeout;
+    // It was over at the deadline; ending its process group remotely takes a moment more.
+    result.duration_seconds = options_.timeout_seconds;
     result.error = "timed out after " + format_seconds(options_.timeout_seconds) +
                    "; its process group was killed";
     rs.timed_out = false;

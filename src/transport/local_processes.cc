@@ -189,7 +189,11 @@ void LocalProcesses::start(int id, const ProcessSpec& spec) {
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in.read, 0);
+  if (spec.stdin_null) {
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  } else {
+    posix_spawn_file_actions_adddup2(&actions, in.read, 0);
+  }
   posix_spawn_file_actions_adddup2(&actions, out.write, 1);
   posix_spawn_file_actions_adddup2(&actions, err.write, 2);
   std::string dir = spec.cwd.empty() ? cwd_ : spec.cwd;

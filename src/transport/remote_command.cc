@@ -20,17 +20,19 @@ namespace {
 // channel's stdin. When that stdin ends (the master closed it, or the channel died with the
 // master), "$@" sees EOF (a runner then exits by itself), and the forwarder leaves a watchdog
 // that kills the whole process group after the grace period (kill 0: sshd made the wrapper a
-// session and group leader), in case it did not. The wrapper waits for "$@" only, so a command
+// session and group leader), in case it did not. With stdin_null, "$@" reads /dev/null and the
+// channel's stdin is only that lifeline (a hook). The wrapper waits for "$@" only, so a command
 // that never reads stdin (a hook) ends its channel as soon as it exits, with its status; the
 // forwarder and watchdog hold no channel output, so they never keep the channel open.
 // Works in dash, bash and busybox sh.
 constexpr const char* kWrapper =
-    "g=$1; shift\n"
+    "g=$1; n=$2; shift 2\n"
     "d=$(mktemp -d) && mkfifo \"$d/f\" || exit 1\n"
+    "f=$d/f; [ \"$n\" = 1 ] && f=/dev/null\n"
     "exec 3<&0 0</dev/null\n"
-    "{ cat <&3 >\"$d/f\"; (sleep \"$g\"; rm -rf \"$d\"; kill -KILL 0) </dev/null >/dev/null 2>&1 & }"
+    "{ cat <&3 >\"$f\"; (sleep \"$g\"; rm -rf \"$d\"; kill -KILL 0) </dev/null >/dev/null 2>&1 & }"
     " 3<&3 >/dev/null 2>&1 &\n"
-    "\"$@\" <\"$d/f\" 3<&-\n"
+    "\"$@\" <\"$f\" 3<&-\n"
     "s=$?\n"
     "rm -rf \"$d\"\n"
     "exit $s\n";
@@ -45,7 +47,7 @@ std::string remote_command(const ProcessSpec& spec, const std::string& default_d
   cmd += "exec env";
   for (const auto& [k, v] : spec.env) cmd += " " + shell_quote(k + "=" + v);
   cmd += " sh -c " + shell_quote(kWrapper) + " distributest-wrapper " +
-         std::to_string(grace_seconds);
+         std::to_string(grace_seconds) + (spec.stdin_null ? " 1" : " 0");
   for (const std::string& a : spec.argv) cmd += " " + shell_quote(a);
   return cmd;
 }

@@ -68,5 +68,15 @@ TEST(RemoteCommandTest, ACommandThatIgnoresStdinEndsWithoutWaitingForIt) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
 }
 
+TEST(RemoteCommandTest, AHookReadsDevNullAndOutlivesTheGraceWhileItsStdinIsOpen) {
+  ProcessSpec spec{"n1", {"sh", "-c", "sleep 2; cat; echo done; exit 4"}, {}, "", "t", true};
+  // The master's end stays open (as during a run) for 5 s; the hook takes 2 s and must not be
+  // killed after the 1 s grace, and must not see what the master writes.
+  std::string out = run_sh(std::string("d=$(mktemp -d); mkfifo \"$d/p\"; ") +
+                           "(echo secret; exec sleep 5) >\"$d/p\" & (" + remote_command(spec, "", 1) +
+                           ") <\"$d/p\"; echo \"rc=$?\"; kill $!; rm -rf \"$d\"");
+  EXPECT_EQ(out, "done\nrc=4\n");
+}
+
 }  // namespace
 }  // namespace dt

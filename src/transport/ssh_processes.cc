@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <array>
 
+#include <boost/asio/post.hpp>
+
 #include "transport/remote_command.h"
 
 namespace dt {
@@ -18,6 +20,11 @@ namespace {
 constexpr auto kTick = std::chrono::seconds(1);
 // How long after its stdin ends a remote process group may live before the wrapper kills it.
 constexpr int kRemoteGraceSeconds = 1;
+// At most this much is read from one channel per turn of the loop. The engine takes the events
+// before the loop turns again, so a test flooding its output neither grows the master's memory
+// nor starves the other runners; what is not read stays in the SSH window, which then makes
+// the remote side wait.
+constexpr std::size_t kReadBudget = 256 * 1024;
 
 int signal_number(const std::string& name) {
   for (int s = 1; s < NSIG; ++s) {
@@ -140,6 +147,13 @@ void SshProcesses::pump(std::size_t c) {
     }
   }
   (void)blocked;
+  if (repump_) {
+    // Come back for the rest once the engine has taken what was read.
+    repump_ = false;
+    boost::asio::post(loop_.io(), [this, c] {
+      if (!destroying_) pump(c);
+    });
+  }
   wait_socket(c);
 }
 
@@ -199,8 +213,9 @@ bool SshProcesses::run_channel(int id, Channel& ch) {
       ch.eof_sent = true;
     }
   }
-  bool out_open = read_stream(id, ch, 0);
-  bool err_open = read_stream(id, ch, SSH_EXTENDED_DATA_STDERR);
+  std::size_t budget = kReadBudget;
+  bool out_open = read_stream(id, ch, 0, budget);
+  bool err_open = read_stream(id, ch, SSH_EXTENDED_DATA_STDERR, budget);
   if (connections_[ch.connection].lost) return true;
   if (!out_open && !err_open && libssh2_channel_eof(ch.channel)) {
     ch.state = State::kClosing;
@@ -211,14 +226,19 @@ bool SshProcesses::run_channel(int id, Channel& ch) {
 }
 
 // Reads what is there; false once the stream reached its end.
-bool SshProcesses::read_stream(int id, Channel& ch, int stream) {
+bool SshProcesses::read_stream(int id, Channel& ch, int stream, std::size_t& budget) {
   std::array<char, 32768> buf;
   for (;;) {
-    ssize_t n = libssh2_channel_read_ex(ch.channel, stream, buf.data(), buf.size());
+    if (budget == 0) {
+      repump_ = true;
+      return true;
+    }
+    ssize_t n = libssh2_channel_read_ex(ch.channel, stream, buf.data(), std::min(buf.size(), budget));
     if (n > 0) {
       loop_.push(TransportEvent{stream == 0 ? TransportEvent::Kind::kStdout
                                             : TransportEvent::Kind::kStderr,
                                 id, std::string(buf.data(), static_cast<std::size_t>(n))});
+      budget -= static_cast<std::size_t>(n);
       continue;
     }
     if (n == LIBSSH2_ERROR_EAGAIN) return true;

@@ -62,7 +62,7 @@ class SshProcesses {
   bool open_channel(int id, Channel& ch);
   bool run_channel(int id, Channel& ch);
   bool close_channel(int id, Channel& ch);
-  bool read_stream(int id, Channel& ch, int stream);
+  bool read_stream(int id, Channel& ch, int stream, std::size_t& budget);
   void finish(int id, Channel& ch, int exit_code, int signal, const std::string& error,
               bool node_lost = false);
   void lose_connection(std::size_t c, const std::string& why);
@@ -77,6 +77,7 @@ class SshProcesses {
   std::map<int, Channel> channels_;
   boost::asio::steady_timer keepalive_;
   bool destroying_ = false;
+  bool repump_ = false;  // a channel had more to read than one turn's budget
 };
 
 }  // namespace dt

@@ -19,6 +19,9 @@ struct ProcessSpec {
   std::map<std::string, std::string> env;  // added to the inherited environment
   std::string cwd;         // empty = the transport's default (the project dir)
   std::string label;       // for logs: "runner devbox_local_2", "node_setup"
+  // The process reads /dev/null, not what the master writes (a hook). Its stdin still ties it
+  // to the master: on a node, closing it (or losing the master) ends the process group.
+  bool stdin_null = false;
 };
 
 struct TransportEvent {

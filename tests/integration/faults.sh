@@ -97,11 +97,13 @@ wait_nodes_clean() {
   done
 }
 
-# wait_on NODE PATTERN [SECONDS]: until a process whose whole command line is PATTERN runs there.
+# wait_on NODE PATTERN [SECONDS]: until a process whose whole command line is PATTERN runs there
+# (during a run started with start_cluster).
 wait_on() {
   local i
   for i in $(seq $((${3:-20} * 10))); do
     "$TC" exec "$1" pgrep -xf -- "$2" >/dev/null && return 0
+    kill -0 "$dt_pid" 2>/dev/null || break  # the master ended already
     sleep 0.1
   done
   cat "$WORK/out" >&2
@@ -130,8 +132,8 @@ for i in $(seq 12); do put "t/$i.sh" 'sleep 3'; done
 start_cluster -c "$config" -n 2 "${CMD[@]}" 't/*.sh' --json report.json
 wait_on n2 'sleep 3'
 sleep 1  # mid-file
-"$TC" kill n2
 killed_at=$(now)
+"$TC" kill n2
 wait_cluster
 assert_rc 0
 started=$(log_time '\] run started')
@@ -143,11 +145,12 @@ lost_logged=$(log_time '\] error: node n2 lost after')
    "$(json_get report.json "sorted(f['path'] for f in r['files'])")" ]] || fail "killed node: not every file passed"
 lost=$(json_get report.json "[n['status'] for n in r['nodes'] if n['name'] == 'n2'][0]")
 [[ $lost == "lost after "* ]] || fail "killed node: n2 not reported lost: $lost"
-lost_at=$(echo "$lost" | sed -n 's/^lost after \([0-9.]*\)s.*/\1/p')
 kill_at=$(calc "$killed_at - $started")
 to_loss=$(calc "$lost_logged - $killed_at")
 requeued=$(json_get report.json "len([f for f in r['files'] if f['attempts'] == 2 and f['node'] != 'n2'])")
-[[ $requeued == 2 ]] || fail "killed node: wanted n2's 2 files in flight requeued, got $requeued"
+in_flight=$(grep -c -E 'runner [a-z0-9_]+_n2_[0-9]+: .* while running t/.*requeued' "$WORK/out" || true)
+((requeued >= 1 && requeued == in_flight)) ||
+  fail "killed node: $in_flight files in flight on n2 requeued, $requeued ran again: $(cat "$WORK/out")"
 [[ $(json_get report.json "len([f for f in r['files'] if f['node'] == 'n2'])") == 0 ]] ||
   fail "killed node: n2 reported results it cannot have finished"
 # The loss is noticed through the broken connection: well under the ~5 s of a silent cut link.
@@ -169,6 +172,7 @@ new_project runner-kill
 put_first t/once.sh 'sleep 3.77'
 put_first t/always.sh 'echo always-output-before-the-kill; sleep 3.88'
 for i in $(seq 8); do put "t/f$i.sh" 'sleep 0.5'; done
+# shellcheck disable=SC2016 # runs on the node, expanded there
 killer='
   kills_77=0 kills_88=0 i=0
   while [ $i -lt 300 ] && [ $((kills_77 + kills_88)) -lt 3 ]; do
@@ -182,7 +186,7 @@ killer='
         *.distributest-runtime/runners/command*) ;;
         *) echo "not the adapter: $(ps -o cmd= -p $p)"; exit 1 ;;
       esac
-      kill -KILL $p && echo "killed $p running $pat (was $s)"
+      kill -KILL $p && echo "killed $(date +%s.%N) $pat: adapter $p"
       if [ "$pat" = "sleep 3.77" ]; then kills_77=$((kills_77 + 1)); else kills_88=$((kills_88 + 1)); fi
       while kill -0 "$s" 2>/dev/null; do sleep 0.05; done  # its test process went with it
     done
@@ -207,12 +211,14 @@ always_error=$(file_field report.json t/always.sh error)
 [[ $(json_get report.json "[f['status'] for f in r['files'] if f['path'].startswith('t/f')]") == "$(calc "['passed'] * 8")" ]] ||
   fail "runner kill: the other files did not all pass"
 restarts=$(grep -c -E 'runner [a-z0-9_]+: restarting' "$WORK/out" || true)
+first_kill=$(sed -n 's/^killed \([0-9.]*\) sleep 3.77:.*/\1/p' "$WORK/killer")
+requeue_after=$(calc "$(log_time 'while running t/once\.sh; requeued') - $first_kill")
 [[ $restarts == 3 ]] || { cat "$WORK/out" >&2; fail "runner kill: wanted 3 runner restarts, saw $restarts"; }
 [[ $(json_get report.json "[x['status'] for x in r['runners']]") == "['ok', 'ok']" ]] ||
   fail "runner kill: a runner was left out: $(json_get report.json "r['runners']")"
 # Each killed runner's slot went on with files after the kill.
 after_kill=$(json_get report.json "sum(len(x['files']) - 1 - max(i for i, f in enumerate(x['files']) if f in ('t/once.sh', 't/always.sh')) for x in r['runners'] if 't/once.sh' in x['files'] or 't/always.sh' in x['files'])")
-echo "ok: 2. runner SIGKILLed 3 times on n1: once.sh passed on attempt 2;" \
+echo "ok: 2. runner SIGKILLed 3 times on n1: once.sh requeued ${requeue_after}s after the kill, passed on attempt 2;" \
   "always.sh error after 2 attempts ('${always_error%%$'\n'*}') with its output; 3 restarts logged," \
   "runners all ok, $after_kill file(s) run after a kill by restarted runners"
 wait_nodes_clean 5
@@ -227,7 +233,7 @@ run_cluster -c "$config" -n 1 -v --timeout 2 "${CMD[@]}" 't/*.sh' --json report.
 ended=$(now)
 assert_rc 1
 [[ $(file_field report.json t/hang.sh status) == timeout ]] || fail "hang: wanted timeout, got $(file_field report.json t/hang.sh status)"
-hang_duration=$(file_field report.json t/hang.sh duration_seconds)
+hang_duration=$(calc "$(file_field report.json t/hang.sh duration_seconds)")
 hang_node=$(file_field report.json t/hang.sh node)
 hang_runner=$(file_field report.json t/hang.sh runner)
 check "1.9 <= $hang_duration <= 2.5" ||
@@ -237,18 +243,16 @@ check "1.9 <= $hang_duration <= 2.5" ||
 [[ $(json_get report.json "sorted(set(f['status'] for f in r['files'] if f['path'] != 't/hang.sh'))") == "['passed']" ]] ||
   fail "hang: the other files did not all pass"
 assert_out_contains "runner $hang_runner: restarting"
-ran_after=$(json_get report.json "[x['files'] for x in r['runners'] if x['id'] == '$hang_runner'][0]")
 after_hang=$(json_get report.json "(lambda fs: len(fs) - 1 - fs.index('t/hang.sh'))([x['files'] for x in r['runners'] if x['id'] == '$hang_runner'][0])")
-((after_hang >= 1)) || fail "hang: the restarted runner $hang_runner ran nothing more: $ran_after"
-t0=$(now)
-for _ in $(seq 50); do
+((after_hang >= 1)) || fail "hang: the restarted runner $hang_runner ran nothing more"
+while :; do
   left=
-  for n in "${NODES[@]}"; do left+=$("$TC" exec "$n" pgrep -af 'sleep 60' | sed "s/^/$n: /" || true); done
+  for n in "${NODES[@]}"; do left+=$("$TC" exec "$n" pgrep -axf 'sleep 60' | sed "s/^/$n: /" || true); done
+  gone=$(calc "$(now) - $ended")
   [[ -z $left ]] && break
+  check "$gone > 5" && fail "hang: 'sleep 60' still running ${gone}s after the run: $left"
   sleep 0.1
 done
-[[ -z $left ]] || fail "hang: 'sleep 60' still running 5 s after the run: $left"
-gone=$(calc "$(now) - $ended")
 echo "ok: 3. hung file on $hang_node: timeout after ${hang_duration}s; no 'sleep 60' on any node" \
   "${gone}s after the run; 10 other files passed; $hang_runner restarted and ran $after_hang more file(s)"
 wait_nodes_clean 5
@@ -283,15 +287,29 @@ wait_nodes_clean 5
 echo "ok: 4b. SIGKILL of the master: $before processes of ours on the nodes before, none" \
   "${clean_after}s after the kill"
 
-# ... and while node_setup hangs on every node.
+# ... and while node_setup runs on every node. The hook must live as long as the master does:
+# check it still runs 2 s in (a remote wrapper's watchdog must not mistake the hook's closed
+# stdin for the master's death).
 printf '[hooks]\nnode_setup = "sleep 30.5"\n' > .distributest/config.toml
 start_cluster -c "$config" -n 2 "${CMD[@]}" 't/*.sh'
 for n in "${NODES[@]}"; do wait_on "$n" 'sleep 30.5'; done
-kill -KILL "$dt_pid"
+sleep 2
+alive=0
+for n in "${NODES[@]}"; do
+  if "$TC" exec "$n" pgrep -xf 'sleep 30.5' >/dev/null; then alive=$((alive + 1)); fi
+done
+master_alive=0
+if kill -KILL "$dt_pid" 2>/dev/null; then master_alive=1; fi
 wait_cluster
 wait_nodes_clean 5
 rm .distributest/config.toml
-echo "ok: 4c. SIGKILL of the master during node_setup: nodes clean ${clean_after}s after the kill"
+if ((alive == 3 && master_alive)); then
+  echo "ok: 4c. SIGKILL of the master during node_setup: nodes clean ${clean_after}s after the kill"
+else
+  bug "node_setup 'sleep 30.5' was killed within 2 s on $((3 - alive)) of 3 nodes while the master" \
+    "lived (master still running: $master_alive): $(grep -m 1 'node_setup' "$WORK/out")"
+  echo "ok: 4c. (hooks already dead) nodes clean ${clean_after}s after the master's end"
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 5. Nodes unusable at the start, each reported with the node and the reason while the others
@@ -309,6 +327,7 @@ blocks = [re.sub(r'identity = ".*"', f'identity = "{sys.argv[2]}"', b) if 'name 
 print('[[node]]'.join(blocks), end='')
 PY
 grep -q "$WORK/stranger_key" "$WORK/badkey.toml" || fail "could not write the bad-key config"
+# shellcheck disable=SC2016 # $(hostname) is for the node's shell
 setup_fails='[hooks]
 node_setup = "test \"$(hostname)\" != n2 || { echo node_setup refuses on n2; exit 4; }"'
 ro_dir="/root/.cache/distributest/unusable@$host"
@@ -327,8 +346,11 @@ run_cluster -c "$config" -n 1 "${CMD[@]}" 't/*.sh' --json report.json --nodes n1
 assert_rc 0
 setup_line=$(grep -m 1 'node n2.*node_setup' "$WORK/out") || fail "node_setup: n2 not reported: $(cat "$WORK/out")"
 assert_out_contains "node_setup refuses on n2"
-[[ $(json_get report.json "[n['status'] for n in r['nodes'] if n['name'] == 'n2'][0]") == *node_setup* ]] ||
-  fail "node_setup: n2's status in JSON: $(json_get report.json "r['nodes']")"
+n2_status=$(json_get report.json "[n['status'] for n in r['nodes'] if n['name'] == 'n2'][0]")
+[[ $n2_status == *node_setup* ]] || fail "node_setup: n2's status in JSON: $n2_status"
+# docs/json-report.md: a node's status is "ok, or failed: ..." (as a refused key or sync gives).
+[[ $n2_status == "failed: "* ]] ||
+  bug "node_setup: n2's JSON status is '$n2_status', docs/json-report.md promises 'failed: ...'"
 [[ $(json_get report.json "sorted(set(f['node'] for f in r['files']))") == "['n1']" ]] || fail "node_setup: files did not all run on n1"
 [[ $(json_get report.json "r['summary']['files']") == 6 ]] || fail "node_setup: not every file ran"
 echo "ok: 5b. node_setup failing on n2: '$setup_line'; 6 files ran on n1"
@@ -342,15 +364,38 @@ sync_line=$(grep -m 1 'node n3 ' "$WORK/out") || fail "rsync: n3 not reported: $
 [[ $(json_get report.json "sorted(set(f['node'] for f in r['files']))") == "['n1']" ]] || fail "rsync: files did not all run on n1"
 echo "ok: 5c. rsync failing on n3: '${sync_line:0:160}'; 6 files ran on n1"
 
+# The same with n3's remote_root on a read-only file system (its target dir cannot be made).
+"$TC" exec n3 sh -c 'mkdir -p /root/ro && mount -t tmpfs -o ro tmpfs /root/ro'
+sed '/^name = "n3"$/a remote_root = "ro/dt"' "$config" > "$WORK/ro.toml"
+run_cluster -c "$WORK/ro.toml" -n 1 "${CMD[@]}" 't/*.sh' --json report.json --nodes n1,n3
+assert_rc 0
+sync_line=$(grep -m 1 'node n3 ' "$WORK/out") || fail "read-only remote_root: n3 not reported: $(cat "$WORK/out")"
+[[ $sync_line == *"Read-only file system"* ]] || fail "read-only remote_root: n3's reason: $sync_line"
+[[ $(json_get report.json "sorted(set(f['node'] for f in r['files']))") == "['n1']" ]] || fail "read-only remote_root: files did not all run on n1"
+"$TC" exec n3 umount /root/ro
+echo "ok: 5c'. read-only remote_root on n3: '$sync_line'; 6 files ran on n1"
+
 printf '%s\n' "$setup_fails" > .distributest/config.toml
 run_cluster -c "$WORK/badkey.toml" -n 1 "${CMD[@]}" 't/*.sh' --json report.json
 assert_rc 3
 for n in "${NODES[@]}"; do
-  grep -q -E "node $n[ :]" "$WORK/out" || { cat "$WORK/out" >&2; fail "none usable: $n not reported"; }
+  grep -q -E "node ${n}[ :]" "$WORK/out" || { cat "$WORK/out" >&2; fail "none usable: $n not reported"; }
+  [[ $(json_get report.json "[n['status'] for n in r['nodes'] if n['name'] == '$n'][0]") != ok ]] ||
+    fail "none usable: $n is ok in the JSON report"
 done
 rm .distributest/config.toml
 "$TC" exec n3 umount "$ro_dir/t"
 echo "ok: 5d. no usable node: exit 3, each of n1, n2, n3 reported with its reason"
+
+# A slow node_setup or runner_setup is no failure: hooks taking 2.5 s and 1.5 s succeed.
+printf '[hooks]\nnode_setup = "sleep 2.5; echo slow-node-setup-done"\nrunner_setup = "sleep 1.5"\n' > .distributest/config.toml
+run_cluster -c "$config" -n 1 "${CMD[@]}" 't/*.sh' --json report.json --nodes n1
+rm .distributest/config.toml
+if [[ $rc == 0 && $(json_get report.json "r['summary']['files']") == 6 ]]; then
+  echo "ok: 5e. slow hooks (node_setup 2.5 s, runner_setup 1.5 s) on n1 succeed, 6 files ran"
+else
+  bug "slow hooks: a 2.5 s node_setup on n1 gives exit $rc: $(grep -m 1 -E 'node_setup|runner_setup' "$WORK/out")"
+fi
 wait_nodes_clean 5
 
 # ---------------------------------------------------------------------------------------------
@@ -368,7 +413,6 @@ assert_rc 1
 failed_at=$(log_time '\] failed t/fails\.sh')
 to_end=$(calc "$ended - $failed_at")
 check "$to_end < 3.5" || fail "fail-fast: the run ended ${to_end}s after the failure"
-busy=$(json_get report.json "len([f for f in r['files'] if f['path'].startswith('t/s') and f['status'] != 'not run'])")
 not_run=$(json_get report.json "r['summary']['not_run']")
 wait_nodes_clean 5
 echo "ok: 6. fail-fast: exit 1 ${to_end}s after the failure (whole run $(calc "$ended - $t0")s), $not_run not run;" \
@@ -390,7 +434,7 @@ assert_rc 0
 [[ $(file_field report.json t/flood.sh output) == *flood-done* ]] || fail "flood: the end of its output is missing"
 [[ $(json_get report.json "r['summary']['files']") == 31 ]] || fail "flood: not every file ran"
 flood_node=$(file_field report.json t/flood.sh node)
-flood_duration=$(file_field report.json t/flood.sh duration_seconds)
+flood_duration=$(calc "$(file_field report.json t/flood.sh duration_seconds)")
 rss_kb=$(sed -n 's/^\s*Maximum resident set size (kbytes): //p' "$WORK/time")
 [[ -n $rss_kb ]] || fail "flood: no RSS measured: $(cat "$WORK/time")"
 # The other files, as the master saw them: from "start F on R" to "passed F" in the run log.
@@ -412,7 +456,11 @@ PY
 )
 ((neighbour_files >= 1)) || fail "flood: no other file ran on $flood_node"
 check "$slowest < 1.5" || fail "flood: a 0.2 s file took ${slowest}s as the master saw it (stalled)"
-((rss_kb < 200 * 1024)) || fail "flood: the master's peak RSS is $((rss_kb / 1024)) MB"
+# Bounded means independent of the output's size: ~20 MB is what the master needs; 100 MB leaves
+# room, while buffering a good part of the 200 MB flood does not fit.
+if ((rss_kb >= 100 * 1024)); then
+  bug "flood: the master's peak RSS is $((rss_kb / 1024)) MB for a 200 MB flood (${flood_duration}s): the output is buffered"
+fi
 echo "ok: 7. 200 MB of output on $flood_node in ${flood_duration}s: passed with its tail;" \
   "$neighbour_files short files beside it there, slowest 0.2 s file ${slowest}s master-side;" \
   "master peak RSS $((rss_kb / 1024)) MB"
