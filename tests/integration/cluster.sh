@@ -92,6 +92,26 @@ assert_rc 0
 rm -f /tmp/node.log /tmp/runner.log /tmp/ran.log  # what the local node wrote on this box
 echo "ok: the local box as a node beside a remote one"
 
+# --retry reruns a failed file on another node: this file fails on whichever node runs it first
+# and passes anywhere else (nodes share /var/tmp, not /tmp), so it is flaky only if the rerun
+# went to another node.
+project=$WORK/retry
+mkdir -p "$project/t"
+marker=/var/tmp/dt-cluster-it.$$
+printf 'for f in %s.*; do [ -e "$f" ] && [ "$f" != "%s.$DISTRIBUTEST_NODE" ] && exit 0; done\ntouch "%s.$DISTRIBUTEST_NODE"; exit 1\n' \
+  "$marker" "$marker" "$marker" > "$project/t/flaky.sh"
+echo 'sleep 1' > "$project/t/other.sh"
+cd "$project"
+run_cluster --nodes n1,n2 -n 1 --framework command --command 'sh {file}' --retry 1 't/*.sh' --json report.json
+rm -f "$marker".*
+assert_rc 0
+[[ $(json_get report.json "r['summary']['flaky']") == 1 ]] || fail "retry: no flaky file: $(cat "$WORK/out")"
+first=$(json_get report.json "[f['error'] for f in r['files'] if f['path']=='t/flaky.sh'][0]")
+second=$(json_get report.json "[f['node'] for f in r['files'] if f['path']=='t/flaky.sh'][0]")
+[[ $first != *"_${second}_"* ]] || fail "retry: the rerun stayed on $second ($first)"
+echo "ok: --retry reran the failed file on another node ($first; passed on $second)"
+cd "$WORK/hooks"
+
 # 16 runners on one node whose sshd has the default MaxSessions (10).
 run_cluster -n 16 --nodes n1
 assert_rc 0
