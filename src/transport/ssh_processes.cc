@@ -124,10 +124,9 @@ void SshProcesses::terminate(int id) {
 void SshProcesses::pump(std::size_t c) {
   Connection& conn = connections_[c];
   if (conn.lost || destroying_) return;
-  bool blocked = false;
   for (auto& [id, ch] : channels_) {
     if (ch.connection != c || ch.state == State::kDone) continue;
-    if (!pump_channel(id, ch)) blocked = true;
+    pump_channel(id, ch);  // what would block waits for the socket below
     if (conn.lost) return;
   }
   // Opening a channel may have found this connection full: move waiting channels elsewhere.
@@ -146,7 +145,6 @@ void SshProcesses::pump(std::size_t c) {
       }
     }
   }
-  (void)blocked;
   if (repump_) {
     // Come back for the rest once the engine has taken what was read.
     repump_ = false;
@@ -192,11 +190,9 @@ bool SshProcesses::open_channel(int id, Channel& ch) {
 }
 
 bool SshProcesses::run_channel(int id, Channel& ch) {
-  bool progressed = true;
   while (!ch.to_write.empty()) {
     ssize_t n = libssh2_channel_write(ch.channel, ch.to_write.data(), ch.to_write.size());
     if (n == LIBSSH2_ERROR_EAGAIN) {
-      progressed = false;
       break;
     }
     if (n < 0) {
@@ -207,11 +203,7 @@ bool SshProcesses::run_channel(int id, Channel& ch) {
   }
   if (ch.to_write.empty() && ch.eof_requested && !ch.eof_sent) {
     int rc = libssh2_channel_send_eof(ch.channel);
-    if (rc == LIBSSH2_ERROR_EAGAIN) {
-      progressed = false;
-    } else {
-      ch.eof_sent = true;
-    }
+    if (rc != LIBSSH2_ERROR_EAGAIN) ch.eof_sent = true;
   }
   std::size_t budget = kReadBudget;
   bool out_open = read_stream(id, ch, 0, budget);
@@ -221,7 +213,6 @@ bool SshProcesses::run_channel(int id, Channel& ch) {
     ch.state = State::kClosing;
     return true;
   }
-  (void)progressed;
   return false;  // a running channel always waits for more input
 }
 
