@@ -25,6 +25,9 @@ struct CliOptions {
   std::string json_file;
   std::string junit_file;
   bool dry_run = false;
+  bool stream = false;               // --stream
+  bool only_failures = false;        // --only-failures
+  std::string html_file;
   std::optional<int> fail_fast;
   std::optional<double> timeout;
   std::optional<int> retry;

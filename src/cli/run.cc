@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <filesystem>
 #include <iostream>
 
@@ -124,6 +125,39 @@ void update_timings(TimingStore& store, const RunResult& result, const std::stri
   }
 }
 
+// Where the files that did not pass last time are listed, for --only-failures: beside the
+// timing store, one path per line (paths never hold newlines).
+std::string failures_path(const std::string& timings_path) {
+  return (fs::path(timings_path).parent_path() / "last-failures").string();
+}
+
+void save_failures(const RunResult& result, const std::string& path, Status& status) {
+  std::ofstream out(path, std::ios::trunc);
+  for (const FileResult& f : result.files) {
+    if (f.status == FileStatus::kFailed || f.status == FileStatus::kError ||
+        f.status == FileStatus::kTimeout) {
+      out << f.path << "\n";
+    }
+  }
+  if (!out) status.event(Status::Level::kWarning, "cannot write " + path);
+}
+
+// The last run's failed files that still exist; warns about the others.
+std::vector<std::string> last_failures(const std::string& path, const std::string& project_dir) {
+  std::ifstream in(path);
+  std::vector<std::string> files;
+  for (std::string line; std::getline(in, line);) {
+    std::error_code ec;
+    if (line.empty()) continue;
+    if (fs::exists(fs::path(project_dir) / line, ec)) {
+      files.push_back(line);
+    } else {
+      std::cerr << "distributest: warning: " << line << " failed last time but is gone\n";
+    }
+  }
+  return files;
+}
+
 std::optional<UsageError> pick_nodes(const std::vector<std::string>& names,
                                     std::vector<NodeConfig>& nodes) {
   std::vector<NodeConfig> picked;
@@ -206,14 +240,20 @@ std::optional<UsageError> load_plan(const CliOptions& options, const std::string
       return UsageError{error};
     }
   }
+  plan.timings_path = (fs::path(project_dir) / config.timings_file.value).string();
+  std::vector<std::string> args = options.files;
+  if (options.only_failures) {
+    if (!args.empty()) return UsageError{"distributest: --only-failures takes no file arguments"};
+    args = last_failures(failures_path(plan.timings_path), project_dir);
+    if (args.empty()) return std::nullopt;  // nothing failed last time: nothing to run
+  }
   std::vector<std::string> globs = config.files.value;
   if (globs.empty()) globs = default_globs(config.framework.value);
   std::string error;
   std::vector<std::string> files =
-      discover_files(project_dir, options.files, globs, config.exclude.value, &error);
+      discover_files(project_dir, args, globs, config.exclude.value, &error);
   if (!error.empty()) return UsageError{error};
 
-  plan.timings_path = (fs::path(project_dir) / config.timings_file.value).string();
   std::string warning;
   plan.store = TimingStore::load(plan.timings_path, &warning);
   if (!warning.empty()) std::cerr << "distributest: warning: " << warning << "\n";
@@ -281,6 +321,10 @@ int run_tests(const CliOptions& options, const std::string& project_dir) {
     std::cerr << usage->message << "\n";
     return kExitUsage;
   }
+  if (plan.files.empty()) {  // only with --only-failures: discovery errors otherwise
+    std::printf("distributest: no failures recorded in the last run: nothing to rerun\n");
+    return kExitPassed;
+  }
   if (options.dry_run) {
     if (plan.nodes.empty()) {
       print_plan(plan.files, local_setup(plan.config, plan.local_runners).runners, plan.config);
@@ -296,8 +340,10 @@ int run_tests(const CliOptions& options, const std::string& project_dir) {
     return kExitCannotRun;
   }
   bool tty = isatty(STDOUT_FILENO) == 1;
-  StatusPrinter status(StatusPrinter::Options{
-      stdout, tty, want_color(plan.config.color.value, tty), options.verbose, &log});
+  StatusPrinter::Options printer{stdout, tty, want_color(plan.config.color.value, tty),
+                                 options.verbose, &log};
+  printer.stream = options.stream;
+  StatusPrinter status(printer);
   status.event(Status::Level::kInfo, "log: " + log.path());
 
   RealTransport transport(project_dir);
@@ -312,6 +358,7 @@ int run_tests(const CliOptions& options, const std::string& project_dir) {
   write_reports(options, result, status);
   if (!result.interrupted) {
     update_timings(plan.store, result, project_dir, plan.timings_path, status);
+    save_failures(result, failures_path(plan.timings_path), status);
   }
   std::fprintf(stderr, "log: %s\n", log.path().c_str());
   return exit_code_for(result, plan.config);

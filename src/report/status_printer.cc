@@ -247,7 +247,7 @@ void StatusPrinter::file_finished(const FileResult& r, int done, int total, int 
 void StatusPrinter::output(const std::string& source, std::string_view text) {
   std::lock_guard<std::mutex> lock(mu_);
   if (options_.log) options_.log->line(source, text);
-  if (options_.verbosity < 2) return;
+  if (options_.verbosity < 2 && !options_.stream) return;
   console_output_.feed(source, text, [this](const std::string& src, std::string_view line) {
     print("[" + printable(src) + "] " + console_text(line));
   });

@@ -39,6 +39,7 @@ struct StatusPrinterOptions {
   std::FILE* err = stderr;                  // warnings and errors
   int width = 0;                            // columns; 0 = ask the terminal on stdout (else 80)
   std::function<double()> clock = nullptr;  // monotonic seconds, for tests; null = steady_clock
+  bool stream = false;                      // --stream: every output line, prefixed by its source
 };
 
 class StatusPrinter : public Status {
