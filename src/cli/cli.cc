@@ -28,6 +28,10 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
                  "For --framework command: the command to run per file, with {file}");
   app.add_option("--json", o.json_file, "Write the JSON report to FILE");
   app.add_option("--junit", o.junit_file, "Write a JUnit XML report to FILE");
+  app.add_flag("--stream", o.stream, "Show every runner's output live, each line prefixed by "
+                                     "its runner");
+  app.add_flag("--only-failures", o.only_failures,
+               "Run only the files that failed, errored or timed out in the last run");
   app.add_flag("--dry-run", o.dry_run, "Print the plan (runners, dispatch order, expected "
                                        "durations, predicted makespan) and run nothing");
   int fail_fast = 0;
