@@ -6,11 +6,18 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/subcommands.h"
 #include "config/config.h"
 
 namespace dt {
 
+namespace {
+// `init --force`: kept here rather than in CliOptions, which only the run reads.
+bool init_force = false;
+}  // namespace
+
 std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
+  init_force = false;
   CLI::App app{"distributest: runs a test suite's files on every core of this box and of "
                "other machines over SSH, slowest first, and reports one result.",
                "distributest"};
@@ -28,6 +35,8 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
                  "For --framework command: the command to run per file, with {file}");
   app.add_option("--json", o.json_file, "Write the JSON report to FILE");
   app.add_option("--junit", o.junit_file, "Write a JUnit XML report to FILE");
+  app.add_option("--html", o.html_file,
+                 "Write a self-contained HTML report (timeline per runner, failures) to FILE");
   app.add_flag("--stream", o.stream, "Show every runner's output live, each line prefixed by "
                                      "its runner");
   app.add_flag("--only-failures", o.only_failures,
@@ -49,6 +58,16 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
                                                   "value comes from");
   config->add_option("-c,--config", o.config_file, "Read this config file too")
       ->check(CLI::ExistingFile);
+  CLI::App* init = app.add_subcommand(
+      "init", "Write a commented .distributest/config.toml for the detected framework, and "
+              "node_setup and runner_setup hook scripts");
+  init->add_flag("--force", init_force, "Overwrite files that already exist");
+  CLI::App* clean = app.add_subcommand(
+      "clean", "Remove this box's old run logs (keeping the newest 10) and this box's copy of "
+               "the project on every configured node (only a directory distributest made)");
+  clean->add_option("-c,--config", o.config_file, "Read this config file too")
+      ->check(CLI::ExistingFile);
+  clean->add_flag("--dry-run", o.dry_run, "List what would be removed and remove nothing");
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
@@ -63,6 +82,8 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
     start = comma + 1;
   }
   if (config->parsed()) o.subcommand = "config";
+  if (init->parsed()) o.subcommand = "init";
+  if (clean->parsed()) o.subcommand = "clean";
   return std::nullopt;
 }
 
@@ -90,6 +111,10 @@ int run_cli(int argc, char** argv) {
     return kExitCannotRun;
   }
   if (options.subcommand == "config") return print_config(options, project_dir);
+  if (options.subcommand == "init") return init_project(project_dir, init_force);
+  if (options.subcommand == "clean") {
+    return clean_project(project_dir, options.config_file, options.dry_run);
+  }
   return run_tests(options, project_dir);
 }
 

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/setup.h"
 #include "config/config.h"
+#include "report/html_report.h"
 #include "report/json_report.h"
 #include "report/junit_report.h"
 #include "report/run_log.h"
@@ -267,6 +268,11 @@ std::optional<UsageError> load_plan(const CliOptions& options, const std::string
 void write_reports(const CliOptions& options, const RunResult& result, Status& status) {
   if (!options.json_file.empty()) {
     if (std::string error = write_json_report(result, options.json_file); !error.empty()) {
+      status.event(Status::Level::kError, error);
+    }
+  }
+  if (!options.html_file.empty()) {
+    if (std::string error = write_html_report(result, options.html_file); !error.empty()) {
       status.event(Status::Level::kError, error);
     }
   }

@@ -28,6 +28,25 @@ RunnerSlot make_runner(const Config& config, const std::string& node, int index,
   return slot;
 }
 
+// The master's own box as one of the nodes: local processes in the project dir, no sync.
+void add_local_node(RealTransport& transport, const Config& config, const NodeConfig& node,
+                    int runners, RunSetup& setup) {
+  transport.add_local_node(node.name);
+  std::map<std::string, std::string> env = config.env.value;
+  for (const auto& [k, v] : node.env) env[k] = v;
+  setup.nodes.push_back(NodeSlot{node.name, initiating_host(), "", env});
+  std::vector<std::string> argv =
+      adapter_argv(config.framework.value, config.command.value, templates_dir() + "/runners");
+  int count = runners > 0 ? runners : local_core_count();
+  for (int r = 1; r <= count; ++r) {
+    RunnerSlot slot = make_runner(config, node.name, r, argv);
+    for (const auto& [k, v] : node.env) slot.env[k] = v;
+    setup.runners.push_back(std::move(slot));
+  }
+}
+
+}  // namespace
+
 // "~/x" in a local path (a key, known_hosts) means the user's home, as in ssh_config.
 std::string expand_home(const std::string& path) {
   if (!path.starts_with("~/")) return path;
@@ -57,24 +76,7 @@ SshNodeSpec ssh_spec(const Config& config, const NodeConfig& node, const std::st
   return spec;
 }
 
-// The master's own box as one of the nodes: local processes in the project dir, no sync.
-void add_local_node(RealTransport& transport, const Config& config, const NodeConfig& node,
-                    int runners, RunSetup& setup) {
-  transport.add_local_node(node.name);
-  std::map<std::string, std::string> env = config.env.value;
-  for (const auto& [k, v] : node.env) env[k] = v;
-  setup.nodes.push_back(NodeSlot{node.name, initiating_host(), "", env});
-  std::vector<std::string> argv =
-      adapter_argv(config.framework.value, config.command.value, templates_dir() + "/runners");
-  int count = runners > 0 ? runners : local_core_count();
-  for (int r = 1; r <= count; ++r) {
-    RunnerSlot slot = make_runner(config, node.name, r, argv);
-    for (const auto& [k, v] : node.env) slot.env[k] = v;
-    setup.runners.push_back(std::move(slot));
-  }
-}
-
-}  // namespace
+bool is_local_node(const NodeConfig& node) { return node.host == kLocalHost; }
 
 std::string initiating_host() {
   char buf[256] = {};
@@ -94,7 +96,7 @@ RunSetup local_setup(const Config& config, int count) {
 
 std::string check_nodes(const Config& config, const std::vector<NodeConfig>& nodes) {
   for (const NodeConfig& node : nodes) {
-    if (node.host == kLocalHost) continue;
+    if (is_local_node(node)) continue;
     std::string where = node.origin.describe() + ": node '" + node.name + "': ";
     if (std::string why = check_remote_root(remote_root_of(config, node)); !why.empty()) {
       return where + why;
@@ -122,7 +124,7 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
   std::vector<NodeConfig> remote;
   for (const NodeConfig& node : nodes) {
     int runners = runners_override > 0 ? runners_override : node.runners;
-    if (node.host == kLocalHost) {
+    if (is_local_node(node)) {
       add_local_node(transport, config, node, runners, setup);
       continue;
     }

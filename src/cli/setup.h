@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "report/result.h"
 #include "schedule/engine.h"
+#include "transport/real_transport.h"
 
 namespace dt {
 
@@ -23,6 +24,14 @@ struct RunSetup {
 
 // This box's short host name, as it keys remote directories and runner ids.
 std::string initiating_host();
+
+// A [[node]] with host = "local": this box, its runners local, nothing synced.
+bool is_local_node(const NodeConfig& node);
+// The node's remote_root, else [ssh] remote_root, else .cache/distributest.
+std::string remote_root_of(const Config& config, const NodeConfig& node);
+// How to reach `node` and where its copy of the project lives; `runners` sizes its connections.
+SshNodeSpec ssh_spec(const Config& config, const NodeConfig& node, const std::string& project_dir,
+                     int runners);
 
 // The embedded default: `count` runners on this box, in the project directory.
 RunSetup local_setup(const Config& config, int count);

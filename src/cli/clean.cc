@@ -1,0 +1,213 @@
+// `distributest clean`: this box's old run logs, and this box's copy of the project on every
+// configured node (only a directory distributest marked as its own).
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <vector>
+
+#include "cli/cli.h"
+#include "cli/setup.h"
+#include "cli/subcommands.h"
+#include "config/config.h"
+#include "report/run_log.h"
+#include "sync/sync.h"
+#include "transport/real_transport.h"
+
+namespace dt {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kLogsKept = 10;
+constexpr double kConnectTimeoutSeconds = 10;
+constexpr double kCleanTimeoutSeconds = 120;
+
+// Run on the node, from the remote home: $1 = the project dir, $2 = "remove" or "list".
+// Exit 4: nothing there; 3: not made by distributest (left untouched); 5: a run holds it.
+constexpr const char* kCleanScript = R"SH(dir=$1
+[ -e "$dir" ] || [ -L "$dir" ] || { echo "nothing there: $dir"; exit 4; }
+[ -d "$dir" ] && [ ! -L "$dir" ] && [ -e "$dir/.distributest-dir" ] || { echo "not ours: $dir (no .distributest-dir in it); left untouched"; exit 3; }
+if [ -e "$dir/.distributest-lock" ]; then
+  exec 9<"$dir/.distributest-lock" && flock -n 9 || { echo "in use by a run: $dir; left untouched"; exit 5; }
+fi
+[ "$2" = remove ] || exit 0
+rm -rf -- "$dir"
+)SH";
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Returns false when some log could not be removed.
+bool clean_logs(const Config& config, bool dry_run) {
+  std::string dir = config.log_dir.value.empty() ? RunLog::default_dir() : config.log_dir.value;
+  std::error_code ec;
+  if (dir.empty() || !fs::is_directory(dir, ec)) {
+    std::cout << "logs: no log directory" << (dir.empty() ? "" : " (" + dir + ")") << "\n";
+    return true;
+  }
+  fs::path latest_target;
+  fs::path latest = fs::path(dir) / "latest.log";
+  if (fs::is_symlink(fs::symlink_status(latest, ec))) {
+    latest_target = fs::read_symlink(latest, ec).filename();
+  }
+  std::vector<std::string> logs;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    std::error_code type_ec;
+    if (name.starts_with("run-") && name.ends_with(".log") &&
+        it->symlink_status(type_ec).type() == fs::file_type::regular) {
+      logs.push_back(name);
+    }
+  }
+  // run-YYYYmmdd-HHMMSS-<pid>.log: the name orders them by start time.
+  std::sort(logs.rbegin(), logs.rend());
+  std::vector<std::string> old;
+  for (std::size_t i = kLogsKept; i < logs.size(); ++i) {
+    if (logs[i] != latest_target.string()) old.push_back(logs[i]);
+  }
+  if (old.empty()) {
+    std::cout << "logs: nothing to remove in " << dir << " (" << logs.size() << " log(s), the newest "
+              << kLogsKept << " are kept)\n";
+    return true;
+  }
+  bool ok = true;
+  std::size_t removed = 0;
+  for (const std::string& name : old) {
+    fs::path path = fs::path(dir) / name;
+    if (dry_run) {
+      std::cout << "would remove " << path.string() << "\n";
+      continue;
+    }
+    std::error_code rm_ec;
+    if (fs::remove(path, rm_ec)) {
+      std::cout << "removed " << path.string() << "\n";
+      ++removed;
+    } else if (rm_ec) {
+      std::cerr << "distributest: clean: cannot remove " << path.string() << ": " << rm_ec.message()
+                << "\n";
+      ok = false;
+    }
+  }
+  std::cout << "logs: " << (dry_run ? "would remove " + std::to_string(old.size())
+                                    : "removed " + std::to_string(removed))
+            << " old log(s) in " << dir << "; kept the newest " << kLogsKept << " and latest.log\n";
+  return ok;
+}
+
+struct NodeClean {
+  SshNodeSpec spec;
+  int process = -1;
+  std::string output;
+  bool done = false;
+};
+
+// Returns false when some node could not be reached or cleaned.
+bool clean_nodes(const Config& config, const std::string& project_dir, bool dry_run) {
+  std::vector<NodeClean> nodes;
+  bool ok = true;
+  for (const NodeConfig& node : config.nodes) {
+    if (is_local_node(node)) {
+      std::cout << "node " << node.name << ": this box (host = \"local\"), nothing to clean\n";
+      continue;
+    }
+    std::string root = remote_root_of(config, node);
+    if (std::string why = check_remote_root(root); !why.empty()) {
+      std::cerr << "distributest: clean: node " << node.name << ": " << why << "; not cleaned\n";
+      ok = false;
+      continue;
+    }
+    NodeClean n;
+    n.spec = ssh_spec(config, node, project_dir, 1);
+    nodes.push_back(std::move(n));
+  }
+  if (nodes.empty()) return ok;
+
+  RealTransport transport(project_dir);
+  std::vector<SshNodeSpec> specs;
+  for (const NodeClean& n : nodes) specs.push_back(n.spec);
+  std::map<std::string, std::string> errors = transport.connect(specs, kConnectTimeoutSeconds);
+  std::map<int, std::size_t> owner;
+  std::size_t pending = 0;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    NodeClean& n = nodes[i];
+    if (auto it = errors.find(n.spec.name); it != errors.end()) {
+      std::cerr << "distributest: clean: node " << n.spec.name << " (" << n.spec.host
+                << "): " << it->second << "\n";
+      ok = false;
+      n.done = true;
+      continue;
+    }
+    ProcessSpec spec{n.spec.name,
+                     {"sh", "-c", kCleanScript, "clean", n.spec.remote_dir,
+                      dry_run ? "list" : "remove"},
+                     {}, ".", n.spec.name + "/clean"};  // "." = the remote home
+    spec.stdin_null = true;
+    n.process = transport.start(spec);
+    owner[n.process] = i;
+    ++pending;
+  }
+  Clock::time_point deadline =
+      transport.now() + std::chrono::milliseconds(static_cast<long>(kCleanTimeoutSeconds * 1000));
+  while (pending > 0) {
+    std::optional<TransportEvent> ev = transport.wait(deadline);
+    if (!ev || ev->kind == TransportEvent::Kind::kInterrupted) {
+      for (NodeClean& n : nodes) {
+        if (n.done) continue;
+        std::cerr << "distributest: clean: node " << n.spec.name << ": "
+                  << (ev ? "interrupted" : "timed out") << " while cleaning " << n.spec.remote_dir
+                  << "\n";
+        n.done = true;
+      }
+      return false;
+    }
+    auto it = owner.find(ev->process);
+    if (it == owner.end()) continue;
+    NodeClean& n = nodes[it->second];
+    if (ev->kind != TransportEvent::Kind::kExited) {
+      n.output += ev->data;
+      continue;
+    }
+    n.done = true;
+    --pending;
+    std::string where = "node " + n.spec.name + ": " + n.spec.remote_dir;
+    std::string said = trimmed(n.output);
+    if (!ev->error.empty() || ev->signal != 0) {
+      std::cerr << "distributest: clean: " << where << ": "
+                << (ev->error.empty() ? "killed by signal " + std::to_string(ev->signal) : ev->error)
+                << "\n";
+      ok = false;
+    } else if (ev->exit_code == 0) {
+      std::cout << (dry_run ? "would remove " : "removed ") << where << "\n";
+    } else if (ev->exit_code == 4) {
+      std::cout << where << ": nothing there\n";
+    } else if (ev->exit_code == 3 || ev->exit_code == 5) {
+      std::cerr << "distributest: clean: node " << n.spec.name << ": " << said << "\n";
+      ok = false;
+    } else {
+      std::cerr << "distributest: clean: " << where << ": failed (exit status " << ev->exit_code
+                << ")" << (said.empty() ? "" : ": " + said) << "\n";
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+}  // namespace
+
+int clean_project(const std::string& project_dir, const std::string& config_file, bool dry_run) {
+  Config config;
+  if (auto error = load_config_layers(project_dir, config_file, config)) {
+    std::cerr << error->message << "\n";
+    return kExitUsage;
+  }
+  bool logs_ok = clean_logs(config, dry_run);
+  bool nodes_ok = clean_nodes(config, project_dir, dry_run);
+  return logs_ok && nodes_ok ? kExitPassed : kExitFailed;
+}
+
+}  // namespace dt
