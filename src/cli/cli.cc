@@ -41,6 +41,9 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
                                      "its runner");
   app.add_flag("--only-failures", o.only_failures,
                "Run only the files that failed, errored or timed out in the last run");
+  app.add_flag("--in-order", o.in_order,
+               "Run the named files in the order given, not slowest first (with -n 1: one "
+               "runner, as one runner ran them)");
   app.add_flag("--dry-run", o.dry_run, "Print the plan (runners, dispatch order, expected "
                                        "durations, predicted makespan) and run nothing");
   int fail_fast = 0;
@@ -68,6 +71,22 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
   clean->add_option("-c,--config", o.config_file, "Read this config file too")
       ->check(CLI::ExistingFile);
   clean->add_flag("--dry-run", o.dry_run, "List what would be removed and remove nothing");
+  std::string subject;
+  CLI::App* replay = app.add_subcommand(
+      "replay", "Re-run locally, in the same order, the files one runner ran in the last run");
+  replay->add_option("runner", subject, "The runner's id, or its unique end (e.g. n2_3)")
+      ->required();
+  replay->add_option("-c,--config", o.config_file, "Read this config file too")
+      ->check(CLI::ExistingFile);
+  CLI::App* bisect = app.add_subcommand(
+      "bisect", "Find which files that ran before FILE on its runner make it fail");
+  bisect->add_option("file", subject, "A file that failed in the last run")->required();
+  bisect->add_option("-c,--config", o.config_file, "Read this config file too")
+      ->check(CLI::ExistingFile);
+  CLI::App* doctor_cmd = app.add_subcommand(
+      "doctor", "Check every configured node and say how to fix what is wrong");
+  doctor_cmd->add_option("-c,--config", o.config_file, "Read this config file too")
+      ->check(CLI::ExistingFile);
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
@@ -84,6 +103,10 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
   if (config->parsed()) o.subcommand = "config";
   if (init->parsed()) o.subcommand = "init";
   if (clean->parsed()) o.subcommand = "clean";
+  if (replay->parsed()) o.subcommand = "replay";
+  if (bisect->parsed()) o.subcommand = "bisect";
+  if (doctor_cmd->parsed()) o.subcommand = "doctor";
+  if (replay->parsed() || bisect->parsed()) o.files = {subject};
   return std::nullopt;
 }
 
@@ -115,6 +138,13 @@ int run_cli(int argc, char** argv) {
   if (options.subcommand == "clean") {
     return clean_project(project_dir, options.config_file, options.dry_run);
   }
+  if (options.subcommand == "replay") {
+    return replay_runner(project_dir, options.config_file, options.files.front());
+  }
+  if (options.subcommand == "bisect") {
+    return bisect_file(project_dir, options.config_file, options.files.front());
+  }
+  if (options.subcommand == "doctor") return doctor(project_dir, options.config_file);
   return run_tests(options, project_dir);
 }
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "report/result.h"
+
 namespace dt {
 
 // Exit codes, as documented in man/distributest.1.
@@ -27,6 +29,9 @@ struct CliOptions {
   bool dry_run = false;
   bool stream = false;               // --stream
   bool only_failures = false;        // --only-failures
+  bool in_order = false;             // --in-order: run the named files in the order given
+  bool quiet = false;                // print nothing but errors (for replay and bisect runs)
+  bool record = true;                // update the timing store and the last failures
   std::string html_file;
   std::optional<int> fail_fast;
   std::optional<double> timeout;
@@ -41,7 +46,9 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& options);
 // The whole program: parse, load config, plan, run, report. Returns the exit code.
 int run_cli(int argc, char** argv);
 
-// Runs the suite (or prints the plan) as `options` say, from `project_dir`.
-int run_tests(const CliOptions& options, const std::string& project_dir);
+// Runs the suite (or prints the plan) as `options` say, from `project_dir`. When `result` is
+// given and the run happened, it receives the run's results (for replay and bisect).
+int run_tests(const CliOptions& options, const std::string& project_dir,
+              RunResult* result = nullptr);
 
 }  // namespace dt

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <filesystem>
 #include <iostream>
 
@@ -259,6 +260,20 @@ std::optional<UsageError> load_plan(const CliOptions& options, const std::string
   plan.store = TimingStore::load(plan.timings_path, &warning);
   if (!warning.empty()) std::cerr << "distributest: warning: " << warning << "\n";
   plan.files = plan_files(project_dir, files, plan.store);
+  if (options.in_order) {
+    // As named, not slowest first: replaying a runner's order is the point.
+    if (options.files.empty()) return UsageError{"distributest: --in-order needs the files"};
+    std::map<std::string, std::size_t> rank;
+    for (const std::string& f : files) rank.emplace(f, rank.size());
+    for (std::size_t i = 0; i < options.files.size(); ++i) {
+      std::string rel = fs::path(options.files[i]).lexically_normal().string();
+      if (rank.count(rel)) rank[rel] = i;
+    }
+    std::stable_sort(plan.files.begin(), plan.files.end(),
+                     [&](const PlannedFile& a, const PlannedFile& b) {
+                       return rank[a.path] < rank[b.path];
+                     });
+  }
   int runners = config.runners.value > 0 ? config.runners.value : local_core_count();
   // More runners than files would only start processes that get no work.
   plan.local_runners = std::max(1, std::min<int>(runners, static_cast<int>(plan.files.size())));
@@ -321,7 +336,7 @@ std::optional<int> set_up_runners(RealTransport& transport, Status& status, cons
 
 }  // namespace
 
-int run_tests(const CliOptions& options, const std::string& project_dir) {
+int run_tests(const CliOptions& options, const std::string& project_dir, RunResult* result_out) {
   Plan plan;
   if (std::optional<UsageError> usage = load_plan(options, project_dir, plan)) {
     std::cerr << usage->message << "\n";
@@ -346,8 +361,10 @@ int run_tests(const CliOptions& options, const std::string& project_dir) {
     return kExitCannotRun;
   }
   bool tty = isatty(STDOUT_FILENO) == 1;
-  StatusPrinter::Options printer{stdout, tty, want_color(plan.config.color.value, tty),
-                                 options.verbose, &log};
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> devnull(
+      options.quiet ? std::fopen("/dev/null", "w") : nullptr, std::fclose);
+  StatusPrinter::Options printer{devnull ? devnull.get() : stdout, tty && !options.quiet,
+                                 want_color(plan.config.color.value, tty), options.verbose, &log};
   printer.stream = options.stream;
   StatusPrinter status(printer);
   status.event(Status::Level::kInfo, "log: " + log.path());
@@ -362,11 +379,12 @@ int run_tests(const CliOptions& options, const std::string& project_dir) {
   for (NodeResult& n : setup.left_out) result.nodes.push_back(std::move(n));
 
   write_reports(options, result, status);
-  if (!result.interrupted) {
+  if (result_out) *result_out = result;
+  if (!result.interrupted && options.record) {
     update_timings(plan.store, result, project_dir, plan.timings_path, status);
     save_failures(result, failures_path(plan.timings_path), status);
   }
-  std::fprintf(stderr, "log: %s\n", log.path().c_str());
+  if (!options.quiet) std::fprintf(stderr, "log: %s\n", log.path().c_str());
   return exit_code_for(result, plan.config);
 }
 

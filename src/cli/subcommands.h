@@ -16,4 +16,22 @@ int init_project(const std::string& project_dir, bool force);
 // cleaned, 2 for a config error.
 int clean_project(const std::string& project_dir, const std::string& config_file, bool dry_run);
 
+// Re-runs locally, on one runner and in the same order, the files runner `runner` (an id, or
+// its unique suffix such as "n2_3") ran in the last run, from the timing store. Returns the
+// run's exit code, or 2 when no such runner is recorded.
+int replay_runner(const std::string& project_dir, const std::string& config_file,
+                  const std::string& runner);
+
+// For a file that failed in the last run: searches the files that ran before it on its runner
+// for the smallest set that makes it fail when run first, in order, on one runner, and prints
+// the one command that reproduces the failure. Returns 0 when found, 1 when the file passes
+// even after all of them (not order-dependent), 2 on usage errors.
+int bisect_file(const std::string& project_dir, const std::string& config_file,
+                const std::string& file);
+
+// Checks every configured node in parallel and prints one row per node: reachable, host key,
+// auth method, rsync, the framework's interpreter, cores, free disk, round-trip time, and the
+// fix for each problem. Returns 0 only when every node is usable.
+int doctor(const std::string& project_dir, const std::string& config_file);
+
 }  // namespace dt

@@ -21,6 +21,7 @@ struct RealTransport::Impl {
   std::map<std::string, std::unique_ptr<SshProcesses>> nodes;
   std::map<int, SshProcesses*> remote;  // process id -> its node
   std::set<std::string> local_names{"local", ""};
+  std::map<std::string, std::string> auth;  // node -> how its first connection logged in
 
   SshProcesses* node_of(int process) {
     auto it = remote.find(process);
@@ -80,6 +81,7 @@ std::map<std::string, std::string> RealTransport::connect(const std::vector<SshN
       return;
     }
     int cores = c.cores;
+    impl_->auth[node.name] = c.auth_method;
     impl_->nodes[node.name] = std::make_unique<SshProcesses>(impl_->loop, node, cores);
     impl_->nodes[node.name]->add_connection(c);
     int channels = node.channels > 0 ? node.channels : cores;
@@ -89,6 +91,11 @@ std::map<std::string, std::string> RealTransport::connect(const std::vector<SshN
   while (pending > 0) impl_->loop.io().run_one();
   for (std::thread& t : threads) t.join();
   return errors;
+}
+
+std::string RealTransport::auth_method(const std::string& node) const {
+  auto it = impl_->auth.find(node);
+  return it == impl_->auth.end() ? "" : it->second;
 }
 
 void RealTransport::add_local_node(const std::string& name) { impl_->local_names.insert(name); }

@@ -37,6 +37,9 @@ class RealTransport : public Transport {
   std::map<std::string, std::string> connect(const std::vector<SshNodeSpec>& nodes,
                                              double timeout_seconds);
 
+  // How connect() logged into `node` ("key /home/u/.ssh/id_ed25519", "ssh-agent (...)").
+  std::string auth_method(const std::string& node) const;
+
   // Processes for node `name` run on this box, in the project directory (a [[node]] with
   // host = "local": the master's own cores beside the remote ones).
   void add_local_node(const std::string& name);

@@ -1,0 +1,397 @@
+// `distributest doctor`: checks every configured node in parallel (reachable, host key, auth,
+// rsync, flock, the framework's interpreter, cores, free disk, round-trip time) and prints one
+// row per node, then the fix for each problem.
+#include <chrono>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/cli.h"
+#include "cli/setup.h"
+#include "cli/subcommands.h"
+#include "config/config.h"
+#include "runner/adapter.h"
+#include "transport/real_transport.h"
+
+namespace dt {
+
+namespace {
+
+constexpr double kConnectTimeoutSeconds = 10;
+constexpr double kCheckTimeoutSeconds = 30;
+constexpr long long kLowDiskKb = 1024LL * 1024;  // 1 GB
+
+// Run on the node from the remote home (or locally in the project): $1 = the framework,
+// $2 = the remote root, $3 = the project's copy there (its .venv counts for pytest). Prints key=value lines; the first one at once, to time the round trip.
+constexpr const char* kDoctorScript = R"SH(fw=$1; root=$2
+echo hello=1
+case "$root" in "~/"*) root="$HOME/${root#\~/}" ;; esac
+if command -v rsync >/dev/null 2>&1; then
+  echo "rsync=$(rsync --version 2>/dev/null | head -1 | sed 's/ *protocol.*//; s/  */ /g')"
+else echo rsync=missing; fi
+if command -v flock >/dev/null 2>&1; then echo flock=yes; else echo flock=missing; fi
+case "$fw" in
+  rspec)
+    if command -v ruby >/dev/null 2>&1; then
+      r=$(ruby -v 2>&1 | head -1 | cut -d' ' -f1-2)
+      if command -v rspec >/dev/null 2>&1; then
+        v=$(rspec --version 2>&1 | sed -n 's/.*rspec-core \([0-9.]*\).*/\1/p' | head -1)
+        [ -n "$v" ] || v=$(rspec --version 2>&1 | head -1)
+        echo "interp=$r, rspec $v"
+      else echo "interp=$r, rspec missing"; echo "missing=rspec"; fi
+    else echo "interp=missing"; echo "missing=ruby"; fi ;;
+  minitest)
+    if command -v ruby >/dev/null 2>&1; then echo "interp=$(ruby -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+    else echo "interp=missing"; echo "missing=ruby"; fi ;;
+  pytest)
+    # As the pytest adapter picks it: the first Python that can import pytest.
+    p=
+    for c in "${DISTRIBUTEST_PYTHON:-}" "${VIRTUAL_ENV:+$VIRTUAL_ENV/bin/python}" "$3/.venv/bin/python" \
+             "$3/venv/bin/python" python3 python /usr/bin/python3; do
+      [ -n "$c" ] && command -v "$c" >/dev/null 2>&1 || continue
+      [ -n "$p" ] || p=$c
+      if v=$("$c" -c 'import pytest; print(pytest.__version__)' 2>/dev/null </dev/null); then p=$c; break; fi
+      v=
+    done
+    if [ -z "$p" ]; then echo "interp=missing"; echo "missing=python3"
+    else
+      pv=$("$p" -c 'import platform; print(platform.python_version())' 2>&1 </dev/null)
+      if [ -n "$v" ]; then echo "interp=python $pv, pytest $v"
+      else echo "interp=python $pv, pytest missing"; echo "missing=pytest"; fi
+    fi ;;
+  *)
+    if command -v sh >/dev/null 2>&1; then echo "interp=sh"; else echo "interp=missing"; echo "missing=sh"; fi ;;
+esac
+echo "cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"
+if mkdir -p "$root" 2>/dev/null; then
+  echo "disk_kb=$(df -Pk "$root" 2>/dev/null | tail -1 | awk '{print $4}')"
+else echo "disk_kb=unknown"; fi
+)SH";
+
+struct NodeCheck {
+  NodeConfig node;
+  SshNodeSpec spec;
+  bool local = false;
+  // Filled in by the check.
+  std::string connect_error;
+  std::string auth_method;
+  double connect_ms = -1;
+  bool ran = false;
+  std::string run_error;
+  double rtt_ms = -1;
+  std::map<std::string, std::string> facts;
+};
+
+std::string fact(const NodeCheck& c, const std::string& key) {
+  auto it = c.facts.find(key);
+  return it == c.facts.end() ? "" : it->second;
+}
+
+bool contains(const std::string& s, const std::string& what) {
+  return s.find(what) != std::string::npos;
+}
+
+bool host_key_unknown(const NodeCheck& c) { return contains(c.connect_error, "unknown host key"); }
+bool host_key_changed(const NodeCheck& c) { return contains(c.connect_error, "HOST KEY CHANGED"); }
+bool auth_failed(const NodeCheck& c) { return contains(c.connect_error, "authentication"); }
+// The host answered SSH: the connection failed (if at all) only at the host key or auth.
+bool answered(const NodeCheck& c) {
+  return c.local || c.connect_error.empty() || host_key_unknown(c) || host_key_changed(c) ||
+         auth_failed(c);
+}
+
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+// Connects (unless local), runs the script, and records what it printed. Runs on a thread of
+// its own with a transport of its own, so each node's connect time is its own.
+void check_node(RealTransport& transport, NodeCheck& c, const std::string& framework,
+                const std::string& project_dir) {
+  if (!c.local) {
+    auto start = std::chrono::steady_clock::now();
+    std::map<std::string, std::string> errors = transport.connect({c.spec}, kConnectTimeoutSeconds);
+    c.connect_ms = ms_since(start);
+    if (auto it = errors.find(c.spec.name); it != errors.end()) {
+      c.connect_error = it->second.empty() ? "cannot connect" : it->second;
+      return;
+    }
+    c.auth_method = transport.auth_method(c.spec.name);
+  }
+  ProcessSpec spec{c.local ? "local" : c.spec.name,
+                   {"sh", "-c", kDoctorScript, "doctor", framework,
+                    c.local ? project_dir : c.facts["root"], c.local ? project_dir : c.spec.remote_dir},
+                   {},
+                   c.local ? project_dir : ".",  // "." = the remote home
+                   c.spec.name + "/doctor"};
+  spec.stdin_null = true;
+  auto start = std::chrono::steady_clock::now();
+  int process = transport.start(spec);
+  Clock::time_point deadline =
+      transport.now() + std::chrono::milliseconds(static_cast<long>(kCheckTimeoutSeconds * 1000));
+  std::string out;
+  for (;;) {
+    std::optional<TransportEvent> ev = transport.wait(deadline);
+    if (!ev) {
+      c.run_error = "the check script timed out";
+      transport.terminate(process);
+      break;
+    }
+    if (ev->kind == TransportEvent::Kind::kInterrupted) {
+      c.run_error = "interrupted";
+      transport.terminate(process);
+      break;
+    }
+    if (ev->process != process) continue;
+    if (ev->kind == TransportEvent::Kind::kStdout && c.rtt_ms < 0 &&
+        (out + ev->data).find('\n') != std::string::npos) {
+      c.rtt_ms = ms_since(start);
+    }
+    if (ev->kind == TransportEvent::Kind::kStdout) out += ev->data;
+    if (ev->kind != TransportEvent::Kind::kExited) continue;
+    if (c.rtt_ms < 0) c.rtt_ms = ms_since(start);
+    if (!ev->error.empty()) {
+      c.run_error = ev->error;
+    } else if (ev->signal != 0) {
+      c.run_error = "the check script was killed by signal " + std::to_string(ev->signal);
+    } else if (ev->exit_code != 0) {
+      c.run_error = "the check script failed (exit status " + std::to_string(ev->exit_code) + ")";
+    }
+    break;
+  }
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = line.substr(0, eq);
+    if (key == "missing") {
+      c.facts["missing"] += (c.facts["missing"].empty() ? "" : " ") + line.substr(eq + 1);
+    } else {
+      c.facts[key] = line.substr(eq + 1);
+    }
+  }
+  c.ran = c.facts.count("hello") > 0;
+}
+
+std::string disk_text(const std::string& kb_text) {
+  if (kb_text.empty() || kb_text == "unknown") return "?";
+  long long kb = 0;
+  try {
+    kb = std::stoll(kb_text);
+  } catch (...) {
+    return "?";
+  }
+  std::ostringstream s;
+  if (kb < 1024LL * 1024) {
+    s << kb / 1024 << " MB";
+  } else {
+    s << std::fixed << std::setprecision(1) << static_cast<double>(kb) / (1024.0 * 1024) << " GB";
+  }
+  return s.str();
+}
+
+bool low_disk(const NodeCheck& c) {
+  std::string kb = fact(c, "disk_kb");
+  if (kb.empty() || kb == "unknown") return false;
+  try {
+    return std::stoll(kb) < kLowDiskKb;
+  } catch (...) {
+    return false;
+  }
+}
+
+std::string ms_text(double ms) {
+  if (ms < 0) return "-";
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(ms < 10 ? 1 : 0) << ms;
+  return s.str();
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& row : rows) {
+    width.resize(std::max(width.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
+}
+
+std::string install_hint(const std::string& what) {
+  if (what == "rspec") return "gem install rspec (or bundle install in node_setup)";
+  if (what == "pytest") return "python3 -m pip install pytest (or a venv in node_setup)";
+  if (what == "python3") return "apt-get install python3";
+  if (what == "ruby") return "apt-get install ruby";
+  return "install " + what;
+}
+
+}  // namespace
+
+int doctor(const std::string& project_dir, const std::string& config_file) {
+  Config config;
+  if (auto error = load_config_layers(project_dir, config_file, config)) {
+    std::cerr << error->message << "\n";
+    return kExitUsage;
+  }
+  std::string framework = config.framework.value;
+  std::string framework_from = "config";
+  if (framework.empty() || framework == "auto") {
+    framework = detect_framework(project_dir);
+    framework_from = "detected";
+    if (framework.empty()) {
+      framework = "command";
+      framework_from = "nothing detected";
+    }
+  }
+  std::cout << "framework: " << framework << " (" << framework_from << ")\n";
+  if (config.nodes.empty()) {
+    std::cout << "no nodes configured: this box alone is used (" << initiating_host() << ", "
+              << local_core_count() << " cores)\n";
+    return kExitPassed;
+  }
+
+  std::vector<NodeCheck> checks;
+  for (const NodeConfig& node : config.nodes) {
+    NodeCheck c;
+    c.node = node;
+    c.local = is_local_node(node);
+    if (c.local) {
+      c.spec.name = node.name;
+      c.spec.host = "local";
+    } else {
+      c.spec = ssh_spec(config, node, project_dir, 1);
+      c.facts["root"] = remote_root_of(config, node);
+    }
+    checks.push_back(std::move(c));
+  }
+  // One transport per node, made here and then used only by its node's thread.
+  std::vector<std::unique_ptr<RealTransport>> transports;
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    transports.push_back(std::make_unique<RealTransport>(project_dir));
+  }
+  {
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+      threads.emplace_back([&, i] { check_node(*transports[i], checks[i], framework, project_dir); });
+    }
+    for (std::thread& t : threads) t.join();
+  }
+  transports.clear();  // closes the connections
+
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"NODE", "HOST", "REACHABLE", "HOST KEY", "AUTH", "RSYNC", "INTERPRETER", "CORES",
+                  "FREE DISK", "CONNECT MS", "RTT MS"});
+  std::vector<std::string> fixes;
+  bool all_usable = true;
+  for (const NodeCheck& c : checks) {
+    std::string name = c.spec.name;
+    std::string host = c.local ? "local" : c.spec.host + (c.spec.port == 22 ? "" : ":" + std::to_string(c.spec.port));
+    bool connected = c.local || c.connect_error.empty();
+    std::string reachable = answered(c) ? "yes" : "no";
+    std::string key = c.local ? "-"
+                      : host_key_changed(c) ? "changed"
+                      : host_key_unknown(c) ? "unknown"
+                      : connected || auth_failed(c) ? "known"
+                                                    : "?";
+    std::string auth = c.local ? "-"
+                       : auth_failed(c) ? "failed"
+                       : connected ? (c.auth_method.empty() ? "ok" : c.auth_method)
+                                   : "?";
+    auto shown = [&](const std::string& key_name) {
+      std::string v = fact(c, key_name);
+      return v.empty() ? std::string("?") : v;
+    };
+    rows.push_back({name, host, reachable, key, auth, c.ran ? shown("rsync") : "?",
+                    c.ran ? shown("interp") : "?", c.ran ? shown("cores") : "?",
+                    c.ran ? disk_text(fact(c, "disk_kb")) : "?", ms_text(c.connect_ms),
+                    ms_text(c.rtt_ms)});
+
+    bool usable = true;
+    std::string who = "fix " + name + ": ";
+    std::string user_at = (c.spec.user.empty() ? "" : c.spec.user + "@") + c.spec.host;
+    if (!answered(c)) {
+      usable = false;
+      fixes.push_back(who + "unreachable (" + c.connect_error + "): check the host and port (" +
+                      c.spec.host + ":" + std::to_string(c.spec.port) +
+                      "), that sshd runs there, and any firewall in between");
+    } else if (host_key_unknown(c)) {
+      usable = false;
+      fixes.push_back(who + c.connect_error);
+      if (!contains(c.connect_error, "accept-new")) {
+        fixes.push_back(who + "or set host_key_policy = \"accept-new\" in [ssh]");
+      }
+    } else if (host_key_changed(c)) {
+      usable = false;
+      fixes.push_back(who + c.connect_error);
+      if (!contains(c.connect_error, "ssh-keygen -R")) {
+        fixes.push_back(who + "if the change is expected: ssh-keygen -R " + c.spec.host);
+      }
+    } else if (auth_failed(c)) {
+      usable = false;
+      fixes.push_back(who + c.connect_error);
+      fixes.push_back(who + "use an ed25519 key: ssh-keygen -t ed25519, then ssh-copy-id -i " +
+                      (c.spec.identity.empty() ? std::string("~/.ssh/id_ed25519") : c.spec.identity) +
+                      " -p " + std::to_string(c.spec.port) + " " + user_at +
+                      ", and name it with identity = \"...\" in the [[node]]");
+    } else if (!c.connect_error.empty()) {
+      usable = false;
+      fixes.push_back(who + c.connect_error);
+    }
+    if (connected) {
+      if (!c.ran) {
+        usable = false;
+        fixes.push_back(who + "the check script did not run" +
+                        (c.run_error.empty() ? "" : ": " + c.run_error));
+      } else {
+        if (!c.run_error.empty()) fixes.push_back(who + c.run_error);
+        if (fact(c, "rsync") == "missing" && !c.local) {
+          usable = false;
+          fixes.push_back(who + "rsync is missing: apt-get install rsync (on " + name + ")");
+        }
+        if (fact(c, "flock") == "missing" && !c.local) {
+          usable = false;
+          fixes.push_back(who + "flock is missing: apt-get install util-linux (on " + name + ")");
+        }
+        std::string missing = fact(c, "missing");
+        if (!missing.empty() || fact(c, "interp").empty() || fact(c, "interp") == "missing") {
+          usable = false;
+          std::istringstream words(missing.empty() ? std::string("the interpreter") : missing);
+          for (std::string w; words >> w;) {
+            fixes.push_back(who + w + " is missing for " + framework + ": " + install_hint(w) +
+                            " (on " + name + ")");
+          }
+        }
+        if (low_disk(c)) {
+          fixes.push_back(who + "only " + disk_text(fact(c, "disk_kb")) + " free under " +
+                          (c.local ? project_dir : fact(c, "root")) +
+                          ": free some space or set remote_root to a bigger disk");
+        }
+      }
+    }
+    if (!usable) all_usable = false;
+  }
+  print_table(rows);
+  std::cout << "(connect ms: TCP + SSH handshake + auth; rtt ms: from starting the check script "
+               "to its first output line, i.e. channel open + exec + one round trip)\n";
+  for (const std::string& f : fixes) std::cout << f << "\n";
+  if (all_usable) {
+    std::cout << "every node is usable\n";
+    return kExitPassed;
+  }
+  std::cout << "some nodes are not usable\n";
+  return kExitFailed;
+}
+
+}  // namespace dt
