@@ -23,6 +23,9 @@ class Status {
   // The master's own events: restarts, hook failures, protocol errors, timeouts.
   virtual void event(Level level, const std::string& message) = 0;
   virtual void run_finished(const RunResult& result) = 0;
+  // Which node a runner is on (before it starts), and a node lost mid-run: for per-node state.
+  virtual void runner_placed(const std::string& /*runner*/, const std::string& /*node*/) {}
+  virtual void node_lost(const std::string& /*node*/) {}
   // Called about once a second while the run goes on, so elapsed time and ETA can move
   // between events.
   virtual void refresh() {}

@@ -105,6 +105,7 @@ std::string StatusPrinter::status_line() const {
   if (!running_.count(runner)) runner = running_.empty() ? "" : running_.begin()->first;
 
   std::size_t columns = static_cast<std::size_t>(width());
+  times += node_states();
   std::string head = progress + failed + times;
   if (display_width(head) > columns) return elide_middle(head, columns);
   std::string tail;
@@ -164,6 +165,39 @@ void StatusPrinter::run_started(int files, int runners) {
     options_.log->event(Level::kInfo, "run started: " + count(files, "file", "files") + " on " +
                                           count(runners, "runner", "runners"));
   draw_line();
+}
+
+void StatusPrinter::runner_placed(const std::string& runner, const std::string& node) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (std::find(nodes_.begin(), nodes_.end(), node) == nodes_.end()) nodes_.push_back(node);
+  node_of_[runner] = node;
+}
+
+void StatusPrinter::node_lost(const std::string& node) {
+  std::lock_guard<std::mutex> lock(mu_);
+  lost_.insert(node);
+  draw_line();
+}
+
+// "  n1 2/2 busy  n2 lost  n3 0/2 busy" when the run spans nodes: who is working, who is gone.
+std::string StatusPrinter::node_states() const {
+  if (nodes_.size() < 2) return "";
+  std::string out;
+  for (const std::string& node : nodes_) {
+    if (lost_.count(node)) {
+      out += "  " + printable(node) + " lost";
+      continue;
+    }
+    int busy = 0;
+    int all = 0;
+    for (const auto& [runner, where] : node_of_) {
+      if (where != node) continue;
+      ++all;
+      busy += running_.count(runner) ? 1 : 0;
+    }
+    out += "  " + printable(node) + " " + std::to_string(busy) + "/" + std::to_string(all) + " busy";
+  }
+  return out;
 }
 
 void StatusPrinter::file_started(const std::string& runner, const std::string& path) {

@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <set>
+#include <vector>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -56,6 +58,8 @@ class StatusPrinter : public Status {
 
   // Redraws the status line so elapsed and ETA move between events.
   void refresh() override;
+  void runner_placed(const std::string& runner, const std::string& node) override;
+  void node_lost(const std::string& node) override;
 
  private:
   double now() const;
@@ -64,6 +68,7 @@ class StatusPrinter : public Status {
   std::string paint(const char* sgr, const std::string& text) const;
   std::string console_text(std::string_view text) const;
   std::string status_line() const;
+  std::string node_states() const;
   void clear_line();
   void draw_line();
   void print(const std::string& line);
@@ -77,6 +82,9 @@ class StatusPrinter : public Status {
   std::FILE* err_;
   std::mutex mu_;  // refresh() may come from a timer thread in a future transport
   double start_ = 0;
+  std::vector<std::string> nodes_;                 // in the order runners were placed
+  std::map<std::string, std::string> node_of_;     // runner -> node
+  std::set<std::string> lost_;
   int done_ = 0;
   int total_ = 0;
   int failed_ = 0;

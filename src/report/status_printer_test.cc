@@ -136,6 +136,18 @@ TEST_F(StatusPrinterTest, TtyStatusLineWithEta) {
   EXPECT_FALSE(contains(out(), "\n"));  // rewritten in place, never scrolled
 }
 
+TEST_F(StatusPrinterTest, TtyStatusLineShowsEachNodesState) {
+  StatusPrinter p(options(0, true));
+  p.runner_placed("a_n1_1", "n1");
+  p.runner_placed("a_n1_2", "n1");
+  p.runner_placed("a_n2_1", "n2");
+  p.run_started(4, 3);
+  p.file_started("a_n1_1", "x");
+  EXPECT_TRUE(contains(last_status_line(), "  n1 1/2 busy  n2 0/1 busy")) << last_status_line();
+  p.node_lost("n2");
+  EXPECT_TRUE(contains(last_status_line(), "  n1 1/2 busy  n2 lost")) << last_status_line();
+}
+
 TEST_F(StatusPrinterTest, TtyPrintsFailuresAboveTheStatusLine) {
   StatusPrinter p(options(0, true));
   p.run_started(2, 1);

@@ -31,6 +31,7 @@ EngineRun::EngineRun(Transport& transport, Status& status, const EngineOptions& 
 
 RunResult EngineRun::run() {
   started_ = transport_.now();
+  for (const RunnerState& rs : runners_) status_.runner_placed(rs.slot.id, rs.slot.node);
   status_.run_started(static_cast<int>(items_.size()), static_cast<int>(runners_.size()));
   for (std::size_t n = 0; n < nodes_.size(); ++n) start_node(n);
   Clock::time_point next_refresh = Clock::time_point::max();
@@ -227,6 +228,7 @@ void EngineRun::node_lost(const std::string& node, const std::string& why) {
     node_status_[n] = "lost after " + format_seconds(since_start(transport_.now())) + ": " + why;
     status_.event(Status::Level::kError, "node " + node + " " + node_status_[n] +
                                              "; its files in flight go to other runners");
+    status_.node_lost(node);
   }
 }
 
