@@ -5,23 +5,8 @@
 # are checked (strict refuses, accept-new records, a changed key is refused); an unmarked
 # non-empty target is never touched; nothing is left running on any node.
 source "$(dirname "$0")/lib.sh"
-((EUID == 0)) || { echo "SKIP: the test cluster needs root"; exit 77; }
-ip netns list >/dev/null 2>&1 || { echo "SKIP: ip netns is unavailable"; exit 77; }
-unshare --net --uts --mount --pid --fork true 2>/dev/null || { echo "SKIP: no namespaces here"; exit 77; }
-
-TC=$SRC/tools/testcluster
-export DISTRIBUTEST_TESTCLUSTER_DIR=/run/distributest-cluster-it.$$
-trap '"$TC" down >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
-config=$("$TC" up 3 2>/dev/null | tail -n 1)
-host=$(hostname -s)
-
-# Runs distributest inside the control namespace, where the nodes are.
-run_cluster() {
-  set +e
-  "$TC" run "$DT" -c "$config" "$@" >"$WORK/out" 2>&1
-  rc=$?
-  set -e
-}
+cluster_available || { echo "SKIP: the test cluster needs root and network namespaces"; exit 77; }
+cluster_up 3 cluster
 
 nothing_left_on_nodes() {
   local n left

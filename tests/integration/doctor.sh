@@ -18,14 +18,8 @@ assert_rc 0
 assert_out_contains "this box alone is used"
 echo "ok: doctor without nodes"
 
-((EUID == 0)) || { echo "SKIP: the test cluster needs root"; exit 77; }
-ip netns list >/dev/null 2>&1 || { echo "SKIP: ip netns is unavailable"; exit 77; }
-unshare --net --uts --mount --pid --fork true 2>/dev/null || { echo "SKIP: no namespaces here"; exit 77; }
-
-TC=$SRC/tools/testcluster
-export DISTRIBUTEST_TESTCLUSTER_DIR=/run/distributest-doctor-it.$$
-trap '"$TC" down >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
-config=$("$TC" up 2 2>/dev/null | tail -n 1)
+cluster_available || { echo "SKIP: the test cluster needs root and network namespaces"; exit 77; }
+cluster_up 2 doctor
 
 run_doctor() {  # run_doctor CONFIG: doctor in the control namespace, output in $WORK/out
   set +e

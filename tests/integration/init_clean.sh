@@ -84,20 +84,8 @@ assert_out_contains "node gone (127.0.0.1): cannot connect"
 echo "ok: clean reports an unreachable node"
 
 # --- clean: a node's copy (needs the test cluster) ---
-((EUID == 0)) || { echo "SKIP: the test cluster needs root"; exit 0; }
-ip netns list >/dev/null 2>&1 || { echo "SKIP: ip netns is unavailable"; exit 0; }
-unshare --net --uts --mount --pid --fork true 2>/dev/null || { echo "SKIP: no namespaces here"; exit 0; }
-TC=$SRC/tools/testcluster
-export DISTRIBUTEST_TESTCLUSTER_DIR=/run/distributest-initclean-it.$$
-trap '"$TC" down >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
-config=$("$TC" up 1 2>/dev/null | tail -n 1)
-host=$(hostname -s)
-run_cluster() {
-  set +e
-  "$TC" run "$DT" -c "$config" "$@" >"$WORK/out" 2>&1
-  rc=$?
-  set -e
-}
+cluster_available || { echo "SKIP (cluster part): the test cluster needs root and network namespaces"; exit 0; }
+cluster_up 1 initclean
 project=$WORK/cleanme
 mkdir -p "$project/t" "$project/.distributest"
 echo 'true' > "$project/t/a.sh"

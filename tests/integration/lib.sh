@@ -54,6 +54,31 @@ assert_fixture_summary() {
     "$(expected "$2" pending)" "${3:-$2}"
 }
 
+# Whether tools/testcluster can run here: root and network/PID namespaces.
+cluster_available() {
+  ((EUID == 0)) && ip netns list >/dev/null 2>&1 &&
+    unshare --net --uts --mount --pid --fork true 2>/dev/null
+}
+
+# cluster_up N NAME: a test cluster of N nodes of this test's own (torn down on exit). Sets
+# TC, config (the path of its distributest config) and host (this box's short name).
+cluster_up() {
+  TC=$SRC/tools/testcluster
+  export DISTRIBUTEST_TESTCLUSTER_DIR=/run/distributest-$2-it.$$
+  trap '"$TC" down >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+  config=$("$TC" up "$1" 2>/dev/null | tail -n 1)
+  host=$(hostname -s)
+}
+
+# Runs distributest inside the cluster's control namespace, where the nodes are; output in
+# $WORK/out, exit status in $rc.
+run_cluster() {
+  set +e
+  "$TC" run "$DT" -c "$config" "$@" >"$WORK/out" 2>&1
+  rc=$?
+  set -e
+}
+
 # Runs distributest, capturing stdout+stderr in $WORK/out and the exit status in $rc.
 run_dt() {
   set +e
