@@ -20,6 +20,18 @@ bool failed(const FileResult& f) {
 
 // The data the script draws from. Files are compact (one short-keyed object each, no output) so
 // 5,000 of them stay small; only failed files carry their cases and output.
+json tries_json(const std::vector<AttemptResult>& attempts) {
+  json tries = json::array();
+  for (const AttemptResult& a : attempts)
+    tries.push_back({{"t", a.started_seconds},
+                     {"d", a.duration_seconds},
+                     {"r", a.runner},
+                     {"n", a.node},
+                     {"o", a.outcome},
+                     {"w", a.why}});
+  return tries;
+}
+
 json page_data(const RunResult& r) {
   const RunSummary& s = r.summary;
   json data;
@@ -27,7 +39,10 @@ json page_data(const RunResult& r) {
                      {"lower_bound_seconds", s.lower_bound_seconds}};
   json nodes = json::array();
   for (const NodeResult& n : r.nodes)
-    nodes.push_back({{"name", n.name}, {"host", n.host}, {"status", n.status}});
+    nodes.push_back({{"name", n.name},
+                     {"host", n.host},
+                     {"status", n.status},
+                     {"lost", n.lost_seconds < 0 ? json(nullptr) : json(n.lost_seconds)}});
   data["nodes"] = std::move(nodes);
   json runners = json::array();
   for (const RunnerResult& x : r.runners)
@@ -36,14 +51,16 @@ json page_data(const RunResult& r) {
   json files = json::array();
   json failures = json::array();
   for (const FileResult& f : r.files) {
-    files.push_back({{"p", f.path},
-                     {"s", to_string(f.status)},
-                     {"t", f.started_seconds},
-                     {"d", f.duration_seconds},
-                     {"n", f.node},
-                     {"r", f.runner},
-                     {"a", f.attempts},
-                     {"f", f.flaky}});
+    json file = {{"p", f.path},
+                 {"s", to_string(f.status)},
+                 {"t", f.started_seconds},
+                 {"d", f.duration_seconds},
+                 {"n", f.node},
+                 {"r", f.runner},
+                 {"a", f.attempts},
+                 {"f", f.flaky}};
+    if (!f.earlier_attempts.empty()) file["e"] = tries_json(f.earlier_attempts);
+    files.push_back(std::move(file));
     if (!failed(f)) continue;
     json cases = json::array();
     for (const CaseResult& c : f.cases)
@@ -58,6 +75,7 @@ json page_data(const RunResult& r) {
                         {"runner", f.runner},
                         {"attempts", f.attempts},
                         {"error", f.error},
+                        {"earlier", tries_json(f.earlier_attempts)},
                         {"cases", std::move(cases)},
                         {"output", f.output}});
   }
@@ -139,6 +157,11 @@ h1{font-size:20px}h2{font-size:17px;margin-top:1.5em}
 .timeout{background:#e80}.flaky{background:#ec0}
 .retry{background-image:repeating-linear-gradient(45deg,transparent 0 3px,rgba(0,0,0,.35) 3px 5px)}
 .last{outline:2px solid #00f;z-index:2}
+.try{position:absolute;top:1px;height:14px;min-width:2px;box-sizing:border-box;
+ border:1px dashed #333;background:repeating-linear-gradient(45deg,#f4f4f4 0 3px,#bbb 3px 5px)}
+.try.failed{border-color:#d22}
+.lostmark{position:absolute;top:0;bottom:0;right:0;border-left:3px solid #c00;
+ background:rgba(200,0,0,.12);z-index:1}
 .vline{position:absolute;top:0;bottom:0;border-left:2px dashed #00f;z-index:3}
 .vline span{position:absolute;top:-16px;font-size:11px;color:#00f;white-space:nowrap}
 .axis{position:relative;height:16px;font-size:11px;color:#666}
@@ -157,8 +180,10 @@ const el=(tag,cls,text)=>{const e=document.createElement(tag);if(cls)e.className
 const strip=s=>s.replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g,'').replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g,'');
 const tl=document.getElementById('timeline');
 const lb=num(D.summary.lower_bound_seconds);
-let end=0;for(const f of D.files)if(f.s!=='not run')end=Math.max(end,num(f.t)+num(f.d));
-const span=Math.max(end,num(D.summary.wall_seconds),lb,1e-9);
+let end=0,tryEnd=0;
+for(const f of D.files){if(f.s!=='not run')end=Math.max(end,num(f.t)+num(f.d));
+ for(const a of f.e||[])tryEnd=Math.max(tryEnd,num(a.t)+num(a.d));}
+const span=Math.max(end,tryEnd,num(D.summary.wall_seconds),lb,1e-9);
 const pct=v=>(100*v/span)+'%';
 // Lanes: one per runner, grouped by node in the order nodes are listed; runners or nodes the
 // lists lack (should not happen) get lanes as their files appear.
@@ -166,13 +191,15 @@ const nodes=new Map(),lanes=new Map();
 const nodeOf=name=>{if(!nodes.has(name))nodes.set(name,{name:name,host:'',status:'',runners:[]});
  return nodes.get(name);};
 for(const n of D.nodes)Object.assign(nodeOf(n.name),n,{runners:[]});
-const laneOf=(id,node)=>{if(!lanes.has(id)){const l={id:id,files:[]};lanes.set(id,l);
+const laneOf=(id,node)=>{if(!lanes.has(id)){const l={id:id,files:[],tries:[]};lanes.set(id,l);
  nodeOf(node).runners.push(l);}return lanes.get(id);};
 for(const r of D.runners)laneOf(r.id,r.node);
-for(const f of D.files)if(f.s!=='not run')laneOf(f.r,f.n).files.push(f);
+for(const f of D.files){if(f.s!=='not run')laneOf(f.r,f.n).files.push(f);
+ (f.e||[]).forEach((a,i)=>laneOf(a.r,a.n).tries.push({f:f,a:a,k:i+1}));}
 const frag=document.createDocumentFragment();
 const axis=el('div','axis');
-for(let i=0;i<=10;i++){const s=el('span','',(span*i/10).toFixed(1)+'s');s.style.left=(i*10)+'%';
+const digits=span<2?2:1;
+for(let i=0;i<=10;i++){const s=el('span','',(span*i/10).toFixed(digits)+'s');s.style.left=(i*10)+'%';
  axis.appendChild(s);}
 frag.appendChild(axis);
 for(const n of nodes.values()){
@@ -189,6 +216,16 @@ for(const n of nodes.values()){
    b.title=f.p+'\n'+f.s+(f.f?' (flaky)':'')+', '+d.toFixed(2)+'s, started at '+t.toFixed(2)+
      's, attempts '+f.a+(t+d>=end-1e-6?'\nends last: bounds the run':'');
    lane.appendChild(b);}
+  // Tries that did not count: where a runner died or the node was lost under a file, or where
+  // it failed before --retry passed it elsewhere.
+  for(const x of l.tries){
+   const t=num(x.a.t),d=num(x.a.d);
+   const b=el('div','try '+x.a.o);b.style.left=pct(t);b.style.width=pct(d);
+   b.title=x.f.p+'\nattempt '+x.k+' of '+x.f.a+': '+x.a.o+' after '+d.toFixed(2)+'s (started at '+
+     t.toFixed(2)+'s)'+(x.a.w?'\n'+x.a.w:'')+'\nfinally '+x.f.s+' on '+x.f.r;
+   lane.appendChild(b);}
+  if(typeof n.lost==='number'){const m=el('div','lostmark');m.style.left=pct(n.lost);
+   m.title='node '+n.name+' '+n.status;lane.appendChild(m);}
   frag.appendChild(lane);}}
 if(lb>0){const v=el('div','vline');v.style.left=pct(lb);
  v.appendChild(el('span','','ideal '+lb.toFixed(1)+'s'));frag.appendChild(v);}
@@ -198,6 +235,8 @@ if(!D.failures.length)fl.appendChild(el('p','','No failures.'));
 for(const f of D.failures){
  const box=el('div','failure');box.appendChild(el('h3','',f.path));
  box.appendChild(el('div','meta',f.status+' on '+f.runner+' ('+f.node+'), attempts '+f.attempts));
+ for(const a of f.earlier)box.appendChild(el('div','meta','earlier: '+a.o+' on '+a.r+' ('+a.n+
+  ') after '+num(a.d).toFixed(2)+'s'+(a.w?': '+a.w:'')));
  if(f.error)box.appendChild(el('pre','',f.error));
  for(const c of f.cases){
   box.appendChild(el('div','',c.name+(c.location?' \u2014 '+c.location:'')));
@@ -222,6 +261,8 @@ std::string html_report(const RunResult& result) {
        "<span class=\"failed\">failed</span><span class=\"error\" style=\"color:#fff\">error"
        "</span><span class=\"timeout\">timeout</span><span class=\"flaky\">flaky</span>"
        "<span class=\"passed retry\">retried</span><span class=\"passed last\">ends last</span>"
+       "<span class=\"try\" style=\"position:static\">earlier try</span>"
+       "<span class=\"lostmark\" style=\"position:static\">node lost</span>"
        "</p>\n<div id=\"timeline\"></div>\n<h2>Failures</h2><div id=\"failures\"></div>\n"
        "<noscript>The timeline and failures need JavaScript.</noscript>\n"
        "<script type=\"application/json\" id=\"data\">";

@@ -44,7 +44,7 @@ RunResult sample_run() {
   r.runners = {{"devbox_local_2", "devbox", 2, {"spec/x_spec.rb"}, "ok"},
                {"ci7_1", "ci7", 1, {"spec/p_spec.rb"}, "ok"}};
   r.nodes = {{"devbox", "devbox.example", "ok", ""},
-             {"ci7", "ci7.example", "lost after 12s: connection reset", "/tmp/d"}};
+             {"ci7", "ci7.example", "lost after 12s: connection reset", "/tmp/d", 12.25}};
   r.summary = {2, 5, 1, 0, 0, 1, 12.5, 4.5};
   r.summary.flaky = 0;
   return r;
@@ -158,6 +158,27 @@ TEST(HtmlReportTest, LostNodeShown) {
   EXPECT_EQ(d["nodes"][1]["status"], "lost after 12s: connection reset");
   ASSERT_EQ(d["runners"].size(), 2u);
   EXPECT_EQ(d["runners"][1]["node"], "ci7");
+  EXPECT_TRUE(d["nodes"][0]["lost"].is_null());
+  EXPECT_DOUBLE_EQ(d["nodes"][1]["lost"].get<double>(), 12.25);
+}
+
+TEST(HtmlReportTest, EarlierAttemptsAreEmbeddedWhereTheyRan) {
+  RunResult r = sample_run();
+  r.files[0].earlier_attempts = {
+      {"ci7", "ci7_1", 0.5, 11.75, "requeued", "its node was lost: connection reset"}};
+  json d = embedded(html_report(r));
+  ASSERT_TRUE(d["files"][0].contains("e"));
+  const json& e = d["files"][0]["e"][0];
+  EXPECT_EQ(e["r"], "ci7_1");
+  EXPECT_EQ(e["n"], "ci7");
+  EXPECT_DOUBLE_EQ(e["t"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(e["d"].get<double>(), 11.75);
+  EXPECT_EQ(e["o"], "requeued");
+  EXPECT_EQ(e["w"], "its node was lost: connection reset");
+  EXPECT_FALSE(d["files"][1].contains("e")) << "files with one try stay compact";
+  // The failure section says where the earlier tries went.
+  ASSERT_EQ(d["failures"][0]["earlier"].size(), 1u);
+  EXPECT_EQ(d["failures"][0]["earlier"][0]["r"], "ci7_1");
 }
 
 TEST(HtmlReportTest, WritesFile) {

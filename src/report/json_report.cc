@@ -17,6 +17,23 @@ json case_json(const CaseResult& c) {
           {"message", c.message}, {"backtrace", c.backtrace}};
 }
 
+json attempts_json(const std::vector<AttemptResult>& attempts) {
+  json out = json::array();
+  for (const AttemptResult& a : attempts)
+    out.push_back({{"node", a.node},
+                   {"runner", a.runner},
+                   {"started_seconds", a.started_seconds},
+                   {"duration_seconds", a.duration_seconds},
+                   {"outcome", a.outcome},
+                   {"why", a.why}});
+  return out;
+}
+
+// null for a node that was not lost: a number there would be a time.
+json lost_seconds_json(double lost_seconds) {
+  return lost_seconds < 0 ? json(nullptr) : json(lost_seconds);
+}
+
 json file_json(const FileResult& f) {
   json cases = json::array();
   json failures = json::array();
@@ -43,7 +60,8 @@ json file_json(const FileResult& f) {
           {"failures", std::move(failures)},
           {"cases", std::move(cases)},
           {"output", f.output},
-          {"error", f.error}};
+          {"error", f.error},
+          {"earlier_attempts", attempts_json(f.earlier_attempts)}};
 }
 
 }  // namespace
@@ -76,8 +94,11 @@ std::string json_report(const RunResult& result) {
   report["runners"] = std::move(runners);
   json nodes = json::array();
   for (const NodeResult& n : result.nodes)
-    nodes.push_back(
-        {{"name", n.name}, {"host", n.host}, {"status", n.status}, {"remote_dir", n.remote_dir}});
+    nodes.push_back({{"name", n.name},
+                     {"host", n.host},
+                     {"status", n.status},
+                     {"remote_dir", n.remote_dir},
+                     {"lost_seconds", lost_seconds_json(n.lost_seconds)}});
   report["nodes"] = std::move(nodes);
   // Test output is arbitrary bytes; `replace` turns invalid UTF-8 into U+FFFD instead of
   // throwing, so a report is always written.

@@ -29,11 +29,13 @@ RunResult sample_run() {
              {"User rejects a bad password", "spec/x_spec.rb:12", "failed", 0.2, "expected 200",
               "spec/x_spec.rb:13:in `block'"}};
   f.output = "some output\n";
+  f.earlier_attempts = {{"lan", "devbox_lan_1", 0.5, 0.75, "requeued", "its node was lost"}};
   FileResult n;
   n.path = "spec/n_spec.rb";
   r.files = {f, n};
   r.runners = {{"devbox_local_2", "devbox", 2, {"spec/b_spec.rb", "spec/x_spec.rb"}, "ok"}};
-  r.nodes = {{"devbox", "devbox.example", "ok", "/home/u/.cache/distributest/p"}};
+  r.nodes = {{"devbox", "devbox.example", "ok", "/home/u/.cache/distributest/p"},
+             {"lan", "lan.example", "lost after 1.2s: the connection broke", "/srv/dt/p", 1.25}};
   r.summary = {1, 2, 1, 0, 0, 1, 12.5, 4.5};
   r.interrupted = true;
   return r;
@@ -89,6 +91,19 @@ TEST(JsonReportTest, Files) {
   EXPECT_TRUE(j["files"][1]["failures"].is_array());
 }
 
+TEST(JsonReportTest, EarlierAttemptsOfAFile) {
+  json j = json::parse(json_report(sample_run()));
+  const json& a = j["files"][0]["earlier_attempts"];
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0]["node"], "lan");
+  EXPECT_EQ(a[0]["runner"], "devbox_lan_1");
+  EXPECT_DOUBLE_EQ(a[0]["started_seconds"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(a[0]["duration_seconds"].get<double>(), 0.75);
+  EXPECT_EQ(a[0]["outcome"], "requeued");
+  EXPECT_EQ(a[0]["why"], "its node was lost");
+  EXPECT_EQ(j["files"][1]["earlier_attempts"], json::array());
+}
+
 TEST(JsonReportTest, RunnersAndNodes) {
   json j = json::parse(json_report(sample_run()));
   ASSERT_EQ(j["runners"].size(), 1u);
@@ -97,11 +112,13 @@ TEST(JsonReportTest, RunnersAndNodes) {
   EXPECT_EQ(j["runners"][0]["index"], 2);
   EXPECT_EQ(j["runners"][0]["status"], "ok");
   EXPECT_EQ(j["runners"][0]["files"], json({"spec/b_spec.rb", "spec/x_spec.rb"}));
-  ASSERT_EQ(j["nodes"].size(), 1u);
+  ASSERT_EQ(j["nodes"].size(), 2u);
   EXPECT_EQ(j["nodes"][0]["name"], "devbox");
   EXPECT_EQ(j["nodes"][0]["host"], "devbox.example");
   EXPECT_EQ(j["nodes"][0]["status"], "ok");
   EXPECT_EQ(j["nodes"][0]["remote_dir"], "/home/u/.cache/distributest/p");
+  EXPECT_TRUE(j["nodes"][0]["lost_seconds"].is_null());
+  EXPECT_DOUBLE_EQ(j["nodes"][1]["lost_seconds"].get<double>(), 1.25);
 }
 
 TEST(JsonReportTest, InvalidUtf8IsReplaced) {

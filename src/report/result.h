@@ -19,6 +19,17 @@ struct CaseResult {
   std::string backtrace;    // for failed/error
 };
 
+// One try of a file that did not give its result: its runner died or its node was lost under it
+// (the file was requeued), or it failed and --retry ran it again elsewhere.
+struct AttemptResult {
+  std::string node;
+  std::string runner;
+  double started_seconds = 0;   // since the run started
+  double duration_seconds = 0;
+  std::string outcome;          // "requeued" or "failed"
+  std::string why;              // what happened, in words
+};
+
 struct FileResult {
   std::string path;          // relative to the project root, as dispatched
   FileStatus status = FileStatus::kNotRun;
@@ -35,6 +46,7 @@ struct FileResult {
   std::vector<CaseResult> cases;
   std::string output;        // the file's captured stdout+stderr, as the terminal would show it
   std::string error;         // why an error/timeout happened, in words
+  std::vector<AttemptResult> earlier_attempts;  // the tries before the one reported, in order
 };
 
 struct NodeResult {
@@ -42,6 +54,7 @@ struct NodeResult {
   std::string host;
   std::string status;        // "ok", "failed: ..." 
   std::string remote_dir;    // empty for the local node
+  double lost_seconds = -1;  // when its connection broke, since the run started; < 0: not lost
 };
 
 struct RunnerResult {

@@ -21,6 +21,7 @@ EngineRun::EngineRun(Transport& transport, Status& status, const EngineOptions& 
     : transport_(transport), status_(status), options_(options), nodes_(nodes) {
   for (const RunnerSlot& slot : runners) runners_.emplace_back(slot);
   node_status_.resize(nodes.size());
+  node_lost_at_.assign(nodes.size(), -1);
   for (const PlannedFile& f : files) {
     queue_.push_back(items_.size());
     Item item;
@@ -61,6 +62,7 @@ RunResult EngineRun::run() {
       item.result.path = item.file.path;
       item.result.status = FileStatus::kNotRun;
       item.result.attempts = item.attempts;
+      item.result.earlier_attempts = std::move(item.earlier_attempts);
     }
     result.files.push_back(std::move(item.result));
   }
@@ -80,7 +82,7 @@ RunResult EngineRun::run() {
   for (std::size_t n = 0; n < nodes_.size(); ++n) {
     result.nodes.push_back(NodeResult{nodes_[n].name, nodes_[n].host,
                                       node_status_[n].empty() ? "ok" : node_status_[n],
-                                      nodes_[n].remote_dir});
+                                      nodes_[n].remote_dir, node_lost_at_[n]});
   }
   result.summary.wall_seconds = since_start(transport_.now());
   summarize(result, static_cast<int>(runners_.size()));
@@ -225,7 +227,8 @@ void EngineRun::runner_failed(std::size_t r, const std::string& why) {
 void EngineRun::node_lost(const std::string& node, const std::string& why) {
   for (std::size_t n = 0; n < nodes_.size(); ++n) {
     if (nodes_[n].name != node || node_status_[n].starts_with("lost")) continue;
-    node_status_[n] = "lost after " + format_seconds(since_start(transport_.now())) + ": " + why;
+    node_lost_at_[n] = since_start(transport_.now());
+    node_status_[n] = "lost after " + format_seconds(node_lost_at_[n]) + ": " + why;
     status_.event(Status::Level::kError, "node " + node + " " + node_status_[n] +
                                              "; its files in flight go to other runners");
     status_.node_lost(node);

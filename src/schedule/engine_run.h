@@ -31,6 +31,7 @@ class EngineRun {
     std::string avoid_runner;  // a rerun goes elsewhere: not to the runner that failed it
     std::string avoid_node;    // ... and to another node when there is one
     std::string first_failure; // what the first failed attempt said, for a flaky pass
+    std::vector<AttemptResult> earlier_attempts;
     bool finished = false;
     FileResult result;
   };
@@ -62,6 +63,7 @@ class EngineRun {
   void maybe_finish_file(std::size_t r);
   void finish_item(std::size_t r, FileResult result);
   void crash_in_flight(std::size_t r, const std::string& why);
+  void record_attempt(std::size_t r, const std::string& outcome, const std::string& why);
   void runner_failed(std::size_t r, const std::string& why);
   void stop(const std::string& why);
   void end_runner(std::size_t r);
@@ -77,6 +79,7 @@ class EngineRun {
   const std::vector<NodeSlot>& nodes_;
   std::vector<RunnerState> runners_;
   std::vector<std::string> node_status_;  // "" while setting up, "ok", or why it failed
+  std::vector<double> node_lost_at_;       // seconds into the run; < 0 while not lost
   std::vector<Item> items_;
   std::deque<std::size_t> queue_;
   std::map<int, ProcessInfo> processes_;

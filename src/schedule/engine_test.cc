@@ -117,6 +117,11 @@ TEST_F(EngineTest, FileThatCrashesItsRunnerIsRequeuedAndTheRunnerRestarted) {
   EXPECT_EQ(result_of(r, "b").status, FileStatus::kPassed);
   EXPECT_EQ(std::count(transport.started.begin(), transport.started.end(), "box_local_1"), 2);
   EXPECT_TRUE(status.has_event("requeued (attempt 1 of 2)"));
+  ASSERT_EQ(f.earlier_attempts.size(), 1u);
+  EXPECT_EQ(f.earlier_attempts[0].runner, "box_local_1");
+  EXPECT_EQ(f.earlier_attempts[0].outcome, "requeued");
+  EXPECT_NE(f.earlier_attempts[0].why.find("killed by signal 11"), std::string::npos);
+  EXPECT_LT(f.earlier_attempts[0].started_seconds, f.started_seconds);
 }
 
 TEST_F(EngineTest, FileThatAlwaysCrashesIsAnErrorWithItsOutput) {
@@ -255,6 +260,15 @@ TEST_F(EngineTest, FilesOfALostNodeGoToRunnersThatWereIdle) {
   EXPECT_EQ(std::count(transport.started.begin(), transport.started.end(), "box_b_1"), 1)
       << "a runner of a lost node was restarted";
   EXPECT_NE(r.runners[1].status.find("its node was lost"), std::string::npos);
+  EXPECT_LT(r.nodes[0].lost_seconds, 0);
+  EXPECT_DOUBLE_EQ(r.nodes[1].lost_seconds, 3.5);
+  // The lost try stays on the timeline, on the lost node, ending when the node was lost.
+  ASSERT_EQ(y.earlier_attempts.size(), 1u);
+  const AttemptResult& lost = y.earlier_attempts[0];
+  EXPECT_EQ(lost.runner, "box_b_1");
+  EXPECT_EQ(lost.node, "b");
+  EXPECT_EQ(lost.outcome, "requeued");
+  EXPECT_DOUBLE_EQ(lost.started_seconds + lost.duration_seconds, 3.5);
 }
 
 TEST_F(EngineTest, RetryRerunsAFailedFileOnAnotherNodeAndReportsItFlaky) {
@@ -277,6 +291,9 @@ TEST_F(EngineTest, RetryRerunsAFailedFileOnAnotherNodeAndReportsItFlaky) {
   EXPECT_EQ(r.summary.flaky, 1);
   EXPECT_EQ(r.summary.failures, 0);
   EXPECT_TRUE(status.has_event("rerunning it elsewhere (rerun 1 of 2)"));
+  ASSERT_EQ(f.earlier_attempts.size(), 1u);
+  EXPECT_EQ(f.earlier_attempts[0].runner, "box_a_1");
+  EXPECT_EQ(f.earlier_attempts[0].outcome, "failed");
 }
 
 TEST_F(EngineTest, RetryGivesUpAfterNRerunsAndReportsTheFailure) {
@@ -288,6 +305,8 @@ TEST_F(EngineTest, RetryGivesUpAfterNRerunsAndReportsTheFailure) {
   EXPECT_EQ(f.status, FileStatus::kFailed);
   EXPECT_FALSE(f.flaky);
   EXPECT_EQ(f.attempts, 3);
+  ASSERT_EQ(f.earlier_attempts.size(), 2u) << "the reported try is not an earlier one";
+  EXPECT_NE(f.earlier_attempts[0].runner, f.earlier_attempts[1].runner);
   EXPECT_EQ(r.summary.failures, 1);
   EXPECT_EQ(r.summary.flaky, 0);
 }

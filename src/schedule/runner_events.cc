@@ -102,6 +102,7 @@ void EngineRun::rerun(std::size_t r, const FileResult& failed) {
     item.first_failure = "failed on " + rs.slot.id + " (attempt " + std::to_string(item.attempts) +
                          ")" + (failed.cases.empty() ? "" : ": " + first_failed_case(failed));
   }
+  record_attempt(r, "failed", failed.cases.empty() ? failed.error : first_failed_case(failed));
   status_.event(Status::Level::kWarning,
                 item.file.path + " failed on " + rs.slot.id + "; rerunning it elsewhere (rerun " +
                     std::to_string(item.reruns) + " of " + std::to_string(options_.retries) + ")");
@@ -140,7 +141,18 @@ FileResult EngineRun::base_result(std::size_t r, const Item& item) const {
   result.started_seconds = since_start(rs.file_started);
   result.duration_seconds = std::chrono::duration<double>(transport_.now() - rs.file_started).count();
   result.output = rs.output;
+  result.earlier_attempts = item.earlier_attempts;
   return result;
+}
+
+// The timeline shows where a file's time went, lost tries included.
+void EngineRun::record_attempt(std::size_t r, const std::string& outcome, const std::string& why) {
+  const RunnerState& rs = runners_[r];
+  Item& item = items_[*rs.item];
+  item.earlier_attempts.push_back(
+      AttemptResult{rs.slot.node, rs.slot.id, since_start(rs.file_started),
+                    std::chrono::duration<double>(transport_.now() - rs.file_started).count(),
+                    outcome, why});
 }
 
 void EngineRun::finish_item(std::size_t r, FileResult result) {
@@ -298,6 +310,7 @@ void EngineRun::crash_in_flight(std::size_t r, const std::string& why) {
                                                item.file.path + "; requeued (attempt " +
                                                std::to_string(item.attempts) + " of " +
                                                std::to_string(options_.max_attempts) + ")");
+    record_attempt(r, "requeued", why);
     queue_.push_front(*rs.item);
     rs.item.reset();
     rs.output.clear();

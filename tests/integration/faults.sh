@@ -129,7 +129,7 @@ file_field() {  # file_field REPORT PATH KEY
 #    connections) is declared lost; its files in flight run elsewhere; every file is reported once.
 new_project killed
 for i in $(seq 12); do put "t/$i.sh" 'sleep 3'; done
-start_cluster -c "$config" -n 2 "${CMD[@]}" 't/*.sh' --json report.json
+start_cluster -c "$config" -n 2 "${CMD[@]}" 't/*.sh' --json report.json --html report.html
 wait_on n2 'sleep 3'
 sleep 1  # mid-file
 killed_at=$(now)
@@ -155,6 +155,17 @@ in_flight=$(grep -c -E 'runner [a-z0-9_]+_n2_[0-9]+: .* while running t/.*requeu
   fail "killed node: n2 reported results it cannot have finished"
 # The loss is noticed through the broken connection: well under the ~5 s of a silent cut link.
 check "$to_loss < 3" || fail "killed node: n2 killed at ${kill_at}s of the run, lost only ${to_loss}s later"
+# The reports keep the lost tries where they happened: on n2, ending when n2 was lost.
+lost_s=$(json_get report.json "[n['lost_seconds'] for n in r['nodes'] if n['name'] == 'n2'][0]")
+[[ $(json_get report.json "sorted(set((a['node'], a['outcome']) for f in r['files'] for a in f['earlier_attempts']))") == \
+   "[('n2', 'requeued')]" ]] || fail "killed node: the lost tries are not recorded on n2"
+[[ $(json_get report.json "sum(len(f['earlier_attempts']) for f in r['files'])") == "$requeued" ]] ||
+  fail "killed node: one earlier try per requeued file wanted"
+check "$(json_get report.json "max(a['started_seconds'] + a['duration_seconds'] for f in r['files'] for a in f['earlier_attempts'])") <= $lost_s + 0.01" ||
+  fail "killed node: a lost try ends after n2 was lost (${lost_s}s)"
+load_page "$PWD/report.html" "$WORK/dom.html"
+[[ $(count_in "$WORK/dom.html" 'class="try requeued"') == "$requeued" ]] || fail "killed node: the lost tries are not drawn"
+[[ $(count_in "$WORK/dom.html" 'class="lostmark" title="node n2 lost after') == 2 ]] || fail "killed node: n2's 2 lanes are not marked lost"
 echo "ok: 1. node n2 killed at ${kill_at}s of the run, n2 '$lost', logged ${to_loss}s after the kill;" \
   "12/12 files reported once, 0 not run, its $requeued files in flight passed elsewhere on attempt 2"
 wait_nodes_clean 5 n1 n3

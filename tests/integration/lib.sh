@@ -105,3 +105,23 @@ assert_no_process() {
   pgrep -af -- "$pattern" >&2
   fail "processes matching '$pattern' are still running"
 }
+
+# load_page PAGE DOM_OUT: loads a local page in Debian's headless Chromium and writes the DOM
+# the page's script built; fails on any console message (a script error shows up there).
+CHROMIUM=/usr/bin/chromium
+load_page() {
+  local profile
+  profile=$(mktemp -d "$WORK/chromium.XXXXXX")
+  "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --disable-sync --no-first-run --user-data-dir="$profile" \
+    --enable-logging=stderr --v=0 --dump-dom "file://$1" >"$2" 2>"$WORK/chromium.log"
+  if grep -E 'CONSOLE|Uncaught' "$WORK/chromium.log" | grep -qvi 'dbus'; then
+    grep -E 'CONSOLE|Uncaught' "$WORK/chromium.log" >&2
+    fail "console messages while loading $1"
+  fi
+}
+
+# count_in FILE STRING: how many times STRING occurs in FILE.
+count_in() {
+  grep -oF -- "$2" "$1" | wc -l
+}
