@@ -137,6 +137,12 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
   };
 
   std::map<std::string, std::string> errors = transport.connect(specs, kConnectTimeoutSeconds);
+  for (const auto& [node, error] : errors) {
+    if (RealTransport::connect_interrupted(error)) {
+      setup.interrupted = true;
+      return setup;
+    }
+  }
   std::vector<SyncTarget> targets;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (auto it = errors.find(specs[i].name); it != errors.end()) {

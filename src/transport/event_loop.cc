@@ -19,6 +19,13 @@ void EventLoop::wait_for_stop() {
   });
 }
 
+bool EventLoop::interrupt_queued() const {
+  for (const TransportEvent& ev : events_) {
+    if (ev.kind == TransportEvent::Kind::kInterrupted) return true;
+  }
+  return false;
+}
+
 std::optional<TransportEvent> EventLoop::wait(Clock::time_point deadline) {
   while (events_.empty()) {
     // The signal set always has a wait pending, so run_one never returns for lack of work.

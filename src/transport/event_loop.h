@@ -21,6 +21,8 @@ class EventLoop {
   int new_process_id() { return next_id_++; }
   // Runs handlers until an event is queued or `deadline` passes.
   std::optional<TransportEvent> wait(Clock::time_point deadline);
+  // A stop signal arrived and its kInterrupted event is still queued.
+  bool interrupt_queued() const;
 
  private:
   void wait_for_stop();

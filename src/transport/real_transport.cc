@@ -10,6 +10,7 @@
 
 #include "transport/event_loop.h"
 #include "transport/local_processes.h"
+#include "transport/ssh_connect.h"
 #include "transport/ssh_processes.h"
 
 namespace dt {
@@ -51,12 +52,13 @@ std::map<std::string, std::string> RealTransport::connect(const std::vector<SshN
   // its cores; then it gets as many more as its channels need (one per core when 0).
   std::map<std::string, std::string> errors;
   std::vector<std::thread> threads;
+  ConnectCancel cancel;
   int pending = 0;
   std::function<void(std::size_t, SshConnection, bool)> on_connected;
   auto open = [&](std::size_t n, bool first) {
     ++pending;
-    threads.emplace_back([this, &nodes, &on_connected, n, first, timeout_seconds] {
-      SshConnection c = ssh_connect(nodes[n], timeout_seconds, first);
+    threads.emplace_back([this, &nodes, &on_connected, &cancel, n, first, timeout_seconds] {
+      SshConnection c = ssh_connect(nodes[n], timeout_seconds, first, cancel);
       boost::asio::post(impl_->loop.io(), [&on_connected, c, n, first] {
         on_connected(n, c, first);
       });
@@ -88,9 +90,17 @@ std::map<std::string, std::string> RealTransport::connect(const std::vector<SshN
     for (int i = 1; i < connections_for(channels); ++i) open(n, false);
   };
   for (std::size_t n = 0; n < nodes.size(); ++n) open(n, true);
-  while (pending > 0) impl_->loop.io().run_one();
+  while (pending > 0) {
+    impl_->loop.io().run_one();
+    // Ctrl-C: the connections still opening fail at once; wait() reports the interrupt next.
+    if (impl_->loop.interrupt_queued()) cancel.cancel();
+  }
   for (std::thread& t : threads) t.join();
   return errors;
+}
+
+bool RealTransport::connect_interrupted(const std::string& error) {
+  return error == kConnectInterrupted;
 }
 
 std::string RealTransport::auth_method(const std::string& node) const {

@@ -33,9 +33,13 @@ class RealTransport : public Transport {
   // (which makes each remote wrapper kill its process group).
   ~RealTransport() override;
 
-  // Connects to every node in parallel. Returns, for each node that cannot be used, why.
+  // Connects to every node in parallel. Returns, for each node that cannot be used, why. A stop
+  // signal while connecting abandons the connections still opening (each fails with
+  // connect_interrupted()); the interrupt stays queued for wait().
   std::map<std::string, std::string> connect(const std::vector<SshNodeSpec>& nodes,
                                              double timeout_seconds);
+
+  static bool connect_interrupted(const std::string& error);
 
   // How connect() logged into `node` ("key /home/u/.ssh/id_ed25519", "ssh-agent (...)").
   std::string auth_method(const std::string& node) const;

@@ -58,7 +58,32 @@ std::string known_hosts_name(const SshNodeSpec& node) {
   return node.port == 22 ? node.host : "[" + node.host + "]:" + std::to_string(node.port);
 }
 
-int connect_tcp(const SshNodeSpec& node, SteadyClock::time_point deadline, std::string& error) {
+// Waits for a non-blocking connect in short slices, so a cancel is seen within one.
+bool wait_connected(int fd, SteadyClock::time_point deadline, const ConnectCancel& cancel,
+                    std::string& error) {
+  constexpr auto kSlice = std::chrono::milliseconds(50);
+  while (!cancel.cancelled()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    if (left.count() <= 0) {
+      error = "connection timed out";
+      return false;
+    }
+    pollfd p{fd, POLLOUT, 0};
+    if (poll(&p, 1, static_cast<int>(std::min(left, kSlice).count())) != 1) continue;
+    int soerr = 0;
+    socklen_t len = sizeof soerr;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0) {
+      error = std::string("cannot connect: ") + std::strerror(soerr);
+      return false;
+    }
+    return true;
+  }
+  error = kConnectInterrupted;
+  return false;
+}
+
+int connect_tcp(const SshNodeSpec& node, SteadyClock::time_point deadline,
+                const ConnectCancel& cancel, std::string& error) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -78,17 +103,7 @@ int connect_tcp(const SshNodeSpec& node, SteadyClock::time_point deadline, std::
       fd = -1;
       continue;
     }
-    pollfd p{fd, POLLOUT, 0};
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
-    int soerr = 0;
-    socklen_t len = sizeof soerr;
-    if (poll(&p, 1, std::max<int>(0, static_cast<int>(left.count()))) != 1) {
-      error = "connection timed out";
-    } else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0) {
-      error = std::string("cannot connect: ") + std::strerror(soerr);
-    } else {
-      break;
-    }
+    if (wait_connected(fd, deadline, cancel, error)) break;
     close(fd);
     fd = -1;
   }
@@ -270,10 +285,15 @@ std::string probe_cores(LIBSSH2_SESSION* s, int& cores) {
 
 // One attempt with a given host key preference; `verdict` says what the host key check found.
 SshConnection attempt(const SshNodeSpec& node, SteadyClock::time_point deadline,
-                      const std::string& key_types, bool record, HostKeyVerdict& verdict) {
+                      const std::string& key_types, bool record, ConnectCancel& cancel,
+                      HostKeyVerdict& verdict) {
   SshConnection c;
-  c.fd = connect_tcp(node, deadline, c.error);
+  c.fd = connect_tcp(node, deadline, cancel, c.error);
   if (c.fd < 0) return c;
+  if (!cancel.track(c.fd)) {
+    c.error = kConnectInterrupted;
+    return c;
+  }
   c.session = libssh2_session_init();
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
   libssh2_session_set_timeout(c.session, std::max<long>(1, left.count()));
@@ -289,6 +309,29 @@ SshConnection attempt(const SshNodeSpec& node, SteadyClock::time_point deadline,
 }
 
 }  // namespace
+
+void ConnectCancel::cancel() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  cancelled_ = true;
+  for (int fd : fds_) shutdown(fd, SHUT_RDWR);
+}
+
+bool ConnectCancel::cancelled() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return cancelled_;
+}
+
+bool ConnectCancel::track(int fd) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (cancelled_) return false;
+  fds_.insert(fd);
+  return true;
+}
+
+void ConnectCancel::untrack(int fd) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  fds_.erase(fd);
+}
 
 void SshConnection::close() {
   if (session) {
@@ -310,7 +353,8 @@ std::string host_key_fingerprint(LIBSSH2_SESSION* session) {
   return "SHA256:" + text;
 }
 
-SshConnection ssh_connect(const SshNodeSpec& node, double timeout_seconds, bool want_cores) {
+SshConnection ssh_connect(const SshNodeSpec& node, double timeout_seconds, bool want_cores,
+                          ConnectCancel& cancel) {
   static std::once_flag init;
   std::call_once(init, [] { libssh2_init(0); });
   auto deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
@@ -320,14 +364,19 @@ SshConnection ssh_connect(const SshNodeSpec& node, double timeout_seconds, bool 
   // Hashed known_hosts entries hide their key types: try each type before calling it unknown.
   if (first_types.empty()) preferences.assign(std::begin(kHostKeyTypes), std::end(kHostKeyTypes));
 
+  // Every socket is untracked before it is closed or handed over.
+  auto drop = [&cancel](SshConnection& x) {
+    if (x.fd >= 0) cancel.untrack(x.fd);
+    x.close();
+  };
   SshConnection c;
   std::string unknown_message;
   for (const std::string& types : preferences) {
     HostKeyVerdict verdict{HostKeyCheck::kNotFound, ""};
-    c = attempt(node, deadline, types, false, verdict);
+    c = attempt(node, deadline, types, false, cancel, verdict);
     if (!c.error.empty()) {
       if (unknown_message.empty()) break;  // the host is not reachable at all
-      c.close();  // it has no key of this type; the next type may still be known
+      drop(c);  // it has no key of this type; the next type may still be known
       c.error = unknown_message;
       continue;
     }
@@ -349,15 +398,19 @@ SshConnection ssh_connect(const SshNodeSpec& node, double timeout_seconds, bool 
                         "this line to " + known_hosts_path(node) + ":\n  " + verdict.line +
                         "\n(or set host_key_policy = \"accept-new\" in [ssh])";
     }
-    c.close();
+    drop(c);
     c.error = unknown_message;
   }
   if (!c.error.empty()) {
-    c.close();
+    drop(c);
+    if (cancel.cancelled()) c.error = kConnectInterrupted;
     return c;
   }
   std::string auth_error = authenticate(c.session, node, c.auth_method);
   if (auth_error.empty() && want_cores) auth_error = probe_cores(c.session, c.cores);
+  cancel.untrack(c.fd);
+  // A cancel shuts the socket down under libssh2, which then fails in its own words.
+  if (cancel.cancelled()) auth_error = kConnectInterrupted;
   if (!auth_error.empty()) {
     c.close();
     c.error = auth_error;

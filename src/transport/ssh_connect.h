@@ -6,6 +6,8 @@
 
 #include <libssh2.h>
 
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "transport/real_transport.h"
@@ -23,8 +25,30 @@ struct SshConnection {
   void close();             // disconnects and frees; safe on a failed or closed connection
 };
 
-// Connects to `node`. With `probe_cores`, also runs `nproc` on it.
-SshConnection ssh_connect(const SshNodeSpec& node, double timeout_seconds, bool probe_cores);
+// Lets the thread that waits for connections abandon them (Ctrl-C while connecting). The TCP
+// connect polls it; cancel() shuts down every socket that is past it, so a blocking libssh2 call
+// on it returns with an error at once instead of at the connect timeout.
+class ConnectCancel {
+ public:
+  void cancel();
+  bool cancelled() const;
+  // A socket to shut down on cancel(); false (not tracked) when cancel() came first.
+  bool track(int fd);
+  // Before the socket is closed or handed over, so cancel() never touches a reused fd.
+  void untrack(int fd);
+
+ private:
+  mutable std::mutex mutex_;
+  bool cancelled_ = false;
+  std::set<int> fds_;
+};
+
+constexpr const char* kConnectInterrupted = "interrupted while connecting";
+
+// Connects to `node`. With `probe_cores`, also runs `nproc` on it. A cancelled connection
+// fails with kConnectInterrupted.
+SshConnection ssh_connect(const SshNodeSpec& node, double timeout_seconds, bool probe_cores,
+                          ConnectCancel& cancel);
 
 // "SHA256:base64" of the session's host key, as OpenSSH prints it.
 std::string host_key_fingerprint(LIBSSH2_SESSION* session);

@@ -7,7 +7,7 @@
 #  3. a file hung beyond --timeout: `timeout` after ~2 s, its processes gone from the node, the
 #     run goes on, the runner is restarted;
 #  4. the master interrupted (SIGINT: exit 130, partial summary) or SIGKILLed: nothing of ours
-#     is left on any node within 5 s;
+#     is left on any node within 5 s; SIGINT while still connecting ends the run at once;
 #  5. nodes unusable at the start (refused key, failing node_setup, failing rsync) are each
 #     reported with the reason while the others run the suite; none usable: exit 3;
 #  6. --fail-fast ends a cluster run within ~3 s of the first failure, leaving nothing behind;
@@ -321,6 +321,22 @@ else
     "lived (master still running: $master_alive): $(grep -m 1 'node_setup' "$WORK/out")"
   echo "ok: 4c. (hooks already dead) nodes clean ${clean_after}s after the master's end"
 fi
+
+# ... and while connecting, with n3's link cut (its TCP connect would wait the 10 s connect
+# timeout): the run ends at once with exit 130, nothing started on the nodes.
+"$TC" cut n3
+start_cluster -c "$config" -n 2 "${CMD[@]}" 't/*.sh'
+sleep 1
+t0=$(now)
+kill -INT "$dt_pid"
+wait_cluster
+int_exit=$(calc "$(now) - $t0")
+"$TC" heal n3
+assert_rc 130
+assert_out_contains "interrupted before any test ran"
+check "$int_exit < 1" || fail "SIGINT while connecting: exit only ${int_exit}s later"
+wait_nodes_clean 5
+echo "ok: 4d. SIGINT while connecting to a cut node: exit 130 after ${int_exit}s"
 
 # ---------------------------------------------------------------------------------------------
 # 5. Nodes unusable at the start, each reported with the node and the reason while the others
