@@ -175,6 +175,14 @@ std::string junit_report(const RunResult& result) {
     suites += "    <properties>\n";
     suites += "      <property" + attr("name", "runner") + attr("value", f.runner) + "/>\n";
     suites += "      <property" + attr("name", "attempts") + attr("value", f.attempts) + "/>\n";
+    // CI servers show properties next to the suite: a flaky pass or a requeue stays visible
+    // there, not only in the JSON.
+    if (f.flaky) suites += "      <property" + attr("name", "flaky") + attr("value", "true") + "/>\n";
+    for (const AttemptResult& a : f.earlier_attempts) {
+      std::string what = a.outcome + " on " + a.runner + " (" + a.node + ") after " +
+                         seconds(a.duration_seconds) + "s" + (a.why.empty() ? "" : ": " + a.why);
+      suites += "      <property" + attr("name", "earlier_attempt") + attr("value", what) + "/>\n";
+    }
     suites += "    </properties>\n";
     suites += body + "  </testsuite>\n";
     tests += static_cast<int>(cases.size());

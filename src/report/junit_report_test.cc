@@ -68,6 +68,22 @@ TEST(JunitReportTest, SuitePerFileWithCounts) {
   EXPECT_EQ(xml.substr(xml.size() - 14), "</testsuites>\n");
 }
 
+TEST(JunitReportTest, FlakyAndEarlierAttemptsAreProperties) {
+  RunResult r;
+  FileResult f = file("test/flaky_test.py", FileStatus::kPassed);
+  f.flaky = true;
+  f.attempts = 2;
+  f.earlier_attempts = {{"n2", "ci_n2_1", 0.5, 1.25, "failed", "assert 1 == 2"}};
+  r.files = {f, file("test/ok_test.py", FileStatus::kPassed)};
+  std::string xml = junit_report(r);
+  EXPECT_TRUE(contains(xml, "<property name=\"flaky\" value=\"true\"/>")) << xml;
+  EXPECT_TRUE(contains(xml, "<property name=\"earlier_attempt\" "
+                            "value=\"failed on ci_n2_1 (n2) after 1.250s: assert 1 == 2\"/>"))
+      << xml;
+  // Only the flaky file says so.
+  EXPECT_EQ(xml.find("flaky\" value"), xml.rfind("flaky\" value"));
+}
+
 TEST(JunitReportTest, FileWithoutCasesGetsOneTestcase) {
   std::string xml = junit_report(sample_run());
   EXPECT_TRUE(contains(xml,
