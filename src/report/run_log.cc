@@ -2,6 +2,9 @@
 
 #include <fcntl.h>
 #include <pwd.h>
+#include <spdlog/details/null_mutex.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/base_sink.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,28 +50,33 @@ std::string make_dirs(const std::string& dir) {
 
 }  // namespace
 
+// spdlog writes the lines (stamp, buffering) into the file this module opened itself: the file
+// must be created O_EXCL | O_NOFOLLOW with mode 0600, which spdlog's file sinks cannot do.
+class OpenFileSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+ public:
+  explicit OpenFileSink(std::FILE* file) : file_(file) {}
+  ~OpenFileSink() override { std::fclose(file_); }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    std::fwrite(formatted.data(), 1, formatted.size(), file_);
+  }
+  void flush_() override { std::fflush(file_); }
+
+ private:
+  std::FILE* file_;
+};
+
 struct RunLog::Impl {
-  std::mutex mu;
-  std::FILE* file = nullptr;
+  std::mutex mu;  // RunLog's own: the splitter's state needs it too
+  std::shared_ptr<spdlog::logger> logger;
   std::string path;
   LineSplitter splitter;
-  time_t stamp_second = -1;
-  char stamp[16] = "";  // "HH:MM:SS", cached: localtime_r per line would cost a flood dearly
 
   void write_line(const std::string& source, std::string_view text) {
-    timespec now{};
-    clock_gettime(CLOCK_REALTIME, &now);
-    if (now.tv_sec != stamp_second) {
-      tm local{};
-      localtime_r(&now.tv_sec, &local);
-      std::strftime(stamp, sizeof stamp, "%H:%M:%S", &local);
-      stamp_second = now.tv_sec;
-    }
-    std::fprintf(file, "%s.%03ld [", stamp, now.tv_nsec / 1000000);
-    std::fwrite(source.data(), 1, source.size(), file);
-    std::fwrite("] ", 1, 2, file);
-    std::fwrite(text.data(), 1, text.size(), file);
-    std::fputc('\n', file);
+    logger->info("[{}] {}", source, text);
   }
 
   LineSplitter::Sink sink() {
@@ -78,10 +86,7 @@ struct RunLog::Impl {
 
 RunLog::RunLog() : impl_(std::make_unique<Impl>()) {}
 
-RunLog::~RunLog() {
-  flush();
-  if (impl_->file) std::fclose(impl_->file);
-}
+RunLog::~RunLog() { flush(); }
 
 std::string RunLog::default_dir() {
   // The XDG spec says a relative XDG_STATE_HOME is invalid and must be ignored.
@@ -94,7 +99,7 @@ std::string RunLog::default_dir() {
 
 std::string RunLog::open(const std::string& dir_arg) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->file) return "the run log is already open: " + impl_->path;
+  if (impl_->logger) return "the run log is already open: " + impl_->path;
   std::string dir = dir_arg.empty() ? default_dir() : dir_arg;
   if (dir.empty()) return "no directory for the run log: set XDG_STATE_HOME or HOME";
   if (std::string err = make_dirs(dir); !err.empty()) return err;
@@ -139,13 +144,18 @@ std::string RunLog::open(const std::string& dir_arg) {
     ::close(dfd);
     return err;
   }
-  impl_->file = fdopen(fd, "w");
-  if (!impl_->file) {
+  std::FILE* file = fdopen(fd, "w");
+  if (!file) {
     err = "cannot open run log " + dir + "/" + name + ": " + errno_text(errno);
     ::close(fd);
     ::close(dfd);
     return err;
   }
+  // Not registered with spdlog's global registry: this logger belongs to this RunLog alone.
+  impl_->logger = std::make_shared<spdlog::logger>("run", std::make_shared<OpenFileSink>(file));
+  impl_->logger->set_pattern("%H:%M:%S.%e %v");
+  impl_->logger->set_level(spdlog::level::info);
+  impl_->logger->flush_on(spdlog::level::off);  // flushed by flush(), not per line
   impl_->path = dir + "/" + name;
 
   // Replaced by rename, so a reader never finds latest.log missing. Failing here leaves the
@@ -161,19 +171,19 @@ std::string RunLog::open(const std::string& dir_arg) {
   return "";
 }
 
-bool RunLog::is_open() const { return impl_->file != nullptr; }
+bool RunLog::is_open() const { return impl_->logger != nullptr; }
 
 const std::string& RunLog::path() const { return impl_->path; }
 
 void RunLog::line(const std::string& source, std::string_view text) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (!impl_->file) return;
+  if (!impl_->logger) return;
   impl_->splitter.feed(source, text, impl_->sink());
 }
 
 void RunLog::event(Status::Level level, std::string_view message) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (!impl_->file) return;
+  if (!impl_->logger) return;
   const char* prefix = level == Status::Level::kError     ? "error: "
                        : level == Status::Level::kWarning ? "warning: "
                                                           : "";
@@ -185,15 +195,15 @@ void RunLog::event(Status::Level level, std::string_view message) {
 
 void RunLog::flush(const std::string& source) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (!impl_->file) return;
+  if (!impl_->logger) return;
   impl_->splitter.flush(source, impl_->sink());
 }
 
 void RunLog::flush() {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (!impl_->file) return;
+  if (!impl_->logger) return;
   impl_->splitter.flush_all(impl_->sink());
-  std::fflush(impl_->file);
+  impl_->logger->flush();
 }
 
 }  // namespace dt

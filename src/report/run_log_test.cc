@@ -80,6 +80,16 @@ TEST_F(RunLogTest, CreatesPrivateDirectoryAndFile) {
   EXPECT_EQ(fs::read_symlink(dir + "/latest.log"), name);
 }
 
+TEST_F(RunLogTest, TestOutputIsWrittenVerbatim) {
+  RunLog log;
+  ASSERT_EQ(log.open(root_ + "/logs"), "");
+  // Format braces, printf directives and bytes that are not UTF-8 are data, not format.
+  log.line("r1", "{} {0} %s %n \xff\xfe end\n");
+  log.flush();
+  EXPECT_EQ(unstamped(log.path()),
+            std::vector<std::string>{"[r1] {} {0} %s %n \xff\xfe end"});
+}
+
 TEST_F(RunLogTest, RefusesGroupWritableDirectory) {
   std::string dir = root_ + "/shared";
   ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
