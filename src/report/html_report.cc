@@ -160,6 +160,9 @@ h1{font-size:20px}h2{font-size:17px;margin-top:1.5em}
 .try{position:absolute;top:1px;height:14px;min-width:2px;box-sizing:border-box;
  border:1px dashed #333;background:repeating-linear-gradient(45deg,#f4f4f4 0 3px,#bbb 3px 5px)}
 .try.failed{border-color:#d22}
+.dim{opacity:.12}
+#filter{margin:4px 0 8px;font:inherit;width:24em}
+.bar.failed,.bar.error,.bar.timeout{cursor:pointer}
 .lostmark{position:absolute;top:0;bottom:0;right:0;border-left:3px solid #c00;
  background:rgba(200,0,0,.12);z-index:1}
 .vline{position:absolute;top:0;bottom:0;border-left:2px dashed #00f;z-index:3}
@@ -197,6 +200,8 @@ for(const r of D.runners)laneOf(r.id,r.node);
 for(const f of D.files){if(f.s!=='not run')laneOf(f.r,f.n).files.push(f);
  (f.e||[]).forEach((a,i)=>laneOf(a.r,a.n).tries.push({f:f,a:a,k:i+1}));}
 const frag=document.createDocumentFragment();
+const shown=[];  // [element, path]: what the filter dims
+const failureIds=new Map(D.failures.map((f,i)=>[f.path,'failure-'+i]));
 const axis=el('div','axis');
 const digits=span<2?2:1;
 for(let i=0;i<=10;i++){const s=el('span','',(span*i/10).toFixed(digits)+'s');s.style.left=(i*10)+'%';
@@ -215,7 +220,8 @@ for(const n of nodes.values()){
    const b=el('div',cls);b.style.left=pct(t);b.style.width=pct(d);
    b.title=f.p+'\n'+f.s+(f.f?' (flaky)':'')+', '+d.toFixed(2)+'s, started at '+t.toFixed(2)+
      's, attempts '+f.a+(t+d>=end-1e-6?'\nends last: bounds the run':'');
-   lane.appendChild(b);}
+   if(failureIds.has(f.p))b.onclick=()=>document.getElementById(failureIds.get(f.p)).scrollIntoView();
+   shown.push([b,f.p]);lane.appendChild(b);}
   // Tries that did not count: where a runner died or the node was lost under a file, or where
   // it failed before --retry passed it elsewhere.
   for(const x of l.tries){
@@ -223,17 +229,25 @@ for(const n of nodes.values()){
    const b=el('div','try '+x.a.o);b.style.left=pct(t);b.style.width=pct(d);
    b.title=x.f.p+'\nattempt '+x.k+' of '+x.f.a+': '+x.a.o+' after '+d.toFixed(2)+'s (started at '+
      t.toFixed(2)+'s)'+(x.a.w?'\n'+x.a.w:'')+'\nfinally '+x.f.s+' on '+x.f.r;
-   lane.appendChild(b);}
+   shown.push([b,x.f.p]);lane.appendChild(b);}
   if(typeof n.lost==='number'){const m=el('div','lostmark');m.style.left=pct(n.lost);
    m.title='node '+n.name+' '+n.status;lane.appendChild(m);}
   frag.appendChild(lane);}}
 if(lb>0){const v=el('div','vline');v.style.left=pct(lb);
  v.appendChild(el('span','','ideal '+lb.toFixed(1)+'s'));frag.appendChild(v);}
 tl.appendChild(frag);
+// Dims every bar whose path does not contain the text; the URL's #filter=TEXT presets it, so a
+// link can point at one file's bars.
+const filter=document.getElementById('filter');
+const applyFilter=()=>{const q=filter.value;
+ for(const [b,p] of shown)b.classList.toggle('dim',q!==''&&!p.includes(q));};
+filter.addEventListener('input',applyFilter);
+const preset=/^#filter=(.*)$/.exec(location.hash);
+if(preset){filter.value=decodeURIComponent(preset[1]);applyFilter();}
 const fl=document.getElementById('failures');
 if(!D.failures.length)fl.appendChild(el('p','','No failures.'));
-for(const f of D.failures){
- const box=el('div','failure');box.appendChild(el('h3','',f.path));
+for(const [i,f] of D.failures.entries()){
+ const box=el('div','failure');box.id='failure-'+i;box.appendChild(el('h3','',f.path));
  box.appendChild(el('div','meta',f.status+' on '+f.runner+' ('+f.node+'), attempts '+f.attempts));
  for(const a of f.earlier)box.appendChild(el('div','meta','earlier: '+a.o+' on '+a.r+' ('+a.n+
   ') after '+num(a.d).toFixed(2)+'s'+(a.w?': '+a.w:'')));
@@ -263,7 +277,8 @@ std::string html_report(const RunResult& result) {
        "<span class=\"passed retry\">retried</span><span class=\"passed last\">ends last</span>"
        "<span class=\"try\" style=\"position:static\">earlier try</span>"
        "<span class=\"lostmark\" style=\"position:static\">node lost</span>"
-       "</p>\n<div id=\"timeline\"></div>\n<h2>Failures</h2><div id=\"failures\"></div>\n"
+       "</p>\n<input id=\"filter\" type=\"search\" placeholder=\"filter by path\" "
+       "aria-label=\"filter bars by path\">\n<div id=\"timeline\"></div>\n<h2>Failures</h2><div id=\"failures\"></div>\n"
        "<noscript>The timeline and failures need JavaScript.</noscript>\n"
        "<script type=\"application/json\" id=\"data\">";
   h += script_safe_json(page_data(result));

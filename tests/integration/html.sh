@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # --html writes one self-contained page that a real headless Chromium loads with no console
 # errors, showing one bar per file run, at 5,000 files; a test output holding </script> stays
-# text; tries that did not count (a runner killed under a file, a failure before --retry passed
+# text; #filter=TEXT dims the other bars; tries that did not count (a runner killed under a file, a failure before --retry passed
 # it) are drawn where they ran. (Lost nodes: faults.sh, on the test cluster.)
 source "$(dirname "$0")/lib.sh"
 [[ -x $CHROMIUM ]] || { echo "SKIP: no $CHROMIUM (tools/setup installs it)"; exit 77; }
@@ -23,6 +23,11 @@ bars=$(count_in "$WORK/dom.html" 'class="bar')
 [[ $bars == 5001 ]] || fail "the page shows $bars bars for 5001 files"
 [[ $(count_in "$WORK/dom.html" 'class="try ') == 0 ]] || fail "tries drawn where every file ran once"
 grep -q '<img src="x"' "$WORK/dom.html" && fail "a test's output became markup"
+grep -q 'id="failure-0"' "$WORK/dom.html" || fail "the failure has no anchor for its bar to jump to"
+# A link with #filter=TEXT dims every bar but the matching file's.
+load_page "$project/report.html#filter=f4999.sh" "$WORK/filtered.html"
+dimmed=$(count_in "$WORK/filtered.html" ' dim"')
+[[ $dimmed == 5000 ]] || fail "#filter=f4999.sh dimmed $dimmed of 5001 bars, wanted 5000"
 echo "ok: 5,001 files: page $((size / 1024)) KiB, loaded by headless Chromium in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')s (browser start included), $bars bars, no console errors"
 
 # Earlier tries. once.sh SIGKILLs its runner (the command adapter) on its first try: requeued,
