@@ -34,7 +34,7 @@ void add_local_node(RealTransport& transport, const Config& config, const NodeCo
   transport.add_local_node(node.name);
   std::map<std::string, std::string> env = config.env.value;
   for (const auto& [k, v] : node.env) env[k] = v;
-  setup.nodes.push_back(NodeSlot{node.name, initiating_host(), "", env});
+  setup.nodes.push_back(NodeSlot{node.name, initiating_host(), "", env, {}});
   std::vector<std::string> argv =
       adapter_argv(config.framework.value, config.command.value, templates_dir() + "/runners");
   int count = runners > 0 ? runners : local_core_count();
@@ -87,7 +87,7 @@ std::string initiating_host() {
 
 RunSetup local_setup(const Config& config, int count) {
   RunSetup setup;
-  setup.nodes.push_back(NodeSlot{"local", initiating_host(), "", config.env.value});
+  setup.nodes.push_back(NodeSlot{"local", initiating_host(), "", config.env.value, {}});
   std::vector<std::string> argv =
       adapter_argv(config.framework.value, config.command.value, templates_dir() + "/runners");
   for (int i = 1; i <= count; ++i) setup.runners.push_back(make_runner(config, "local", i, argv));
@@ -168,7 +168,7 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
     }
     std::map<std::string, std::string> env = config.env.value;
     for (const auto& [k, v] : remote[i].env) env[k] = v;
-    setup.nodes.push_back(NodeSlot{spec.name, spec.host, spec.remote_dir, env});
+    setup.nodes.push_back(NodeSlot{spec.name, spec.host, spec.remote_dir, env, remote_hold_prefix()});
     int runners = spec.channels > 0 ? spec.channels : transport.cores(spec.name);
     std::vector<std::string> argv = remote_runner_argv(adapter_argv(
         config.framework.value, config.command.value, std::string("./") + kRemoteRuntimeDir + "/runners"));

@@ -6,6 +6,17 @@
 
 namespace dt {
 
+namespace {
+
+std::vector<std::string> with_prefix(const std::vector<std::string>& prefix,
+                                     const std::vector<std::string>& argv) {
+  std::vector<std::string> out = prefix;
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
+}  // namespace
+
 Engine::Engine(Transport& transport, Status& status, EngineOptions options)
     : transport_(transport), status_(status), options_(std::move(options)) {}
 
@@ -116,7 +127,8 @@ void EngineRun::start_node(std::size_t n) {
   const NodeSlot& node = nodes_[n];
   if (options_.node_setup.empty()) return node_ready(n);
   status_.event(Status::Level::kInfo, "node " + node.name + ": running node_setup");
-  ProcessSpec spec{node.name, options_.node_setup, node.env, "", node.name + "/node_setup", true};
+  ProcessSpec spec{node.name, with_prefix(node.hook_prefix, options_.node_setup), node.env, "",
+                   node.name + "/node_setup", true};
   start_process(spec, ProcessRole::kNodeSetup, n);
 }
 
@@ -137,6 +149,9 @@ void EngineRun::start_runner_setup(std::size_t r) {
   RunnerState& rs = runners_[r];
   std::vector<std::string> argv = options_.runner_setup;
   argv.push_back(rs.slot.id);
+  for (const NodeSlot& node : nodes_) {
+    if (node.name == rs.slot.node) argv = with_prefix(node.hook_prefix, argv);
+  }
   rs.phase = RunnerState::Phase::kSetup;
   rs.process = start_process(
       ProcessSpec{rs.slot.node, argv, rs.slot.env, "", rs.slot.id + "/runner_setup", true},

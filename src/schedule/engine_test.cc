@@ -198,6 +198,22 @@ TEST_F(EngineTest, NodeSetupRunsOnceAndItsFailureLeavesTheNodeOut) {
   EXPECT_TRUE(status.has_event("hook node-setup-hook ran"));
 }
 
+TEST_F(EngineTest, HooksOnANodeRunUnderItsPrefix) {
+  add("a", 1);
+  nodes.push_back(NodeSlot{"b", "b.example", "/r/p@box", {}, {"flock", "-s", ".busy"}});
+  runners.push_back(RunnerSlot{"box_b_1", 1, "b", {}, {"fake-runner"}});
+  options.node_setup = {"./node_setup"};
+  options.runner_setup = {"./runner_setup"};
+  RunResult r = run();
+  EXPECT_EQ(result_of(r, "a").status, FileStatus::kPassed);
+  EXPECT_EQ(transport.argv_of["b/node_setup"],
+            (std::vector<std::string>{"flock", "-s", ".busy", "./node_setup"}));
+  EXPECT_EQ(transport.argv_of["box_b_1/runner_setup"],
+            (std::vector<std::string>{"flock", "-s", ".busy", "./runner_setup", "box_b_1"}));
+  EXPECT_EQ(transport.argv_of["local/node_setup"], (std::vector<std::string>{"./node_setup"}))
+      << "the local node has no prefix";
+}
+
 TEST_F(EngineTest, RunnerSetupRunsOncePerRunnerWithItsId) {
   add("a", 1);
   add("b", 1);

@@ -110,8 +110,10 @@ std::vector<std::string> rsync_argv(const SshNodeSpec& node, const std::string& 
   return argv;
 }
 
+std::vector<std::string> remote_hold_prefix() { return {"flock", "-s", kBusy}; }
+
 std::vector<std::string> remote_runner_argv(std::vector<std::string> adapter) {
-  std::vector<std::string> argv{"flock", "-s", kBusy};
+  std::vector<std::string> argv = remote_hold_prefix();
   argv.insert(argv.end(), adapter.begin(), adapter.end());
   return argv;
 }

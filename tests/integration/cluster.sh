@@ -41,8 +41,8 @@ done
 nothing_left_on_nodes
 echo "ok: nothing left running on the nodes"
 
-# Hooks: node_setup once per node, runner_setup once per runner with its id; the node-side
-# environment names the node.
+# Hooks: node_setup once per node, runner_setup once per runner with its id, each under the
+# shared busy lock; the node-side environment names the node.
 project=$WORK/hooks
 mkdir -p "$project/t" "$project/.distributest"
 for i in 1 2 3 4 5 6 7 8; do echo 'echo "$DISTRIBUTEST_NODE $DISTRIBUTEST_RUNNER_ID" >> /tmp/ran.log' > "$project/t/$i.sh"; done
@@ -51,8 +51,8 @@ framework = "command"
 command = "sh {file}"
 files = ["t/*.sh"]
 [hooks]
-node_setup = "echo node >> /tmp/node.log"
-runner_setup = "echo \"$1\" >> /tmp/runner.log"
+node_setup = "echo node >> /tmp/node.log; flock -n -x .distributest-busy true || echo held >> /tmp/node-held.log"
+runner_setup = "echo \"$1\" >> /tmp/runner.log; flock -n -x .distributest-busy true || echo held >> /tmp/runner-held.log"
 TOML
 cd "$project"
 run_cluster -n 2
@@ -60,6 +60,10 @@ assert_rc 0
 ran_on=0
 for n in n1 n2 n3; do
   [[ $("$TC" exec "$n" cat /tmp/node.log | wc -l) == 1 ]] || fail "$n: node_setup did not run once"
+  # Hooks run under the shared busy lock (so the next run's sync waits for them): an
+  # exclusive try from inside must fail.
+  [[ $("$TC" exec "$n" cat /tmp/node-held.log /tmp/runner-held.log 2>/dev/null | wc -l) == 3 ]] ||
+    fail "$n: hooks do not hold the busy lock"
   [[ $("$TC" exec "$n" cat /tmp/runner.log | sort -u | tr '\n' ' ') == "${host}_${n}_1 ${host}_${n}_2 " ]] ||
     fail "$n: runner_setup ids: $("$TC" exec "$n" cat /tmp/runner.log)"
   # A node may get no file at all when the others' runners come up first; those that ran

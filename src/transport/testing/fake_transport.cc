@@ -40,6 +40,7 @@ int FakeTransport::start(const ProcessSpec& spec) {
   std::string env;
   for (const auto& [k, v] : spec.env) env += k + "=" + v + ";";
   env_of[spec.label] = env;
+  argv_of[spec.label] = spec.argv;
 
   using Kind = TransportEvent::Kind;
   if (!p.runner) {

@@ -42,6 +42,7 @@ class FakeTransport : public Transport {
   std::vector<std::string> started;     // labels, in start order
   std::vector<std::string> terminated;  // labels
   std::map<std::string, std::string> env_of;  // label -> "K=V;..." for assertions
+  std::map<std::string, std::vector<std::string>> argv_of;  // label -> argv, for assertions
   bool deadlocked = false;
 
   int start(const ProcessSpec& spec) override;
