@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
+#include <string_view>
 
 #include "cli/subcommands.h"
 #include "config/config.h"
@@ -18,6 +21,15 @@ bool init_force = false;
 
 std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
   init_force = false;
+  // Everything after the first `--` belongs to the framework, untouched by CLI11 (which would
+  // take it for file names).
+  std::vector<char*> ours(argv, argv + argc);
+  if (auto dashes = std::find_if(ours.begin() + std::min(argc, 1), ours.end(),
+                                 [](const char* a) { return std::string_view(a) == "--"; });
+      dashes != ours.end()) {
+    o.framework_args = std::vector<std::string>(dashes + 1, ours.end());
+    ours.erase(dashes, ours.end());
+  }
   CLI::App app{"distributest: runs a test suite's files on every core of this box and of "
                "other machines over SSH, slowest first, and reports one result.",
                "distributest"};
@@ -56,6 +68,8 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
       ->check(CLI::NonNegativeNumber);
   app.add_flag("-v,--verbose", o.verbose, "More output (-vv: every runner's output too)");
   app.add_option("files", o.files, "Test files, directories or globs (default: the framework's)");
+  app.footer("After --, arguments for the framework itself, given for every file "
+             "(e.g. -- --tag ~slow, or -- -m 'not slow').");
 
   CLI::App* config = app.add_subcommand("config", "Print the effective config and where each "
                                                   "value comes from");
@@ -89,7 +103,7 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
       ->check(CLI::ExistingFile);
   app.require_subcommand(0, 1);
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(ours.size()), ours.data());
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? kExitPassed : kExitUsage;
@@ -107,6 +121,11 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
   if (bisect->parsed()) o.subcommand = "bisect";
   if (doctor_cmd->parsed()) o.subcommand = "doctor";
   if (replay->parsed() || bisect->parsed()) o.files = {subject};
+  if (o.framework_args && !o.subcommand.empty()) {
+    std::cerr << "distributest: arguments after -- are for a run, not for `" << o.subcommand
+              << "` (set `args` in the config instead)\n";
+    return kExitUsage;
+  }
   return std::nullopt;
 }
 

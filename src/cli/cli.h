@@ -38,6 +38,8 @@ struct CliOptions {
   std::optional<int> retry;
   int verbose = 0;
   std::vector<std::string> files;
+  // After `--`: the framework's own arguments, replacing the `args` setting.
+  std::optional<std::vector<std::string>> framework_args;
 };
 
 // Parses argv. On --help/--version/usage errors, prints and returns the exit code to use.

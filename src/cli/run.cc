@@ -66,6 +66,7 @@ std::optional<UsageError> apply_command_line(const CliOptions& o, Config& c) {
   }
   if (o.timeout) c.timeout = {*o.timeout, kCommandLine};
   if (o.retry) c.retry = {*o.retry, kCommandLine};
+  if (o.framework_args) c.args = {*o.framework_args, kCommandLine};
   return std::nullopt;
 }
 
@@ -86,6 +87,11 @@ std::optional<UsageError> resolve_framework(const std::string& project_dir, Conf
                       (c.command.value.empty() ? std::string()
                                                : " (got '" + c.command.value + "' from " +
                                                      c.command.origin.describe() + ")")};
+  }
+  if (c.framework.value == "command" && !c.args.value.empty()) {
+    return UsageError{"distributest: framework arguments (from " + c.args.origin.describe() +
+                      ") are for rspec, minitest and pytest; with the command framework, put "
+                      "them in the command itself"};
   }
   return std::nullopt;
 }

@@ -36,7 +36,8 @@ void add_local_node(RealTransport& transport, const Config& config, const NodeCo
   for (const auto& [k, v] : node.env) env[k] = v;
   setup.nodes.push_back(NodeSlot{node.name, initiating_host(), "", env, {}});
   std::vector<std::string> argv =
-      adapter_argv(config.framework.value, config.command.value, templates_dir() + "/runners");
+      adapter_argv(config.framework.value, config.command.value, templates_dir() + "/runners",
+                   config.args.value);
   int count = runners > 0 ? runners : local_core_count();
   for (int r = 1; r <= count; ++r) {
     RunnerSlot slot = make_runner(config, node.name, r, argv);
@@ -89,7 +90,8 @@ RunSetup local_setup(const Config& config, int count) {
   RunSetup setup;
   setup.nodes.push_back(NodeSlot{"local", initiating_host(), "", config.env.value, {}});
   std::vector<std::string> argv =
-      adapter_argv(config.framework.value, config.command.value, templates_dir() + "/runners");
+      adapter_argv(config.framework.value, config.command.value, templates_dir() + "/runners",
+                   config.args.value);
   for (int i = 1; i <= count; ++i) setup.runners.push_back(make_runner(config, "local", i, argv));
   return setup;
 }
@@ -171,7 +173,8 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
     setup.nodes.push_back(NodeSlot{spec.name, spec.host, spec.remote_dir, env, remote_hold_prefix()});
     int runners = spec.channels > 0 ? spec.channels : transport.cores(spec.name);
     std::vector<std::string> argv = remote_runner_argv(adapter_argv(
-        config.framework.value, config.command.value, std::string("./") + kRemoteRuntimeDir + "/runners"));
+        config.framework.value, config.command.value, std::string("./") + kRemoteRuntimeDir + "/runners",
+        config.args.value));
     for (int r = 1; r <= runners; ++r) {
       RunnerSlot slot = make_runner(config, spec.name, r, argv);
       for (const auto& [k, v] : remote[i].env) slot.env[k] = v;

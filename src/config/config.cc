@@ -396,6 +396,7 @@ const Key<Config> kTopKeys[] = {
     {"runners", setting<&Config::runners, read_runners>},
     {"files", setting<&Config::files, read_string_list>},
     {"exclude", setting<&Config::exclude, read_string_list>},
+    {"args", setting<&Config::args, read_string_list>},
     {"timeout", setting<&Config::timeout, read_seconds>},
     {"fail_fast", setting<&Config::fail_fast, read_non_negative>},
     {"max_attempts", setting<&Config::max_attempts, read_max_attempts>},

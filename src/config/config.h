@@ -41,6 +41,7 @@ struct Config {
   Setting<int> runners{0};                 // 0 = auto (one per core)
   Setting<std::vector<std::string>> files{};    // globs; empty = the framework's default
   Setting<std::vector<std::string>> exclude{};  // globs never run
+  Setting<std::vector<std::string>> args{};     // given to the framework for every file
   Setting<double> timeout{0};              // seconds per file; 0 = none
   Setting<int> fail_fast{0};               // stop after N failed files; 0 = never
   Setting<int> max_attempts{2};            // tries of a file whose runner died

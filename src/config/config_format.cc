@@ -177,6 +177,7 @@ std::vector<std::string> describe_config(const Config& config) {
       line("runners", format_runners(config.runners.value), config.runners.origin),
       line("files", config.files),
       line("exclude", config.exclude),
+      line("args", config.args),
       line("timeout", format_number(config.timeout.value), config.timeout.origin),
       line("fail_fast", config.fail_fast),
       line("max_attempts", config.max_attempts),

@@ -18,6 +18,7 @@ const std::vector<std::string> kDefaultListing = {
     "runners = \"auto\"  # default",
     "files = []  # default",
     "exclude = []  # default",
+    "args = []  # default",
     "timeout = 0  # default",
     "fail_fast = 0  # default",
     "max_attempts = 2  # default",
@@ -157,9 +158,9 @@ TEST_F(ConfigLayersTest, DescribeListsEveryValueWithItsOrigin) {
   std::vector<std::string> expected = kDefaultListing;
   expected[2] = "runners = 4  # " + project_file + ":1";
   expected[3] = "files = [\"a\", \"b\\\"c\"]  # " + project_file + ":3";
-  expected[5] = "timeout = 2.5  # " + project_file + ":2";
-  expected[13] = "hooks.node_setup = \"make\"  # " + project_file + ":5";
-  expected[15] = "env = {\"A B\" = \"x\", Z = \"1\"}  # " + project_file + ":6";
+  expected[6] = "timeout = 2.5  # " + project_file + ":2";
+  expected[14] = "hooks.node_setup = \"make\"  # " + project_file + ":5";
+  expected[16] = "env = {\"A B\" = \"x\", Z = \"1\"}  # " + project_file + ":6";
   expected.push_back("node[1] = {host = \"h1\", port = 22, runners = \"auto\"}  # " + project_file +
                      ":9");
   expected.push_back(

@@ -82,9 +82,15 @@ std::string templates_dir() {
 
 std::vector<std::string> adapter_argv(const std::string& framework,
                                       const std::string& command_template,
-                                      const std::string& runners_dir) {
+                                      const std::string& runners_dir,
+                                      const std::vector<std::string>& framework_args) {
   std::vector<std::string> argv{runners_dir + "/" + framework};
-  if (framework == "command") argv.push_back(command_template);
+  if (framework == "command") {
+    argv.push_back(command_template);
+    return argv;
+  }
+  // Each adapter reads these as the framework's own command line (spec/test options).
+  argv.insert(argv.end(), framework_args.begin(), framework_args.end());
   return argv;
 }
 

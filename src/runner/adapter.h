@@ -20,10 +20,11 @@ std::string templates_dir();
 
 // The adapter command line for `framework` (`command_template` for the command adapter), with
 // the runner scripts in `runners_dir` (templates_dir() + "/runners" locally; the synced copy on
-// a node).
+// a node) and `framework_args` (the `args` setting) for the framework's own options.
 std::vector<std::string> adapter_argv(const std::string& framework,
                                       const std::string& command_template,
-                                      const std::string& runners_dir);
+                                      const std::string& runners_dir,
+                                      const std::vector<std::string>& framework_args);
 
 // [a-z0-9_] only: a runner id must be safe as a database name and in a file name.
 std::string sanitize_id(const std::string& text);
