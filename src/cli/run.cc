@@ -21,6 +21,7 @@
 #include "schedule/plan.h"
 #include "schedule/timing_store.h"
 #include "transport/real_transport.h"
+#include "transport/remote_command.h"
 
 namespace dt {
 
@@ -100,6 +101,12 @@ void print_plan(const std::vector<PlannedFile>& files, const std::vector<RunnerS
                 const Config& config) {
   std::printf("framework: %s (%s)\n", config.framework.value.c_str(),
               config.framework.origin.describe().c_str());
+  if (!config.args.value.empty()) {
+    std::string words;
+    for (const std::string& a : config.args.value) words += " " + shell_quote(a);
+    std::printf("framework arguments:%s (%s)\n", words.c_str(),
+                config.args.origin.describe().c_str());
+  }
   std::printf("runners: %zu:", runners.size());
   for (const RunnerSlot& r : runners) std::printf(" %s", r.id.c_str());
   std::printf("\nfiles in dispatch order (%zu):\n", files.size());

@@ -33,6 +33,8 @@ run_dt -n 2 --json report.json tests -- -k "$select"
 assert_rc 1
 assert_summary report.json "$examples" "$failures" "$pending" "pytest -- -k '$select'"
 echo "ok: -- -k '$select': $examples examples, $failures failures, $pending pending, as serial pytest"
+run_dt --dry-run tests -- -k "$select"
+assert_out_contains "framework arguments: '-k' 'not fails and not raises' (command line)"
 
 # The same from the config, and the command line replacing it.
 mkdir -p .distributest
