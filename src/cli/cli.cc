@@ -65,7 +65,7 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
                  "is reported as flaky")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--timeout", o.timeout, "Kill a file's runner after SECONDS and report a timeout")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0.0, kMaxTimeoutSeconds));
   app.add_flag("-v,--verbose", o.verbose, "More output (-vv: every runner's output too)");
   app.add_option("files", o.files, "Test files, directories or globs (default: the framework's)");
   app.footer("After --, arguments for the framework itself, given for every file "
@@ -108,7 +108,13 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
     int code = app.exit(e);
     return code == 0 ? kExitPassed : kExitUsage;
   }
-  if (app.count("--fail-fast") > 0) o.fail_fast = fail_fast;
+  if (app.count("--fail-fast") > 0) {
+    if (fail_fast < 1) {
+      std::cerr << "distributest: --fail-fast=N needs N >= 1\n";
+      return kExitUsage;
+    }
+    o.fail_fast = fail_fast;
+  }
   for (std::size_t start = 0; !nodes_list.empty() && start <= nodes_list.size();) {
     std::size_t comma = std::min(nodes_list.find(',', start), nodes_list.size());
     if (comma > start) o.nodes.push_back(nodes_list.substr(start, comma - start));

@@ -44,6 +44,22 @@ TEST(CliTest, SubcommandsRefuseFrameworkArguments) {
   EXPECT_EQ(parse({"distributest", "doctor", "--", "-x"}, o), kExitUsage);
 }
 
+TEST(CliTest, FailFastNeedsAPositiveCount) {
+  CliOptions o;
+  EXPECT_EQ(parse({"distributest", "--fail-fast=0"}, o), kExitUsage);
+  CliOptions ok;
+  EXPECT_EQ(parse({"distributest", "--fail-fast=3"}, ok), std::nullopt);
+  EXPECT_EQ(ok.fail_fast, 3);
+  CliOptions bare;
+  EXPECT_EQ(parse({"distributest", "--fail-fast"}, bare), std::nullopt);
+  EXPECT_EQ(bare.fail_fast, 1);
+}
+
+TEST(CliTest, TimeoutHasAnUpperBound) {
+  CliOptions o;
+  EXPECT_EQ(parse({"distributest", "--timeout", "1e10"}, o), kExitUsage);
+}
+
 TEST(AdapterArgvTest, FrameworkArgumentsFollowTheAdapter) {
   EXPECT_EQ(adapter_argv("pytest", "", "/r", {"-m", "not slow"}),
             (std::vector<std::string>{"/r/pytest", "-m", "not slow"}));

@@ -64,6 +64,10 @@ CliOptions probe_options(const std::string& config_file, std::vector<std::string
   o.in_order = true;
   o.quiet = quiet;
   o.record = false;
+  // A probe answers "does FILE fail after these files?": stopping early or passing FILE on a
+  // rerun (fail_fast, retry from the config) would answer a different question.
+  o.fail_fast = 0;
+  o.retry = 0;
   o.files = std::move(files);
   return o;
 }
@@ -253,7 +257,7 @@ int bisect_file(const std::string& project_dir, const std::string& config_file,
   std::vector<std::string> repro = current;
   repro.push_back(file);
   std::string config_arg = config_file.empty() ? "" : " -c " + shell_quote(config_file);
-  std::cout << "reproduce with:\n  distributest" << config_arg << " -n 1 --local --in-order"
+  std::cout << "reproduce with:\n  distributest" << config_arg << " -n 1 --local --retry 0 --in-order"
             << join_quoted(repro) << std::endl;
   return kExitPassed;
 }

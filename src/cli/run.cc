@@ -58,13 +58,7 @@ std::optional<UsageError> apply_command_line(const CliOptions& o, Config& c) {
   }
   if (o.framework) c.framework = {*o.framework, kCommandLine};
   if (o.command) c.command = {*o.command, kCommandLine};
-  if (o.fail_fast) {
-    if (*o.fail_fast < 1) {
-      return UsageError{"distributest: --fail-fast=N needs N >= 1 (got " +
-                        std::to_string(*o.fail_fast) + ")"};
-    }
-    c.fail_fast = {*o.fail_fast, kCommandLine};
-  }
+  if (o.fail_fast) c.fail_fast = {*o.fail_fast, kCommandLine};
   if (o.timeout) c.timeout = {*o.timeout, kCommandLine};
   if (o.retry) c.retry = {*o.retry, kCommandLine};
   if (o.framework_args) c.args = {*o.framework_args, kCommandLine};

@@ -214,6 +214,10 @@ Error read_seconds(const Layer& layer, const Item& item, double& out) {
   if (!seconds || !std::isfinite(*seconds) || *seconds < 0) {
     return invalid(layer, item, "a number of seconds", {kInteger, kFloat});
   }
+  if (*seconds > kMaxTimeoutSeconds) {
+    // A clock's nanoseconds overflow somewhere past 292 years; far before that, it is a typo.
+    return invalid(layer, item, "at most 1000000 seconds (11.5 days)", {kInteger, kFloat});
+  }
   out = *seconds;
   return std::nullopt;
 }

@@ -35,6 +35,9 @@ struct NodeConfig {
   Origin origin;
 };
 
+// The largest per-file timeout accepted, config and command line alike.
+inline constexpr double kMaxTimeoutSeconds = 1e6;
+
 struct Config {
   Setting<std::string> framework{"auto"};  // auto|rspec|minitest|pytest|command
   Setting<std::string> command{""};        // the `command` framework's template, with {file}

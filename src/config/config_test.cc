@@ -259,6 +259,8 @@ INSTANTIATE_TEST_SUITE_P(
                 ":1: 'timeout' must be a number of seconds (got string \"abc\")"},
         BadFile{"timeout = -1\n", ":1: 'timeout' must be a number of seconds (got -1)"},
         BadFile{"timeout = inf\n", ":1: 'timeout' must be a number of seconds (got inf)"},
+        BadFile{"timeout = 1e10\n",
+                ":1: 'timeout' must be at most 1000000 seconds (11.5 days) (got 10000000000.0)"},
         BadFile{"runners = 0\n", ":1: 'runners' must be a positive integer or \"auto\" (got 0)"},
         BadFile{"runners = \"many\"\n",
                 ":1: 'runners' must be a positive integer or \"auto\" (got \"many\")"},

@@ -243,7 +243,7 @@ const applyFilter=()=>{const q=filter.value;
  for(const [b,p] of shown)b.classList.toggle('dim',q!==''&&!p.includes(q));};
 filter.addEventListener('input',applyFilter);
 const preset=/^#filter=(.*)$/.exec(location.hash);
-if(preset){filter.value=decodeURIComponent(preset[1]);applyFilter();}
+if(preset){let q=preset[1];try{q=decodeURIComponent(q);}catch(e){}filter.value=q;applyFilter();}
 const fl=document.getElementById('failures');
 if(!D.failures.length)fl.appendChild(el('p','','No failures.'));
 for(const [i,f] of D.failures.entries()){

@@ -210,8 +210,11 @@ void EngineRun::on_node_setup_event(std::size_t n, const TransportEvent& ev) {
                                            describe_exit(ev) + "; its runners are left out" +
                                            (output.empty() ? "" : "\n" + output));
   for (RunnerState& rs : runners_) {
-    if (rs.slot.node == nodes_[n].name) rs.failure = "node_setup failed";
+    if (rs.slot.node != nodes_[n].name) continue;
+    rs.failure = "node_setup failed";
+    rs.phase = RunnerState::Phase::kDone;
   }
+  dispatch_idle();  // a rerun kept for "another node" may now go to the runners that are left
 }
 
 void EngineRun::on_runner_setup_event(std::size_t r, const TransportEvent& ev) {
@@ -247,6 +250,10 @@ void EngineRun::node_lost(const std::string& node, const std::string& why) {
     status_.event(Status::Level::kError, "node " + node + " " + node_status_[n] +
                                              "; its files in flight go to other runners");
     status_.node_lost(node);
+  }
+  // Its other runners' exits may not have arrived yet: none of them may take a requeued file.
+  for (RunnerState& rs : runners_) {
+    if (rs.slot.node == node) rs.node_lost = true;
   }
 }
 

@@ -327,6 +327,75 @@ TEST_F(EngineTest, RetryGivesUpAfterNRerunsAndReportsTheFailure) {
   EXPECT_EQ(r.summary.flaky, 0);
 }
 
+// Found in review: runners of a node whose node_setup failed counted as "another node" for a
+// rerun, so the healthy runner never took it and the run waited forever.
+TEST_F(EngineTest, RetryDoesNotWaitForANodeWhoseSetupFailed) {
+  add("f", 1, "failed");
+  options.retries = 1;
+  options.node_setup = {"./node_setup"};
+  transport.hook_exit["b/node_setup"] = 1;
+  nodes.push_back(NodeSlot{"b", "b.example", "", {}});
+  runners.push_back(RunnerSlot{"box_local_1", 1, "local", {}, {"fake-runner"}});
+  runners.push_back(RunnerSlot{"box_b_1", 1, "b", {}, {"fake-runner"}});
+  RunResult r = run();
+  EXPECT_FALSE(transport.deadlocked) << "the run waited for runners that could never start";
+  const FileResult& f = result_of(r, "f");
+  EXPECT_EQ(f.status, FileStatus::kFailed);
+  EXPECT_EQ(f.attempts, 2) << "the rerun ran on the only runner left";
+}
+
+// Found in review: a lost node's file went back to an idle runner of the same node whose own
+// exit had not been handled yet, and used up its last attempt there.
+TEST_F(EngineTest, ALostNodesFileGoesToAnotherNodeNotToItsOtherRunners) {
+  add("x", 3);
+  add("y", 0.5);
+  add("z", 0.4);
+  transport.files["x"].crashes = 1;
+  transport.files["x"].loses_node = true;
+  // b's runners start first: x on b_1, y on b_2 (idle from 1.0), z on the local runner.
+  nodes.insert(nodes.begin(), NodeSlot{"b", "b.example", "", {}});
+  runners.push_back(RunnerSlot{"box_b_1", 1, "b", {}, {"fake-runner"}});
+  runners.push_back(RunnerSlot{"box_b_2", 2, "b", {}, {"fake-runner"}});
+  runners.push_back(RunnerSlot{"box_local_1", 3, "local", {}, {"fake-runner"}});
+  RunResult r = run();
+  const FileResult& x = result_of(r, "x");
+  ASSERT_EQ(x.earlier_attempts.size(), 1u);
+  EXPECT_EQ(x.earlier_attempts[0].runner, "box_b_1");
+  EXPECT_EQ(x.status, FileStatus::kPassed) << x.error;
+  EXPECT_EQ(x.runner, "box_local_1");
+  EXPECT_EQ(r.summary.not_run, 0);
+}
+
+// Found in review: a runner that died after its record but before its end marker was handed
+// the next file while dead; that file was never run.
+TEST_F(EngineTest, ARunnerThatDiesAfterItsRecordLosesNoFile) {
+  add("a", 3);
+  add("b", 2);
+  add("c", 1);
+  transport.files["a"].record_then_dies = true;
+  make_runners(1);
+  RunResult r = run();
+  EXPECT_FALSE(transport.deadlocked);
+  EXPECT_EQ(r.summary.not_run, 0);
+  for (const char* path : {"a", "b", "c"}) {
+    EXPECT_EQ(result_of(r, path).status, FileStatus::kPassed) << path;
+  }
+}
+
+// Found in review: a file finishing in its kill grace left its runner idle for a moment; the
+// next file went to the dying runner and was reported as the timeout.
+TEST_F(EngineTest, AFileFinishingInItsKillGraceIsTheTimeoutNotTheNextFile) {
+  add("slow", 5);
+  add("next", 1);
+  transport.files["slow"].finishes_on_term = true;
+  options.timeout_seconds = 2;
+  make_runners(1);
+  RunResult r = run();
+  EXPECT_EQ(result_of(r, "slow").status, FileStatus::kTimeout);
+  EXPECT_EQ(result_of(r, "next").status, FileStatus::kPassed);
+  EXPECT_EQ(r.summary.not_run, 0);
+}
+
 TEST_F(EngineTest, FailuresAreCountedFromRecords) {
   add("a", 1, "failed");
   add("b", 1);

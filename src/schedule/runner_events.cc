@@ -68,6 +68,9 @@ void EngineRun::on_runner_stderr(std::size_t r, const std::string& data) {
 void EngineRun::maybe_finish_file(std::size_t r) {
   RunnerState& rs = runners_[r];
   if (rs.phase != RunnerState::Phase::kBusy || !rs.record || !rs.marker_seen) return;
+  // Past its deadline, a file is a timeout even if it finishes in the kill grace; its runner's
+  // exit reports it.
+  if (rs.timed_out) return;
   Item& item = items_[*rs.item];
   FileResult result = base_result(r, item);
   FileResult& rec = *rs.record;
@@ -122,7 +125,8 @@ bool EngineRun::may_take(std::size_t r, const Item& item) const {
   bool other_runner = false;
   bool other_node = false;
   for (const RunnerState& o : runners_) {
-    bool alive = o.phase != RunnerState::Phase::kDone && o.phase != RunnerState::Phase::kDraining;
+    bool alive = o.phase != RunnerState::Phase::kDone &&
+                 o.phase != RunnerState::Phase::kDraining && !o.node_lost;
     if (&o == &rs || !alive) continue;
     other_runner = true;
     other_node |= o.slot.node != item.avoid_node;
@@ -177,6 +181,9 @@ void EngineRun::finish_item(std::size_t r, FileResult result) {
 void EngineRun::dispatch(std::size_t r) {
   RunnerState& rs = runners_[r];
   if (rs.phase != RunnerState::Phase::kIdle) return;
+  // A runner that is dying (its process gone, being ended, or on a lost node) may look idle
+  // for a moment while its exit is handled: it must not be given a file.
+  if (rs.process < 0 || rs.ending || rs.node_lost) return;
   if (stopping_) return end_runner(r);
   auto next = std::find_if(queue_.begin(), queue_.end(),
                            [&](std::size_t i) { return may_take(r, items_[i]); });
@@ -249,7 +256,7 @@ void EngineRun::on_runner_exit(std::size_t r, const TransportEvent& ev) {
 
   switch (rs.phase) {
     case RunnerState::Phase::kBusy:
-      if (rs.record && !rs.protocol_error) {
+      if (rs.record && !rs.protocol_error && !rs.timed_out) {
         rs.marker_seen = true;  // the record arrived; only the marker was lost with the process
         maybe_finish_file(r);
         rs.phase = RunnerState::Phase::kIdle;

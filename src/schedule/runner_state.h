@@ -55,6 +55,7 @@ struct RunnerState {
   std::optional<std::string> protocol_error;
   bool timed_out = false;
   bool ending = false;                    // we asked it to end; its exit is no surprise
+  bool node_lost = false;                 // its node's link broke: it takes no more work
   int restarts = 0;
   std::vector<std::string> files_run;
   std::string failure;                    // why the slot was left out, if it was

@@ -47,7 +47,8 @@ int FakeTransport::start(const ProcessSpec& spec) {
     std::string name = spec.argv.empty() ? "" : spec.argv[0];
     std::string full;
     for (const std::string& a : spec.argv) full += (full.empty() ? "" : " ") + a;
-    auto it = hook_exit.find(full);
+    auto it = hook_exit.find(spec.label);
+    if (it == hook_exit.end()) it = hook_exit.find(full);
     if (it == hook_exit.end()) it = hook_exit.find(name);
     int code = it == hook_exit.end() ? 0 : it->second;
     schedule(0.05, TransportEvent{Kind::kStdout, id, "hook " + name + " ran\n"});
@@ -85,27 +86,42 @@ void FakeTransport::run_file(int process, const std::string& path) {
   FakeFile f;
   if (auto it = files.find(path); it != files.end()) f = it->second;
   int attempt = ++attempts_of_[path];
-  if (f.hang) return;
+  p.current = path;
+  if (f.hang || f.finishes_on_term) return;
   if (attempt <= f.crashes) {
     schedule(f.seconds, TransportEvent{Kind::kStderr, process, f.output + "Segmentation fault\n"});
-    TransportEvent exit{Kind::kExited, process, "", -1, f.loses_node ? 0 : 11};
-    if (f.loses_node) {
+    if (!f.loses_node) {
+      schedule(f.seconds, TransportEvent{Kind::kExited, process, "", -1, 11});
+      return;
+    }
+    // The link breaks: every channel to the node ends at once, busy or idle.
+    for (std::size_t q = 0; q < processes_.size(); ++q) {
+      if (!processes_[q].alive || processes_[q].spec.node != p.spec.node) continue;
+      TransportEvent exit{Kind::kExited, static_cast<int>(q), "", -1, 0};
       exit.error = "lost node " + p.spec.node + ": the connection broke";
       exit.node_lost = true;
+      schedule(f.seconds, exit);
     }
-    schedule(f.seconds, exit);
     return;
   }
   if (attempt <= f.fails) {
     f.status = "failed";
     f.failures = 1;
   }
+  if (f.record_then_dies) {
+    schedule(f.seconds, TransportEvent{Kind::kStdout, process, record_line(path, f)});
+    schedule(f.seconds, TransportEvent{Kind::kExited, process, "", -1, 9});
+    return;
+  }
+  schedule(f.seconds, TransportEvent{Kind::kStderr, process, f.output + std::string(kEndMarker)});
+  schedule(f.seconds, TransportEvent{Kind::kStdout, process, record_line(path, f)});
+}
+
+std::string FakeTransport::record_line(const std::string& path, const FakeFile& f) {
   nlohmann::json record = {{"path", path},         {"status", f.status},
                            {"duration", f.seconds}, {"examples", f.examples},
                            {"failures", f.failures}, {"pending", 0}};
-  schedule(f.seconds, TransportEvent{Kind::kStderr, process, f.output + std::string(kEndMarker)});
-  schedule(f.seconds, TransportEvent{Kind::kStdout, process,
-                                     std::string(kRecordPrefix) + "result " + record.dump() + "\n"});
+  return std::string(kRecordPrefix) + "result " + record.dump() + "\n";
 }
 
 void FakeTransport::close_stdin(int process) {
@@ -120,7 +136,15 @@ void FakeTransport::terminate(int process) {
   if (!p.alive) return;
   terminated.push_back(p.spec.label);
   cancel(process);
-  schedule(0.01, TransportEvent{TransportEvent::Kind::kExited, process, "", -1, 15});
+  using Kind = TransportEvent::Kind;
+  if (auto it = files.find(p.current); p.runner && it != files.end() && it->second.finishes_on_term) {
+    it->second.finishes_on_term = false;  // once
+    schedule(0.5, TransportEvent{Kind::kStderr, process, std::string(kEndMarker)});
+    schedule(0.5, TransportEvent{Kind::kStdout, process, record_line(p.current, it->second)});
+    schedule(2.0, TransportEvent{Kind::kExited, process, "", -1, 9});
+    return;
+  }
+  schedule(0.01, TransportEvent{Kind::kExited, process, "", -1, 15});
 }
 
 std::optional<TransportEvent> FakeTransport::wait(Clock::time_point deadline) {

@@ -1,7 +1,8 @@
 // A transport for unit tests: scripted runners and hooks on a virtual clock, so engine tests
 // are exact and instant (like Ninja's VirtualFileSystem). A process whose argv[0] is
 // "fake-runner" speaks the runner protocol; any other process is a hook that prints a line and
-// exits with `hook_exit[argv[0]]` (default 0).
+// exits with `hook_exit[label]`, else `hook_exit[argv joined by spaces]`, else
+// `hook_exit[argv[0]]` (default 0).
 #pragma once
 
 #include <map>
@@ -21,7 +22,11 @@ struct FakeFile {
   int crashes = 0;                // the first N attempts kill the runner
   int fails = 0;                  // the first N attempts fail (a flaky file)
   bool hang = false;              // never answers
-  bool loses_node = false;        // a crash (see `crashes`) that takes the node's link with it
+  bool loses_node = false;        // a crash (see `crashes`) that takes the node's link, and so
+                                  // every process on the node, with it
+  bool record_then_dies = false;  // the record arrives, then the runner dies before its marker
+  bool finishes_on_term = false;  // hangs; terminated, it traps SIGTERM, finishes (0.5 s) and
+                                  // is killed after the grace (2 s)
 };
 
 class FakeTransport : public Transport {
@@ -62,10 +67,12 @@ class FakeTransport : public Transport {
     bool runner = false;
     bool alive = true;
     std::string stdin_buffer;
+    std::string current;  // the file in flight
   };
   void schedule(double after_seconds, TransportEvent ev);
   void cancel(int process);
   void run_file(int process, const std::string& path);
+  static std::string record_line(const std::string& path, const FakeFile& f);
 
   Clock::time_point start_ = Clock::time_point() + std::chrono::hours(1);
   Clock::time_point now_ = start_;
