@@ -67,7 +67,9 @@ SshNodeSpec ssh_spec(const Config& config, const NodeConfig& node, const std::st
   spec.name = node.name;
   spec.host = node.host;
   spec.port = node.port;
-  spec.user = node.user;
+  // Named explicitly for both libssh2 and rsync's ssh, so ~/.ssh/config cannot send one of
+  // them to another account.
+  spec.user = node.user.empty() ? local_user_name() : node.user;
   spec.identity = expand_home(node.identity);
   spec.known_hosts = expand_home(config.known_hosts.value);
   spec.accept_new = config.host_key_policy.value == "accept-new";

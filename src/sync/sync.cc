@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <set>
 
 #include "report/status.h"
 #include "transport/transport.h"
@@ -43,7 +44,9 @@ std::string rsync_quote(const std::string& word) {
 }
 
 std::string ssh_command(const SshNodeSpec& node) {
-  std::string cmd = "ssh -p " + std::to_string(node.port) +
+  // -F /dev/null: ~/.ssh/config must not send rsync to another host, port or account than the
+  // one libssh2 checked and locked (libssh2 does not read it).
+  std::string cmd = "ssh -F /dev/null -p " + std::to_string(node.port) +
                     " -o BatchMode=yes -o ServerAliveInterval=1 -o ServerAliveCountMax=5" +
                     " -o StrictHostKeyChecking=" + (node.accept_new ? "accept-new" : "yes");
   if (!node.known_hosts.empty()) cmd += " -o UserKnownHostsFile=" + rsync_quote(node.known_hosts);
@@ -53,9 +56,11 @@ std::string ssh_command(const SshNodeSpec& node) {
 }
 
 struct NodeSync {
-  enum class Step { kLocking, kSyncing, kDone, kFailed } step = Step::kLocking;
+  // kFailing: it failed, and its other rsync is being ended; the lock is held until it is gone.
+  enum class Step { kLocking, kSyncing, kFailing, kDone, kFailed } step = Step::kLocking;
   int lock_process = -1;
   int rsyncs_left = 0;
+  std::set<int> rsyncs;  // the rsyncs still running
   std::string output;
   std::string error;
   bool said_waiting = false;
@@ -127,7 +132,9 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
     const SshNodeSpec& node = targets[i].node;
     ProcessSpec spec{"local", rsync_argv(node, source, target, options.excludes), {}, "",
                      node.name + "/rsync"};
-    owner[transport.start(spec)] = i;
+    int process = transport.start(spec);
+    owner[process] = i;
+    state[i].rsyncs.insert(process);
     ++state[i].rsyncs_left;
   };
   for (std::size_t i = 0; i < targets.size(); ++i) {
@@ -184,26 +191,38 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
     }
     bool ok = ev->error.empty() && ev->signal == 0 && ev->exit_code == 0;
     if (ev->process == s.lock_process) {
+      s.lock_process = -1;
       if (s.step == NodeSync::Step::kDone || s.step == NodeSync::Step::kFailed) continue;
-      s.step = NodeSync::Step::kFailed;
-      s.error = !ev->error.empty() ? ev->error : s.output.empty() ? "preparing " + node.remote_dir +
-                                                                        " failed (exit status " +
-                                                                        std::to_string(ev->exit_code) + ")"
-                                                                  : s.output;
-      while (!s.error.empty() && s.error.back() == '\n') s.error.pop_back();
+      if (s.error.empty()) {
+        s.error = !ev->error.empty() ? ev->error
+                  : s.output.empty() ? "preparing " + node.remote_dir + " failed (exit status " +
+                                           std::to_string(ev->exit_code) + ")"
+                                     : s.output;
+        while (!s.error.empty() && s.error.back() == '\n') s.error.pop_back();
+      }
+      // The lock is gone: nothing of ours may go on copying into the dir.
+      for (int rsync : s.rsyncs) transport.terminate(rsync);
+      s.step = s.rsyncs.empty() ? NodeSync::Step::kFailed : NodeSync::Step::kFailing;
       continue;
     }
-    if (s.step == NodeSync::Step::kFailed) continue;  // the other rsync already failed
-    if (!ok) {
-      s.step = NodeSync::Step::kFailed;
+    s.rsyncs.erase(ev->process);
+    --s.rsyncs_left;
+    if (!ok && s.error.empty()) {
       s.error = "rsync " + (ev->error.empty() ? "exited with status " + std::to_string(ev->exit_code)
                                               : ev->error) +
                 (s.output.empty() ? "" : ": " + s.output);
       while (!s.error.empty() && s.error.back() == '\n') s.error.pop_back();
-      transport.terminate(s.lock_process);
-      continue;
+      for (int rsync : s.rsyncs) transport.terminate(rsync);
     }
-    if (--s.rsyncs_left == 0) s.step = NodeSync::Step::kDone;
+    if (!ok) s.step = NodeSync::Step::kFailing;
+    if (s.rsyncs_left > 0) continue;
+    if (s.step == NodeSync::Step::kFailing) {
+      // Only now, with no rsync of ours left running there, may another run take the dir.
+      if (s.lock_process >= 0) transport.terminate(s.lock_process);
+      s.step = NodeSync::Step::kFailed;
+    } else {
+      s.step = NodeSync::Step::kDone;
+    }
   }
   std::map<std::string, std::string> errors;
   for (std::size_t i = 0; i < targets.size(); ++i) {

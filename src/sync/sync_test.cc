@@ -3,9 +3,80 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <deque>
+
+#include "report/status.h"
+#include "transport/transport.h"
 
 namespace dt {
 namespace {
+
+// A node whose lock holder says "locked" at once; the project's rsync fails, the adapters'
+// rsync runs until it is ended. Events come out in the order they are caused.
+class ScriptedSync : public Transport {
+ public:
+  std::vector<std::string> labels;  // by process id
+  std::vector<std::string> log;     // "terminate 2", "exit 2"
+  int start(const ProcessSpec& spec) override {
+    int id = static_cast<int>(labels.size());
+    labels.push_back(spec.label);
+    if (spec.label.ends_with("/lock")) {
+      events.push_back({TransportEvent::Kind::kStdout, id, "locked\n"});
+    } else if (++rsyncs == 1) {  // the project's
+      events.push_back({TransportEvent::Kind::kExited, id, "", 23});
+    }
+    return id;
+  }
+  void write_stdin(int, const std::string&) override {}
+  void close_stdin(int) override {}
+  void terminate(int process) override {
+    log.push_back("terminate " + labels[process]);
+    events.push_back({TransportEvent::Kind::kExited, process, "", -1, 15});
+  }
+  std::optional<TransportEvent> wait(Clock::time_point) override {
+    if (events.empty()) return TransportEvent{TransportEvent::Kind::kInterrupted};  // stuck
+    TransportEvent ev = events.front();
+    events.pop_front();
+    if (ev.kind == TransportEvent::Kind::kExited) log.push_back("exit " + labels[ev.process]);
+    return ev;
+  }
+  Clock::time_point now() const override { return Clock::time_point(); }
+  int cores(const std::string&) override { return 1; }
+
+ private:
+  std::deque<TransportEvent> events;
+  int rsyncs = 0;
+};
+
+class QuietStatus : public Status {
+ public:
+  void run_started(int, int) override {}
+  void file_started(const std::string&, const std::string&) override {}
+  void file_finished(const FileResult&, int, int, int) override {}
+  void output(const std::string&, std::string_view) override {}
+  void event(Level, const std::string&) override {}
+  void run_finished(const RunResult&) override {}
+};
+
+// Found in review: when one rsync failed, the lock was released while the other rsync still ran
+// --delete into the dir, where the next run of the project might already be.
+TEST(SyncNodesTest, AFailedRsyncEndsItsSiblingBeforeTheLockIsReleased) {
+  ScriptedSync transport;
+  QuietStatus status;
+  SshNodeSpec node;
+  node.name = "n1";
+  node.host = "10.0.0.1";
+  node.remote_dir = "/srv/dt/p@box";
+  bool interrupted = false;
+  auto errors = sync_nodes(transport, status, {SyncTarget{node, "/srv/dt"}},
+                           SyncOptions{"/home/u/p", "/usr/share/distributest", {}}, &interrupted);
+  EXPECT_FALSE(interrupted) << "stuck";
+  ASSERT_EQ(errors.count("n1"), 1u);
+  EXPECT_NE(errors["n1"].find("rsync exited with status 23"), std::string::npos) << errors["n1"];
+  // The failed rsync (process 1) exits; the other (2) is ended and gone; only then the lock (0).
+  EXPECT_EQ(transport.log, (std::vector<std::string>{"exit n1/rsync", "terminate n1/rsync",
+                                                     "exit n1/rsync", "terminate n1/lock"}));
+}
 
 bool has(const std::vector<std::string>& argv, const std::string& word) {
   return std::find(argv.begin(), argv.end(), word) != argv.end();
@@ -50,6 +121,8 @@ TEST(SyncTest, RsyncUsesTheNodesSshSettingsAndKeepsOurFilesOutOfDelete) {
   EXPECT_NE(ssh.find("UserKnownHostsFile=/keys/known_hosts"), std::string::npos) << ssh;
   EXPECT_NE(ssh.find("StrictHostKeyChecking=yes"), std::string::npos) << ssh;
   EXPECT_NE(ssh.find("-l ci"), std::string::npos) << ssh;
+  // ~/.ssh/config is not read: rsync goes where libssh2 went.
+  EXPECT_EQ(ssh.rfind("ssh -F /dev/null ", 0), 0u) << ssh;
   EXPECT_TRUE(has(argv, "--exclude=/.distributest-dir"));
   EXPECT_TRUE(has(argv, "--exclude=/.distributest-lock"));
   EXPECT_TRUE(has(argv, std::string("--exclude=/") + kRemoteRuntimeDir));

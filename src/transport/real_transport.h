@@ -67,4 +67,7 @@ class RealTransport : public Transport {
 // The number of cores this process may run on (its CPU affinity, not the machine's total).
 int local_core_count();
 
+// The name this process runs as: the login used on a node that names no user.
+std::string local_user_name();
+
 }  // namespace dt

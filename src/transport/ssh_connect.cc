@@ -31,15 +31,19 @@ constexpr unsigned kTcpUserTimeoutMs = 3000;
 const char* const kHostKeyTypes[] = {"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
                                      "ecdsa-sha2-nistp521", "ssh-rsa"};
 
-std::string home_dir() {
-  if (const char* h = std::getenv("HOME"); h && *h) return h;
-  if (passwd* pw = getpwuid(getuid())) return pw->pw_dir;
-  return "/";
+// getpwuid_r, not getpwuid: every connection runs this on a thread of its own.
+std::string password_entry(bool want_home) {
+  std::vector<char> buf(16384);
+  passwd pw;
+  passwd* found = nullptr;
+  if (getpwuid_r(getuid(), &pw, buf.data(), buf.size(), &found) != 0 || !found) return "";
+  return want_home ? found->pw_dir : found->pw_name;
 }
 
-std::string current_user() {
-  if (passwd* pw = getpwuid(getuid())) return pw->pw_name;
-  return "root";
+std::string home_dir() {
+  if (const char* h = std::getenv("HOME"); h && *h) return h;
+  std::string home = password_entry(true);
+  return home.empty() ? "/" : home;
 }
 
 std::string last_error(LIBSSH2_SESSION* s) {
@@ -216,7 +220,7 @@ bool looks_like_rsa_key(const std::string& private_key) {
 }
 
 std::string authenticate(LIBSSH2_SESSION* s, const SshNodeSpec& node, std::string& method) {
-  std::string user = node.user.empty() ? current_user() : node.user;
+  std::string user = node.user.empty() ? local_user_name() : node.user;
   std::vector<std::string> tried;
   if (node.identity.empty() && std::getenv("SSH_AUTH_SOCK")) {
     LIBSSH2_AGENT* agent = libssh2_agent_init(s);
@@ -309,6 +313,11 @@ SshConnection attempt(const SshNodeSpec& node, SteadyClock::time_point deadline,
 }
 
 }  // namespace
+
+std::string local_user_name() {
+  std::string name = password_entry(false);
+  return name.empty() ? "root" : name;
+}
 
 void ConnectCancel::cancel() {
   std::lock_guard<std::mutex> lock(mutex_);
