@@ -18,6 +18,8 @@ namespace {
 // acknowledge makes the socket fail after TCP_USER_TIMEOUT (ssh_connect.cc), which is how a cut
 // or dead node is noticed; libssh2 itself never checks the replies.
 constexpr auto kTick = std::chrono::seconds(1);
+// How long a channel waits for a session slot on a node before it fails.
+constexpr auto kSlotWait = std::chrono::seconds(5);
 // How long after its stdin ends a remote process group may live before the wrapper kills it.
 constexpr int kRemoteGraceSeconds = 1;
 // At most this much is read from one channel per turn of the loop. The engine takes the events
@@ -84,17 +86,31 @@ std::size_t SshProcesses::pick_connection() const {
 void SshProcesses::start(int id, const ProcessSpec& spec) {
   Channel& ch = channels_[id];
   ch.command = remote_command(spec, node_.remote_dir, kRemoteGraceSeconds);
-  ch.connection = pick_connection();
-  if (ch.connection == connections_.size()) {
-    bool all_lost = std::all_of(connections_.begin(), connections_.end(),
-                                [](const Connection& c) { return c.lost; });
-    return finish(id, ch, 255, 0,
-                  all_lost ? "lost node " + node_.name
-                           : "node " + node_.name + " has no connection left that accepts another channel",
-                  all_lost);
+  bool all_lost = std::all_of(connections_.begin(), connections_.end(),
+                              [](const Connection& c) { return c.lost; });
+  if (all_lost) {
+    ch.connection = connections_.size();
+    return finish(id, ch, 255, 0, "lost node " + node_.name, true);
   }
-  ++connections_[ch.connection].channels;
-  pump(ch.connection);
+  if (place(id, ch)) pump(ch.connection);
+}
+
+bool SshProcesses::place(int id, Channel& ch) {
+  ch.connection = pick_connection();
+  if (ch.connection < connections_.size()) {
+    ch.slot_deadline.reset();
+    ++connections_[ch.connection].channels;
+    return true;
+  }
+  // sshd keeps a closed channel's session until its process has gone (the remote wrapper's
+  // grace): a runner restarted at once may find every slot taken for a second or so.
+  if (!ch.slot_deadline) ch.slot_deadline = Clock::now() + kSlotWait;
+  if (Clock::now() < *ch.slot_deadline) return false;  // tick() tries again
+  finish(id, ch, 255, 0,
+         "sshd on " + node_.name + " refused another session (MaxSessions) for " +
+             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kSlotWait).count()) +
+             "s; give the node fewer runners or raise MaxSessions in its sshd_config");
+  return false;
 }
 
 void SshProcesses::write_stdin(int id, const std::string& data) {
@@ -134,15 +150,7 @@ void SshProcesses::pump(std::size_t c) {
     for (auto& [id, ch] : channels_) {
       if (ch.connection != c || ch.state != State::kOpening) continue;
       --conn.channels;
-      ch.connection = pick_connection();
-      if (ch.connection == connections_.size()) {
-        finish(id, ch, 255, 0,
-               "sshd on " + node_.name + " refused another session (MaxSessions); give the node "
-               "fewer runners or raise MaxSessions in its sshd_config");
-      } else {
-        ++connections_[ch.connection].channels;
-        pump(ch.connection);
-      }
+      if (place(id, ch)) pump(ch.connection);
     }
   }
   if (repump_) {
@@ -321,6 +329,19 @@ void SshProcesses::tick() {
   keepalive_.expires_after(kTick);
   keepalive_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || destroying_) return;
+    // Channels waiting for a session slot: sessions may have ended since, so every
+    // connection is worth another try.
+    bool parked = false;
+    for (auto& [id, ch] : channels_) {
+      parked |= ch.state == State::kOpening && ch.connection == connections_.size();
+    }
+    if (parked) {
+      for (Connection& conn : connections_) conn.full = false;
+      for (auto& [id, ch] : channels_) {
+        if (ch.state != State::kOpening || ch.connection != connections_.size()) continue;
+        place(id, ch);
+      }
+    }
     for (std::size_t c = 0; c < connections_.size(); ++c) {
       Connection& conn = connections_[c];
       if (conn.lost) continue;

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,8 @@ class SshProcesses {
     bool eof_requested = false;
     bool eof_sent = false;
     bool terminated = false;
+    // No connection took it (sshd's MaxSessions): it waits for a slot until then.
+    std::optional<Clock::time_point> slot_deadline;
   };
 
   void pump(std::size_t c);
@@ -69,6 +72,8 @@ class SshProcesses {
   void wait_socket(std::size_t c);
   void tick();
   std::size_t pick_connection() const;
+  // Gives `ch` a connection, or parks it until one frees a slot (false when it waited too long).
+  bool place(int id, Channel& ch);
 
   EventLoop& loop_;
   SshNodeSpec node_;

@@ -268,6 +268,23 @@ echo "ok: 3. hung file on $hang_node: timeout after ${hang_duration}s; no 'sleep
   "${gone}s after the run; 10 other files passed; $hang_runner restarted and ran $after_hang more file(s)"
 wait_nodes_clean 5
 
+# 3b. Six runners on one node time out together and restart at once, on the node's one
+#     connection (sshd's MaxSessions 10): every one of them comes back. (A review suspected sshd
+#     would refuse the new sessions while the old ones die; it did not here, before or after
+#     channels learned to wait up to 5 s for a session slot.)
+new_project burst
+for i in $(seq 6); do put_first "t/hang$i.sh" 'sleep 60'; done
+for i in $(seq 6); do put "t/f$i.sh" 'sleep 0.2'; done
+run_cluster -c "$config" --nodes n1 -n 6 --timeout 1 "${CMD[@]}" 't/*.sh' --json report.json
+assert_rc 1
+[[ $(json_get report.json "sorted(f['status'] for f in r['files'])") == \
+   "$(printf "['passed', 'passed', 'passed', 'passed', 'passed', 'passed', 'timeout', 'timeout', 'timeout', 'timeout', 'timeout', 'timeout']")" ]] ||
+  fail "burst: wanted 6 timeouts and 6 passes: $(json_get report.json "[(f['path'], f['status']) for f in r['files']]") $(cat "$WORK/out")"
+[[ $(json_get report.json "[x['status'] for x in r['runners'] if x['status'] != 'ok']") == "[]" ]] ||
+  fail "burst: runners left out: $(json_get report.json "[x['status'] for x in r['runners']]")"
+echo "ok: 3b. 6 runners timed out together on n1 and all 6 came back (MaxSessions 10)"
+wait_nodes_clean 5
+
 # ---------------------------------------------------------------------------------------------
 # 4. The master interrupted during a cluster run: SIGINT = exit 130 with the partial summary;
 #    SIGKILL = the channels die with it and each node's wrapper ends its process group. Either
