@@ -18,6 +18,8 @@ namespace {
 // acknowledge makes the socket fail after TCP_USER_TIMEOUT (ssh_connect.cc), which is how a cut
 // or dead node is noticed; libssh2 itself never checks the replies.
 constexpr auto kTick = std::chrono::seconds(1);
+// Passes over a connection's channels in one pump (see pump()).
+constexpr int kMaxPasses = 8;
 // How long a channel waits for a session slot on a node before it fails.
 constexpr auto kSlotWait = std::chrono::seconds(5);
 // How long after its stdin ends a remote process group may live before the wrapper kills it.
@@ -140,10 +142,18 @@ void SshProcesses::terminate(int id) {
 void SshProcesses::pump(std::size_t c) {
   Connection& conn = connections_[c];
   if (conn.lost || destroying_) return;
-  for (auto& [id, ch] : channels_) {
-    if (ch.connection != c || ch.state == State::kDone) continue;
-    pump_channel(id, ch);  // what would block waits for the socket below
-    if (conn.lost) return;
+  // libssh2 reads every packet the socket has whichever channel asks, so a channel later in a
+  // pass can take an earlier one's data off the socket into libssh2's queue, where no socket
+  // wait would see it: pass again while a channel has something waiting there.
+  for (int pass = 0; pass < kMaxPasses; ++pass) {
+    for (auto& [id, ch] : channels_) {
+      if (ch.connection != c || ch.state == State::kDone) continue;
+      pump_channel(id, ch);  // what would block waits for the socket below
+      if (conn.lost) return;
+    }
+    // A channel over its read budget is come back to later (repump_), not in this pump.
+    if (repump_ || !has_queued_input(c)) break;
+    if (pass + 1 == kMaxPasses) repump_ = true;
   }
   // Opening a channel may have found this connection full: move waiting channels elsewhere.
   if (conn.full) {
@@ -161,6 +171,18 @@ void SshProcesses::pump(std::size_t c) {
     });
   }
   wait_socket(c);
+}
+
+bool SshProcesses::has_queued_input(std::size_t c) const {
+  for (const auto& [id, ch] : channels_) {
+    if (ch.connection != c || ch.state != State::kRunning || !ch.channel) continue;
+    if (libssh2_poll_channel_read(ch.channel, 0) > 0 ||
+        libssh2_poll_channel_read(ch.channel, SSH_EXTENDED_DATA_STDERR) > 0 ||
+        (libssh2_channel_eof(ch.channel) && !ch.eof_seen)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool SshProcesses::pump_channel(int id, Channel& ch) {
@@ -216,6 +238,7 @@ bool SshProcesses::run_channel(int id, Channel& ch) {
   std::size_t budget = kReadBudget;
   bool out_open = read_stream(id, ch, 0, budget);
   bool err_open = read_stream(id, ch, SSH_EXTENDED_DATA_STDERR, budget);
+  ch.eof_seen = libssh2_channel_eof(ch.channel);
   if (connections_[ch.connection].lost) return true;
   if (!out_open && !err_open && libssh2_channel_eof(ch.channel)) {
     ch.state = State::kClosing;

@@ -56,12 +56,14 @@ class SshProcesses {
     bool eof_requested = false;
     bool eof_sent = false;
     bool terminated = false;
+    bool eof_seen = false;  // its EOF was there when it was last pumped
     // No connection took it (sshd's MaxSessions): it waits for a slot until then.
     std::optional<Clock::time_point> slot_deadline;
   };
 
   void pump(std::size_t c);
   bool pump_channel(int id, Channel& ch);  // false = would block
+  bool has_queued_input(std::size_t c) const;  // libssh2 holds data or an EOF for a channel
   bool open_channel(int id, Channel& ch);
   bool run_channel(int id, Channel& ch);
   bool close_channel(int id, Channel& ch);
