@@ -72,6 +72,9 @@ std::map<std::string, std::string> RealTransport::connect(const std::vector<SshN
       // than it wanted runs fewer channels (the rest fail with a message saying why).
       c.close();
       if (first) errors[node.name] = c.error;
+      if (auto it = impl_->nodes.find(node.name); !first && it != impl_->nodes.end()) {
+        it->second->note_failed_connection(c.error);
+      }
       return;
     }
     if (!first) {

@@ -38,6 +38,17 @@ int signal_number(const std::string& name) {
   return SIGKILL;
 }
 
+// Try again later. libssh2 1.10 answers BAD_USE, not EAGAIN, when another channel's packet is
+// still half-sent on the session (transport.c, send_existing; later releases say EAGAIN there):
+// nothing is wrong, the send must wait.
+bool would_block(int rc) { return rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE; }
+
+// The connection itself failed, not just one channel.
+bool is_socket_error(int rc) {
+  return rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_SEND ||
+         rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_TIMEOUT;
+}
+
 }  // namespace
 
 SshProcesses::SshProcesses(EventLoop& loop, SshNodeSpec node, int cores)
@@ -108,10 +119,15 @@ bool SshProcesses::place(int id, Channel& ch) {
   // grace): a runner restarted at once may find every slot taken for a second or so.
   if (!ch.slot_deadline) ch.slot_deadline = Clock::now() + kSlotWait;
   if (Clock::now() < *ch.slot_deadline) return false;  // tick() tries again
-  finish(id, ch, 255, 0,
-         "sshd on " + node_.name + " refused another session (MaxSessions) for " +
-             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kSlotWait).count()) +
-             "s; give the node fewer runners or raise MaxSessions in its sshd_config");
+  std::string why =
+      "sshd on " + node_.name + " refused another session (MaxSessions) for " +
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kSlotWait).count()) +
+      "s; give the node fewer runners or raise MaxSessions in its sshd_config";
+  if (!failed_connection_.empty()) {
+    why = "node " + node_.name + " has no room for another channel: an extra connection to it " +
+          "failed (" + failed_connection_ + ")";
+  }
+  finish(id, ch, 255, 0, why);
   return false;
 }
 
@@ -222,9 +238,7 @@ bool SshProcesses::open_channel(int id, Channel& ch) {
 bool SshProcesses::run_channel(int id, Channel& ch) {
   while (!ch.to_write.empty()) {
     ssize_t n = libssh2_channel_write(ch.channel, ch.to_write.data(), ch.to_write.size());
-    if (n == LIBSSH2_ERROR_EAGAIN) {
-      break;
-    }
+    if (would_block(static_cast<int>(n))) break;
     if (n < 0) {
       ch.to_write.clear();  // the remote end is gone; its exit tells the rest
       break;
@@ -233,7 +247,7 @@ bool SshProcesses::run_channel(int id, Channel& ch) {
   }
   if (ch.to_write.empty() && ch.eof_requested && !ch.eof_sent) {
     int rc = libssh2_channel_send_eof(ch.channel);
-    if (rc != LIBSSH2_ERROR_EAGAIN) ch.eof_sent = true;
+    if (!would_block(rc)) ch.eof_sent = true;
   }
   std::size_t budget = kReadBudget;
   bool out_open = read_stream(id, ch, 0, budget);
@@ -265,8 +279,7 @@ bool SshProcesses::read_stream(int id, Channel& ch, int stream, std::size_t& bud
     }
     if (n == LIBSSH2_ERROR_EAGAIN) return true;
     if (n == 0) return !libssh2_channel_eof(ch.channel);
-    if (n == LIBSSH2_ERROR_SOCKET_RECV || n == LIBSSH2_ERROR_SOCKET_SEND ||
-        n == LIBSSH2_ERROR_SOCKET_DISCONNECT || n == LIBSSH2_ERROR_TIMEOUT) {
+    if (is_socket_error(static_cast<int>(n))) {
       lose_connection(ch.connection, "the connection broke (libssh2 " + std::to_string(n) + ")");
     }
     return false;
@@ -276,8 +289,17 @@ bool SshProcesses::read_stream(int id, Channel& ch, int stream, std::size_t& bud
 bool SshProcesses::close_channel(int id, Channel& ch) {
   int rc = libssh2_channel_close(ch.channel);
   if (rc == LIBSSH2_ERROR_EAGAIN) return false;
+  if (is_socket_error(rc)) {
+    // Not a clean end: an exit status of 0 read now would report a lost process as passed.
+    lose_connection(ch.connection, "the connection broke (libssh2 " + std::to_string(rc) + ")");
+    return true;
+  }
   rc = libssh2_channel_wait_closed(ch.channel);
   if (rc == LIBSSH2_ERROR_EAGAIN && !ch.terminated) return false;
+  if (is_socket_error(rc) && !ch.terminated) {
+    lose_connection(ch.connection, "the connection broke (libssh2 " + std::to_string(rc) + ")");
+    return true;
+  }
   int exit_code = libssh2_channel_get_exit_status(ch.channel);
   char* signame = nullptr;
   size_t len = 0;
@@ -370,7 +392,7 @@ void SshProcesses::tick() {
       if (conn.lost) continue;
       int next = 0;
       int rc = libssh2_keepalive_send(conn.ssh.session, &next);
-      if (rc != 0 && rc != LIBSSH2_ERROR_EAGAIN) {
+      if (rc != 0 && !would_block(rc)) {
         lose_connection(c, "keepalive failed (libssh2 " + std::to_string(rc) + ")");
       } else {
         pump(c);  // also notices a socket that failed

@@ -25,6 +25,8 @@ class SshProcesses {
 
   // Takes over an open connection (made non-blocking and pumped from now on).
   void add_connection(SshConnection ssh);
+  // An extra connection could not be opened: named when a channel finds no room.
+  void note_failed_connection(const std::string& why) { failed_connection_ = why; }
   void start(int id, const ProcessSpec& spec);
   bool owns(int id) const { return channels_.count(id) > 0; }
   void write_stdin(int id, const std::string& data);
@@ -85,6 +87,7 @@ class SshProcesses {
   boost::asio::steady_timer keepalive_;
   bool destroying_ = false;
   bool repump_ = false;  // a channel had more to read than one turn's budget
+  std::string failed_connection_;
 };
 
 }  // namespace dt
