@@ -29,6 +29,9 @@ class Status {
   // Called about once a second while the run goes on, so elapsed time and ETA can move
   // between events.
   virtual void refresh() {}
+  // The time the run has left, estimated from the files' expected durations (their history),
+  // or negative when there is too little history to go by.
+  virtual void eta(double /*seconds*/) {}
 };
 
 }  // namespace dt

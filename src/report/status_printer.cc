@@ -93,14 +93,24 @@ std::string StatusPrinter::console_text(std::string_view text) const {
   return options_.color ? sanitize_utf8(text) : sanitize_utf8(strip_ansi(text));
 }
 
+void StatusPrinter::eta(double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  eta_ = seconds;
+}
+
+// The engine's estimate from history when it has one; else the files left at the rate so far,
+// which runs high early because the slowest files go first.
+std::string StatusPrinter::eta_text(int done, int total) const {
+  if (eta_ >= 0) return format_duration(eta_, false);
+  if (done == 0) return "?";
+  return format_duration(elapsed() * (total - done) / done, false);
+}
+
 std::string StatusPrinter::status_line() const {
   std::string progress = "[" + std::to_string(done_) + "/" + std::to_string(total_) + "] ";
   std::string failed = std::to_string(failed_) + " failed";
   std::string times = "  elapsed " + format_duration(elapsed(), false);
-  if (done_ > 0 && done_ < total_)
-    times += "  ETA " + format_duration(elapsed() * (total_ - done_) / done_, false);
-  else if (done_ < total_)
-    times += "  ETA ?";
+  if (done_ < total_) times += "  ETA " + eta_text(done_, total_);
   std::string runner = last_runner_;
   if (!running_.count(runner)) runner = running_.empty() ? "" : running_.begin()->first;
 
@@ -271,8 +281,7 @@ void StatusPrinter::file_finished(const FileResult& r, int done, int total, int 
       std::string line = printf_string("[%.0f", 100.0 * done / total) + "%] " +
                          std::to_string(done) + "/" + std::to_string(total) + " files, " +
                          std::to_string(failed) + " failed, elapsed " +
-                         format_duration(elapsed(), false) + ", ETA " +
-                         format_duration(elapsed() * (total - done) / std::max(done, 1), false);
+                         format_duration(elapsed(), false) + ", ETA " + eta_text(done, total);
       print(line);
     }
   }

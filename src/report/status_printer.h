@@ -58,6 +58,7 @@ class StatusPrinter : public Status {
 
   // Redraws the status line so elapsed and ETA move between events.
   void refresh() override;
+  void eta(double seconds) override;
   void runner_placed(const std::string& runner, const std::string& node) override;
   void node_lost(const std::string& node) override;
 
@@ -68,6 +69,7 @@ class StatusPrinter : public Status {
   std::string paint(const char* sgr, const std::string& text) const;
   std::string console_text(std::string_view text) const;
   std::string status_line() const;
+  std::string eta_text(int done, int total) const;
   std::string node_states() const;
   void clear_line();
   void draw_line();
@@ -86,6 +88,7 @@ class StatusPrinter : public Status {
   std::map<std::string, std::string> node_of_;     // runner -> node
   std::set<std::string> lost_;
   int done_ = 0;
+  double eta_ = -1;  // the engine's estimate; < 0: none, guess from the file count
   int total_ = 0;
   int failed_ = 0;
   int last_tenth_ = 0;  // the last tenth of the run that got a progress line

@@ -136,6 +136,20 @@ TEST_F(StatusPrinterTest, TtyStatusLineWithEta) {
   EXPECT_FALSE(contains(out(), "\n"));  // rewritten in place, never scrolled
 }
 
+TEST_F(StatusPrinterTest, TtyStatusLineTakesTheEnginesEtaFromHistory) {
+  StatusPrinter p(options(0, true));
+  p.run_started(4, 2);
+  p.file_started("r1", "spec/a_spec.rb");
+  p.file_started("r2", "spec/b_spec.rb");
+  now_ += 10;
+  p.eta(4);  // the slowest went first: far less than the 30 s the file count suggests
+  p.file_finished(file("spec/a_spec.rb", FileStatus::kPassed, "r1"), 1, 4, 0);
+  EXPECT_EQ(last_status_line(), "[1/4] 0 failed  elapsed 10s  ETA 4s  (r2: spec/b_spec.rb)");
+  p.eta(-1);  // no history: back to the count
+  p.refresh();
+  EXPECT_TRUE(contains(last_status_line(), "ETA 30s")) << last_status_line();
+}
+
 TEST_F(StatusPrinterTest, TtyStatusLineShowsEachNodesState) {
   StatusPrinter p(options(0, true));
   p.runner_placed("a_n1_1", "n1");

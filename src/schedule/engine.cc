@@ -57,6 +57,7 @@ RunResult EngineRun::run() {
       continue;
     }
     if (transport_.now() >= next_refresh) {
+      status_.eta(eta_seconds());
       status_.refresh();
       next_refresh = transport_.now() + refresh_every;
     }
@@ -104,6 +105,34 @@ RunResult EngineRun::run() {
 // Every phase of a run (hooks, runners, draining) has a process; when none is left, the run
 // is over, whatever is still queued (that is reported as not run).
 bool EngineRun::done() const { return processes_.empty(); }
+
+// What is queued and what is left of the files in flight, over the runners that can take it,
+// but never less than the longest single piece. A count-based guess would be far off when the
+// slowest files run first; without history for most files there is nothing better to offer.
+double EngineRun::eta_seconds() const {
+  std::size_t known = 0;
+  for (const Item& item : items_) known += item.file.from_history ? 1 : 0;
+  if (items_.empty() || known * 2 < items_.size()) return -1;
+  double work = 0;
+  double longest = 0;
+  for (std::size_t i : queue_) {
+    work += items_[i].file.expected_seconds;
+    longest = std::max(longest, items_[i].file.expected_seconds);
+  }
+  int runners = 0;
+  for (const RunnerState& rs : runners_) {
+    if (rs.phase == RunnerState::Phase::kDraining || !rs.failure.empty() || rs.node_lost) continue;
+    if (rs.phase == RunnerState::Phase::kDone && !rs.item) continue;
+    ++runners;
+    if (rs.phase != RunnerState::Phase::kBusy || !rs.item) continue;
+    double elapsed = std::chrono::duration<double>(transport_.now() - rs.file_started).count();
+    double left = std::max(0.0, items_[*rs.item].file.expected_seconds - elapsed);
+    work += left;
+    longest = std::max(longest, left);
+  }
+  if (runners == 0) return -1;
+  return std::max(longest, work / runners);
+}
 
 Clock::time_point EngineRun::next_deadline() const {
   Clock::time_point next = Clock::time_point::max();

@@ -72,6 +72,7 @@ class EngineRun {
   Clock::time_point next_deadline() const;
   FileResult base_result(std::size_t r, const Item& item) const;
   double since_start(Clock::time_point t) const;
+  double eta_seconds() const;
 
   Transport& transport_;
   Status& status_;

@@ -17,6 +17,8 @@ class RecordingStatus : public Status {
     outputs[source] += text;
   }
   void event(Level, const std::string& message) override { events.push_back(message); }
+  void eta(double seconds) override { etas.push_back(seconds); }
+  std::vector<double> etas;
   void run_finished(const RunResult&) override {}
 
   bool has_event(const std::string& needle) const {
@@ -95,6 +97,31 @@ TEST_F(EngineTest, DispatchesInPlanOrderAndEveryRunnerPullsWhenFree) {
   EXPECT_NEAR(r.summary.wall_seconds, 9.5, 0.1);
   ASSERT_EQ(r.runners.size(), 2u);
   EXPECT_EQ(r.runners[1].files, (std::vector<std::string>{"b", "c", "e"}));
+}
+
+TEST_F(EngineTest, EtaComesFromTheExpectedDurationsLeft) {
+  add("a", 4);
+  add("b", 3);
+  add("c", 2);
+  add("d", 1);
+  make_runners(2);
+  run();
+  // b ends at 3.5: c and d queued (3 s), a has 1 s left, over 2 runners: 2 s, which is what
+  // the run then takes (c on runner 2 until 5.5, d on runner 1 from 4.5 to 5.5).
+  ASSERT_FALSE(status.etas.empty());
+  EXPECT_DOUBLE_EQ(status.etas[0], 2.0);
+  EXPECT_DOUBLE_EQ(status.etas.back(), 0.0) << "nothing is left after the last file";
+}
+
+TEST_F(EngineTest, NoEtaWithoutHistory) {
+  add("a", 1);
+  add("b", 1);
+  planned[0].from_history = false;
+  planned[1].from_history = false;
+  make_runners(1);
+  run();
+  ASSERT_FALSE(status.etas.empty());
+  for (double eta : status.etas) EXPECT_LT(eta, 0);
 }
 
 TEST_F(EngineTest, NoiseBeforeTheHandshakeIsLoggedNotFatal) {

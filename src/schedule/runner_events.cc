@@ -171,6 +171,7 @@ void EngineRun::finish_item(std::size_t r, FileResult result) {
   item.result = std::move(result);
   ++finished_;
   if (is_failure(item.result.status)) ++failed_;
+  status_.eta(eta_seconds());
   status_.file_finished(item.result, finished_, static_cast<int>(items_.size()), failed_);
   if (options_.fail_fast > 0 && failed_ >= options_.fail_fast && !stopping_) {
     fail_fast_triggered_ = true;
