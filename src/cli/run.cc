@@ -83,6 +83,13 @@ std::optional<UsageError> resolve_framework(const std::string& project_dir, Conf
                                                : " (got '" + c.command.value + "' from " +
                                                      c.command.origin.describe() + ")")};
   }
+  if (c.framework.value == "command" && (c.command.value.find("\"{file}\"") != std::string::npos ||
+                                         c.command.value.find("'{file}'") != std::string::npos)) {
+    // {file} becomes "$1", already quoted: quotes around it would split or freeze the path.
+    return UsageError{"distributest: write {file} without quotes in the command (it is passed "
+                      "as one word, whatever the file is called); got '" + c.command.value +
+                      "' from " + c.command.origin.describe()};
+  }
   if (c.framework.value == "command" && !c.args.value.empty()) {
     return UsageError{"distributest: framework arguments (from " + c.args.origin.describe() +
                       ") are for rspec, minitest and pytest; with the command framework, put "

@@ -57,8 +57,10 @@ def text(value, limit=MAX_TEXT):
 
 
 def write_line(line):
+    # Valid UTF-8 only: text from tests may hold surrogate-escaped bytes (a non-UTF-8 file
+    # name or message), which would make the whole record unreadable; they become U+FFFD.
     try:
-        data = line.encode("utf-8", "surrogateescape")
+        data = line.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode("utf-8")
     except UnicodeEncodeError:
         data = line.encode("utf-8", "replace")
     PROTO_OUT.write(data + b"\n")
@@ -187,9 +189,12 @@ class _NoCollection:
 
     def __init__(self):
         self.rootpath = None
+        self.inipath = None
 
     def pytest_configure(self, config):
         self.rootpath = str(getattr(config, "rootpath", "") or config.rootdir)
+        inipath = getattr(config, "inipath", None)
+        self.inipath = str(inipath) if inipath else None
 
     def pytest_collection(self, session):
         return True
@@ -199,10 +204,25 @@ def _has_option(args, name):
     return any(a == name or a.startswith(name + "=") for a in args)
 
 
+def _cache_args(user_args):
+    """pytest's cache (the `cache` fixture, request.config.cache) in a private directory of this
+    runner's, removed when it ends: runners never share or race on the project's .pytest_cache,
+    and the project tree gets nothing new."""
+    if any("cacheprovider" in a or "cache_dir" in a for a in user_args):
+        return []  # the user's own choice
+    import atexit
+    import shutil
+    import tempfile
+    cache_dir = tempfile.mkdtemp(prefix="distributest-pytest-cache.")
+    atexit.register(shutil.rmtree, cache_dir, True)
+    return ["-o", "cache_dir=" + cache_dir]
+
+
 def boot(user_args):
     """Loads pytest's configuration and the project's initial conftests once."""
     probe = _NoCollection()
-    args = ["-q", "-p", "no:cacheprovider", "--collect-only"] + user_args
+    cache = _cache_args(user_args)
+    args = ["-q"] + cache + ["--collect-only"] + user_args
     # pytest's "no tests collected" chatter is noise; keep it unless the boot fails.
     import tempfile
     with tempfile.TemporaryFile() as log:
@@ -226,11 +246,15 @@ def boot(user_args):
             sys.stderr.write(f"distributest: loading the project with pytest failed (exit code {code})\n")
             sys.stderr.flush()
             sys.exit(1)
-    per_file = ["-q", "-p", "no:cacheprovider"]
+    per_file = ["-q"] + cache
     if not _has_option(user_args, "--rootdir") and probe.rootpath:
         # The rootdir a serial `pytest` run here would use, so node ids and locations are
         # relative to the same place whatever file a session gets.
         per_file.append("--rootdir=" + probe.rootpath)
+    if not (_has_option(user_args, "-c") or _has_option(user_args, "--config-file")) and probe.inipath:
+        # And its config file: pytest would otherwise look for one from each file's directory
+        # up, and a tests/sub/pyproject.toml would apply to that file alone.
+        per_file += ["-c", probe.inipath]
     return per_file + user_args
 
 
@@ -280,6 +304,17 @@ def finish(path, record, started):
     write_line(line)
 
 
+def _leave_if_forked(code=0):
+    """A test's forked child that exits or returns lands here too: it must end at once, with
+    no record and no read of the next path, which belong to the runner alone."""
+    if os.getpid() != _RUNNER_PID:
+        _flush_std()
+        os._exit(code if isinstance(code, int) else 1)
+
+
+_RUNNER_PID = os.getpid()
+
+
 def main():
     base_args = boot(sys.argv[1:])
     write_line("@distributest hello 1 pytest")
@@ -295,6 +330,7 @@ def main():
         try:
             record = run_file(path, base_args)
         except SystemExit as e:
+            _leave_if_forked(e.code)
             record = error_record(f"the file called exit ({e.code!r}); the runner went on")
         except KeyboardInterrupt:
             raise
@@ -304,6 +340,7 @@ def main():
                 traceback.format_exception(type(e), e, e.__traceback__)))
         finally:
             sys.stdout, sys.stderr = saved
+        _leave_if_forked()
         finish(path, record, started)
     _flush_std()
     return 0
