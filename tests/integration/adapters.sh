@@ -32,6 +32,25 @@ assert_summary report.json 3 0 0 "rspec fork"
   fail "rspec: fork_spec.rb: $(json_get report.json "[f['error'] for f in r['files']]")"
 echo "ok: rspec: a forked child's exit does not take over the runner"
 
+# --- rspec: `filter_run_when_matching :focus` with a `fit` in one file must not filter out the
+#     files after it on the same runner (they ran 0 examples and "passed", hiding a failure).
+#     Focus then applies within its own file (serial rspec would run only focused examples of
+#     the whole suite: a distributed run cannot see the whole suite at once).
+project=$WORK/rspec-focus
+mkdir -p "$project/spec"
+cd "$project"
+printf -- '--require spec_helper\n' > .rspec
+printf 'RSpec.configure { |c| c.filter_run_when_matching :focus }\n' > spec/spec_helper.rb
+printf 'RSpec.describe "a" do\n  fit("focused") { expect(1).to eq 1 }\n  it("unfocused") { expect(1).to eq 1 }\nend\n' > spec/a_spec.rb
+printf 'RSpec.describe "b" do\n  it("fails") { expect(1).to eq 2 }\nend\n' > spec/b_spec.rb
+run_dt -n 1 --in-order --json report.json spec/a_spec.rb spec/b_spec.rb
+assert_rc 1
+[[ $(json_get report.json "[(f['examples'], f['status']) for f in r['files'] if f['path'] == 'spec/b_spec.rb'][0]") == "(1, 'failed')" ]] ||
+  fail "rspec focus: b_spec.rb after a focused file: $(json_get report.json "[(f['path'], f['examples'], f['status']) for f in r['files']]")"
+[[ $(json_get report.json "[f['examples'] for f in r['files'] if f['path'] == 'spec/a_spec.rb'][0]") == 1 ]] ||
+  fail "rspec focus: a_spec.rb should run its focused example only"
+echo "ok: rspec: a focused file does not filter out the files after it"
+
 # --- minitest: the same with Minitest. Serial: 3 runs, 0 failures.
 project=$WORK/minitest-fork
 mkdir -p "$project/test"
