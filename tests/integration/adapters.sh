@@ -74,6 +74,27 @@ assert_rc 0
 assert_summary report.json 3 0 0 "minitest fork"
 echo "ok: minitest: a forked child's exit does not take over the runner"
 
+# --- minitest: a class two files both define, and a test file another one require_relative's.
+#     Serial (each file required once): 5 runs. Both orders on one runner must give the same.
+project=$WORK/minitest-shared
+mkdir -p "$project/test"
+cd "$project"
+for f in a b; do
+  printf 'require "minitest/autorun"\nclass FooTest < Minitest::Test\n  def test_%s; assert true; end\nend\n' "$f" > "test/${f}_test.rb"
+done
+printf 'require "minitest/autorun"\nclass BaseTest < Minitest::Test\n  def test_base; assert true; end\nend\n' > test/base_test.rb
+printf 'require_relative "base_test"\nclass ChildTest < BaseTest\n  def test_child; assert true; end\nend\n' > test/child_test.rb
+serial=$(ruby -Itest -e 'Dir["test/*_test.rb"].sort.each { |f| require File.expand_path(f) }' 2>&1 | tail -n 1)
+[[ $serial == "5 runs, 5 assertions, 0 failures, 0 errors, 0 skips" ]] || fail "serial minitest changed: $serial"
+for order in "test/a_test.rb test/b_test.rb test/base_test.rb test/child_test.rb" \
+             "test/child_test.rb test/b_test.rb test/a_test.rb test/base_test.rb"; do
+  # shellcheck disable=SC2086 # the file list
+  run_dt -n 1 --in-order --json report.json $order
+  assert_rc 0
+  assert_summary report.json 5 0 0 "minitest shared classes, order: $order"
+done
+echo "ok: minitest: reopened classes and require_relative'd test files run each test once ($serial)"
+
 # --- pytest.
 project=$WORK/pytest-cases
 mkdir -p "$project/tests/sub"
