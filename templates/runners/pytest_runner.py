@@ -294,11 +294,36 @@ def error_record(message):
             "message": text(message)}
 
 
+# The master refuses a record over 64 MiB (docs/protocol.md; characters here, so a margin).
+# Each text is capped, but thousands of failing tests can still add up: shed backtraces, then
+# long messages, then per-test details, never the counts.
+MAX_RECORD = 16 * 1024 * 1024
+
+
+def _slimmed(record):
+    def size(r):
+        return len(json.dumps(r, ensure_ascii=False, separators=(",", ":")))
+    record = dict(record)
+    record["cases"] = [{k: v for k, v in c.items() if k != "backtrace"}
+                       for c in record.get("cases", [])]
+    if size(record) <= MAX_RECORD:
+        return record
+    record["cases"] = [dict(c, message=text(c["message"], 1024)) if "message" in c else c
+                       for c in record["cases"]]
+    if size(record) <= MAX_RECORD:
+        return record
+    record["cases"] = record["cases"][:1000]
+    return record
+
+
 def finish(path, record, started):
     out = {"path": path}
     out.update(record)
     out["duration"] = round(time.monotonic() - started, 6)
     line = "@distributest result " + json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+    if len(line) > MAX_RECORD:
+        line = "@distributest result " + json.dumps(_slimmed(out), ensure_ascii=False,
+                                                     separators=(",", ":"))
     _flush_std()
     os.write(2, END_MARKER)
     write_line(line)

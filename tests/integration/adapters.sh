@@ -141,6 +141,23 @@ assert_summary report.json 5 1 0 "pytest cases (serial: $summary)"
 [[ $(find . -name '.pytest_cache' | wc -l) == 0 ]] || fail "pytest: runners left a .pytest_cache in the project"
 echo "ok: pytest: forked child, non-UTF-8 message, cache fixture, nested config: as serial ($summary)"
 
+# --- pytest: 600 failing tests with 70 KB messages each: over the protocol's 64 MiB record
+#     limit in full. The record sheds details, never the counts (serial: 600 failed).
+mkdir -p "$WORK/pytest-big/tests"
+cd "$WORK/pytest-big"
+printf '[pytest]\ntestpaths = tests\n' > pytest.ini
+cat > tests/test_many.py <<'PY'
+import pytest
+@pytest.mark.parametrize("i", range(600))
+def test_fails_loudly(i):
+    raise ValueError("x" * 70000)
+PY
+run_dt -n 1 --json report.json
+assert_rc 1
+assert_summary report.json 600 600 0 "600 big failures"
+[[ $(json_get report.json "r['files'][0]['status']") == failed ]] || fail "600 big failures: not a plain failure"
+echo "ok: pytest: a record over the size limit sheds details and keeps the counts (600 failed)"
+
 # --- command: a quoted placeholder.
 cd "$WORK"
 mkdir -p cmd/t && cd cmd && echo true > 't/with space.sh'
