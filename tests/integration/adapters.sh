@@ -95,6 +95,25 @@ for order in "test/a_test.rb test/b_test.rb test/base_test.rb test/child_test.rb
 done
 echo "ok: minitest: reopened classes and require_relative'd test files run each test once ($serial)"
 
+# --- test-unit: the same, and a file that reopens a class while defining a new one.
+project=$WORK/test-unit-shared
+mkdir -p "$project/test"
+cd "$project"
+printf 'require "test/unit"\nclass FooTest < Test::Unit::TestCase\n  def test_a; assert true; end\nend\n' > test/a_test.rb
+printf 'require "test/unit"\nclass FooTest < Test::Unit::TestCase\n  def test_b; assert true; end\nend\nclass BarTest < Test::Unit::TestCase\n  def test_bar; assert true; end\nend\n' > test/b_test.rb
+printf 'require "test/unit"\nclass BaseTuTest < Test::Unit::TestCase\n  def test_base; assert true; end\nend\n' > test/base_test.rb
+printf 'require_relative "base_test"\nclass ChildTuTest < BaseTuTest\n  def test_child; assert true; end\nend\n' > test/child_test.rb
+serial=$(ruby -Itest -e 'Dir["test/*_test.rb"].sort.each { |f| require File.expand_path(f) }' 2>&1 | grep -E '^[0-9]+ tests,')
+[[ $serial == "5 tests, 5 assertions, 0 failures"* ]] || fail "serial test-unit changed: $serial"
+for order in "test/a_test.rb test/b_test.rb test/base_test.rb test/child_test.rb" \
+             "test/child_test.rb test/b_test.rb test/a_test.rb test/base_test.rb"; do
+  # shellcheck disable=SC2086 # the file list
+  run_dt -n 1 --in-order --framework minitest --json report.json $order
+  assert_rc 0
+  assert_summary report.json 5 0 0 "test-unit shared classes, order: $order"
+done
+echo "ok: test-unit: reopened classes and require_relative'd test files run each test once (${serial%%,*})"
+
 # --- pytest.
 project=$WORK/pytest-cases
 mkdir -p "$project/tests/sub"
