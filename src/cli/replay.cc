@@ -214,21 +214,18 @@ int bisect_file(const std::string& project_dir, const std::string& config_file,
     std::size_t mid = current.size() / 2;
     std::vector<std::string> first(current.begin(), current.begin() + mid);
     std::vector<std::string> second(current.begin() + mid, current.end());
-    std::cout << "bisect: " << current.size() << " candidates, testing " << first.size()
-              << " ..." << std::endl;
-    if (probe.fails(first)) {
-      current = std::move(first);
-      continue;
+    bool narrowed = false;
+    for (std::vector<std::string>* half : {&first, &second}) {
+      std::cout << "bisect: " << current.size() << " candidates, testing " << half->size()
+                << " ..." << std::endl;
+      if (probe.fails(*half)) {
+        current = std::move(*half);
+        narrowed = true;
+        break;
+      }
+      if (probe.abort_code) return probe.abort_code;
     }
-    if (probe.abort_code) return probe.abort_code;
-    std::cout << "bisect: " << current.size() << " candidates, testing " << second.size()
-              << " ..." << std::endl;
-    if (probe.fails(second)) {
-      current = std::move(second);
-      continue;
-    }
-    if (probe.abort_code) return probe.abort_code;
-    break;  // it takes files from both halves
+    if (!narrowed) break;  // it takes files from both halves
   }
   // ... then drop one file at a time while it still fails (a 1-minimal set when not capped).
   // A single remaining file needs no check: the file passed on its own.

@@ -34,7 +34,7 @@ void add_local_node(RealTransport& transport, const Config& config, const NodeCo
   transport.add_local_node(node.name);
   std::map<std::string, std::string> env = config.env.value;
   for (const auto& [k, v] : node.env) env[k] = v;
-  setup.nodes.push_back(NodeSlot{node.name, initiating_host(), "", env, {}});
+  setup.nodes.push_back(NodeSlot{node.name, initiating_host(), "", env});
   std::vector<std::string> argv =
       adapter_argv(config.framework.value, config.command.value, templates_dir() + "/runners",
                    config.args.value);
@@ -90,7 +90,7 @@ std::string initiating_host() {
 
 RunSetup local_setup(const Config& config, int count) {
   RunSetup setup;
-  setup.nodes.push_back(NodeSlot{"local", initiating_host(), "", config.env.value, {}});
+  setup.nodes.push_back(NodeSlot{"local", initiating_host(), "", config.env.value});
   std::vector<std::string> argv =
       adapter_argv(config.framework.value, config.command.value, templates_dir() + "/runners",
                    config.args.value);
@@ -174,9 +174,9 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
     for (const auto& [k, v] : remote[i].env) env[k] = v;
     setup.nodes.push_back(NodeSlot{spec.name, spec.host, spec.remote_dir, env, remote_hold_prefix()});
     int runners = spec.channels > 0 ? spec.channels : transport.cores(spec.name);
-    std::vector<std::string> argv = remote_runner_argv(adapter_argv(
+    std::vector<std::string> argv = adapter_argv(
         config.framework.value, config.command.value, std::string("./") + kRemoteRuntimeDir + "/runners",
-        config.args.value));
+        config.args.value);
     for (int r = 1; r <= runners; ++r) {
       RunnerSlot slot = make_runner(config, spec.name, r, argv);
       for (const auto& [k, v] : remote[i].env) slot.env[k] = v;

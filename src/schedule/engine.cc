@@ -33,6 +33,9 @@ EngineRun::EngineRun(Transport& transport, Status& status, const EngineOptions& 
   for (const RunnerSlot& slot : runners) runners_.emplace_back(slot);
   node_status_.resize(nodes.size());
   node_lost_at_.assign(nodes.size(), -1);
+  std::size_t known = 0;
+  for (const PlannedFile& f : files) known += f.from_history ? 1 : 0;
+  eta_from_history_ = !files.empty() && known * 2 >= files.size();
   for (const PlannedFile& f : files) {
     queue_.push_back(items_.size());
     Item item;
@@ -110,9 +113,7 @@ bool EngineRun::done() const { return processes_.empty(); }
 // but never less than the longest single piece. A count-based guess would be far off when the
 // slowest files run first; without history for most files there is nothing better to offer.
 double EngineRun::eta_seconds() const {
-  std::size_t known = 0;
-  for (const Item& item : items_) known += item.file.from_history ? 1 : 0;
-  if (items_.empty() || known * 2 < items_.size()) return -1;
+  if (!eta_from_history_) return -1;
   double work = 0;
   double longest = 0;
   for (std::size_t i : queue_) {
@@ -156,7 +157,7 @@ void EngineRun::start_node(std::size_t n) {
   const NodeSlot& node = nodes_[n];
   if (options_.node_setup.empty()) return node_ready(n);
   status_.event(Status::Level::kInfo, "node " + node.name + ": running node_setup");
-  ProcessSpec spec{node.name, with_prefix(node.hook_prefix, options_.node_setup), node.env, "",
+  ProcessSpec spec{node.name, with_prefix(node.command_prefix, options_.node_setup), node.env, "",
                    node.name + "/node_setup", true};
   start_process(spec, ProcessRole::kNodeSetup, n);
 }
@@ -178,13 +179,10 @@ void EngineRun::start_runner_setup(std::size_t r) {
   RunnerState& rs = runners_[r];
   std::vector<std::string> argv = options_.runner_setup;
   argv.push_back(rs.slot.id);
-  for (const NodeSlot& node : nodes_) {
-    if (node.name == rs.slot.node) argv = with_prefix(node.hook_prefix, argv);
-  }
   rs.phase = RunnerState::Phase::kSetup;
-  rs.process = start_process(
-      ProcessSpec{rs.slot.node, argv, rs.slot.env, "", rs.slot.id + "/runner_setup", true},
-      ProcessRole::kRunnerSetup, r);
+  rs.process = start_process(ProcessSpec{rs.slot.node, with_prefix(command_prefix(rs.slot.node), argv),
+                                         rs.slot.env, "", rs.slot.id + "/runner_setup", true},
+                             ProcessRole::kRunnerSetup, r);
 }
 
 void EngineRun::start_runner(std::size_t r) {
@@ -194,9 +192,18 @@ void EngineRun::start_runner(std::size_t r) {
   rs.deadline = transport_.now() + std::chrono::duration_cast<Clock::duration>(
                                        std::chrono::duration<double>(
                                            options_.startup_timeout_seconds));
-  rs.process = start_process(
-      ProcessSpec{rs.slot.node, rs.slot.argv, rs.slot.env, "", rs.slot.id},
-      ProcessRole::kRunner, r);
+  rs.process = start_process(ProcessSpec{rs.slot.node, with_prefix(command_prefix(rs.slot.node),
+                                                                     rs.slot.argv),
+                                         rs.slot.env, "", rs.slot.id},
+                             ProcessRole::kRunner, r);
+}
+
+const std::vector<std::string>& EngineRun::command_prefix(const std::string& node) const {
+  static const std::vector<std::string> kNone;
+  for (const NodeSlot& n : nodes_) {
+    if (n.name == node) return n.command_prefix;
+  }
+  return kNone;
 }
 
 void EngineRun::handle(const TransportEvent& ev) {

@@ -29,9 +29,9 @@ struct NodeSlot {
   std::string host;        // for reports
   std::string remote_dir;  // for reports; empty for the local node
   std::map<std::string, std::string> env;  // for node_setup
-  // Put before each hook's argv on this node: a remote node's hooks hold the shared busy lock
-  // of its synced dir, as its runners do, so the next run's sync waits for them too.
-  std::vector<std::string> hook_prefix = {};
+  // Put before the argv of every command started on this node, hooks and runners: on a remote
+  // node, the shared busy lock of its synced dir, so the next run's sync waits for them all.
+  std::vector<std::string> command_prefix = {};
 };
 
 struct EngineOptions {

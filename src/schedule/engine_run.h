@@ -73,6 +73,7 @@ class EngineRun {
   FileResult base_result(std::size_t r, const Item& item) const;
   double since_start(Clock::time_point t) const;
   double eta_seconds() const;
+  const std::vector<std::string>& command_prefix(const std::string& node) const;
 
   Transport& transport_;
   Status& status_;
@@ -81,6 +82,7 @@ class EngineRun {
   std::vector<RunnerState> runners_;
   std::vector<std::string> node_status_;  // "" while setting up, "ok", or why it failed
   std::vector<double> node_lost_at_;       // seconds into the run; < 0 while not lost
+  bool eta_from_history_ = false;          // most files have history: eta_seconds() means something
   std::vector<Item> items_;
   std::deque<std::size_t> queue_;
   std::map<int, ProcessInfo> processes_;

@@ -225,7 +225,7 @@ TEST_F(EngineTest, NodeSetupRunsOnceAndItsFailureLeavesTheNodeOut) {
   EXPECT_TRUE(status.has_event("hook node-setup-hook ran"));
 }
 
-TEST_F(EngineTest, HooksOnANodeRunUnderItsPrefix) {
+TEST_F(EngineTest, HooksAndRunnersOnANodeRunUnderItsPrefix) {
   add("a", 1);
   nodes.push_back(NodeSlot{"b", "b.example", "/r/p@box", {}, {"flock", "-s", ".busy"}});
   runners.push_back(RunnerSlot{"box_b_1", 1, "b", {}, {"fake-runner"}});
@@ -237,6 +237,8 @@ TEST_F(EngineTest, HooksOnANodeRunUnderItsPrefix) {
             (std::vector<std::string>{"flock", "-s", ".busy", "./node_setup"}));
   EXPECT_EQ(transport.argv_of["box_b_1/runner_setup"],
             (std::vector<std::string>{"flock", "-s", ".busy", "./runner_setup", "box_b_1"}));
+  EXPECT_EQ(transport.argv_of["box_b_1"],
+            (std::vector<std::string>{"flock", "-s", ".busy", "fake-runner"}));
   EXPECT_EQ(transport.argv_of["local/node_setup"], (std::vector<std::string>{"./node_setup"}))
       << "the local node has no prefix";
 }

@@ -59,7 +59,6 @@ struct NodeSync {
   // kFailing: it failed, and its other rsync is being ended; the lock is held until it is gone.
   enum class Step { kLocking, kSyncing, kFailing, kDone, kFailed } step = Step::kLocking;
   int lock_process = -1;
-  int rsyncs_left = 0;
   std::set<int> rsyncs;  // the rsyncs still running
   std::string output;
   std::string error;
@@ -117,12 +116,6 @@ std::vector<std::string> rsync_argv(const SshNodeSpec& node, const std::string& 
 
 std::vector<std::string> remote_hold_prefix() { return {"flock", "-s", kBusy}; }
 
-std::vector<std::string> remote_runner_argv(std::vector<std::string> adapter) {
-  std::vector<std::string> argv = remote_hold_prefix();
-  argv.insert(argv.end(), adapter.begin(), adapter.end());
-  return argv;
-}
-
 std::map<std::string, std::string> sync_nodes(Transport& transport, Status& status,
                                               const std::vector<SyncTarget>& targets,
                                               const SyncOptions& options, bool* interrupted) {
@@ -135,7 +128,6 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
     int process = transport.start(spec);
     owner[process] = i;
     state[i].rsyncs.insert(process);
-    ++state[i].rsyncs_left;
   };
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const SshNodeSpec& node = targets[i].node;
@@ -206,7 +198,6 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
       continue;
     }
     s.rsyncs.erase(ev->process);
-    --s.rsyncs_left;
     if (!ok && s.error.empty()) {
       s.error = "rsync " + (ev->error.empty() ? "exited with status " + std::to_string(ev->exit_code)
                                               : ev->error) +
@@ -215,7 +206,7 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
       for (int rsync : s.rsyncs) transport.terminate(rsync);
     }
     if (!ok) s.step = NodeSync::Step::kFailing;
-    if (s.rsyncs_left > 0) continue;
+    if (!s.rsyncs.empty()) continue;
     if (s.step == NodeSync::Step::kFailing) {
       // Only now, with no rsync of ours left running there, may another run take the dir.
       if (s.lock_process >= 0) transport.terminate(s.lock_process);

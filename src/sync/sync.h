@@ -41,13 +41,10 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
                                               const std::vector<SyncTarget>& targets,
                                               const SyncOptions& options, bool* interrupted);
 
-// What a command on a node is run under: a shared lock on the target dir's busy file, held by
-// the command and everything it starts, so the next run's sync waits until the last of them
-// is gone. Runners and hooks on nodes run under it.
+// What every command on a node is run under (NodeSlot::command_prefix): a shared lock on the
+// target dir's busy file, held by the command and everything it starts, so the next run's sync
+// waits until the last of them is gone.
 std::vector<std::string> remote_hold_prefix();
-
-// A runner's command line on a node: the adapter under remote_hold_prefix().
-std::vector<std::string> remote_runner_argv(std::vector<std::string> adapter);
 
 // The rsync command line for one source directory to one target (exposed for tests).
 std::vector<std::string> rsync_argv(const SshNodeSpec& node, const std::string& source_dir,

@@ -1,5 +1,6 @@
 #include "transport/testing/fake_transport.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "runner/protocol.h"
@@ -34,7 +35,8 @@ int FakeTransport::start(const ProcessSpec& spec) {
   int id = static_cast<int>(processes_.size());
   Process p;
   p.spec = spec;
-  p.runner = !spec.argv.empty() && spec.argv[0] == "fake-runner";
+  // A prefix (a node's command_prefix) may come first.
+  p.runner = std::find(spec.argv.begin(), spec.argv.end(), "fake-runner") != spec.argv.end();
   processes_.push_back(p);
   started.push_back(spec.label);
   std::string env;

@@ -1,5 +1,5 @@
 // A transport for unit tests: scripted runners and hooks on a virtual clock, so engine tests
-// are exact and instant (like Ninja's VirtualFileSystem). A process whose argv[0] is
+// are exact and instant (like Ninja's VirtualFileSystem). A process whose argv holds
 // "fake-runner" speaks the runner protocol; any other process is a hook that prints a line and
 // exits with `hook_exit[label]`, else `hook_exit[argv joined by spaces]`, else
 // `hook_exit[argv[0]]` (default 0).
