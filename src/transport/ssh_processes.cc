@@ -156,6 +156,7 @@ void SshProcesses::terminate(int id) {
 }
 
 void SshProcesses::pump(std::size_t c) {
+  if (c >= connections_.size()) return;  // a channel waiting for a slot has no connection yet
   Connection& conn = connections_[c];
   if (conn.lost || destroying_) return;
   // libssh2 reads every packet the socket has whichever channel asks, so a channel later in a
