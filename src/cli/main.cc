@@ -1,3 +1,12 @@
-#include "cli/cli.h"
+#include <string_view>
 
-int main(int argc, char** argv) { return dt::run_cli(argc, argv); }
+#include "cli/cli.h"
+#include "transport/ssh_relay.h"
+
+int main(int argc, char** argv) {
+  // rsync's remote shell during a sync: no CLI, no config, just bytes.
+  if (argc > 1 && std::string_view(argv[1]) == dt::kSshRelaySubcommand) {
+    return dt::ssh_relay_main(argc, argv);
+  }
+  return dt::run_cli(argc, argv);
+}

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "report/status.h"
+#include "transport/ssh_relay.h"
 #include "transport/transport.h"
 
 namespace dt {
@@ -16,6 +17,8 @@ namespace {
 constexpr const char* kMarker = ".distributest-dir";
 constexpr const char* kLock = ".distributest-lock";
 constexpr const char* kBusy = ".distributest-busy";
+// What rsync is told the host is; it never resolves it (see rsync_argv).
+constexpr const char* kRelayHost = "node";
 
 // Run on the node: $1 = remote_root, $2 = target. Refuses a target that exists, is not empty
 // and is not marked; otherwise marks it, takes the lock (saying "waiting" first when another
@@ -35,25 +38,6 @@ flock -x "$dir/.distributest-busy" true || exit 1
 echo locked
 exec cat >/dev/null
 )SH";
-
-// rsync's -e parser honours quotes but not backslashes.
-std::string rsync_quote(const std::string& word) {
-  if (word.find_first_of(" '\"") == std::string::npos) return word;
-  if (word.find('\'') == std::string::npos) return "'" + word + "'";
-  return "\"" + word + "\"";
-}
-
-std::string ssh_command(const SshNodeSpec& node) {
-  // -F /dev/null: ~/.ssh/config must not send rsync to another host, port or account than the
-  // one libssh2 checked and locked (libssh2 does not read it).
-  std::string cmd = "ssh -F /dev/null -p " + std::to_string(node.port) +
-                    " -o BatchMode=yes -o ServerAliveInterval=1 -o ServerAliveCountMax=5" +
-                    " -o StrictHostKeyChecking=" + (node.accept_new ? "accept-new" : "yes");
-  if (!node.known_hosts.empty()) cmd += " -o UserKnownHostsFile=" + rsync_quote(node.known_hosts);
-  if (!node.identity.empty()) cmd += " -o IdentitiesOnly=yes -i " + rsync_quote(node.identity);
-  if (!node.user.empty()) cmd += " -l " + rsync_quote(node.user);
-  return cmd;
-}
 
 struct NodeSync {
   // kFailing: it failed, and its other rsync is being ended; the lock is held until it is gone.
@@ -97,11 +81,10 @@ std::string check_remote_root(const std::string& remote_root) {
   return "";
 }
 
-std::vector<std::string> rsync_argv(const SshNodeSpec& node, const std::string& source_dir,
-                                    const std::string& target_dir,
+std::vector<std::string> rsync_argv(const std::string& source_dir, const std::string& target_dir,
                                     const std::vector<std::string>& excludes) {
-  std::vector<std::string> argv{"rsync", "-a", "--delete", "--protect-args", "-e",
-                                ssh_command(node)};
+  // The host is a placeholder: the relay runs rsync's remote half on the node's own session.
+  std::vector<std::string> argv{"rsync", "-a", "--delete", "--protect-args", "-e", ssh_relay_rsh()};
   for (const char* ours : {kMarker, kLock, kBusy, kRemoteRuntimeDir}) {
     argv.push_back(std::string("--exclude=/") + ours);
   }
@@ -110,7 +93,7 @@ std::vector<std::string> rsync_argv(const SshNodeSpec& node, const std::string& 
   for (const std::string& e : excludes) argv.push_back("--exclude=" + e);
   argv.push_back("--filter=:- .gitignore");  // each directory's .gitignore, as git reads it
   argv.push_back(source_dir + "/");
-  argv.push_back(node.host + ":" + target_dir + "/");
+  argv.push_back(std::string(kRelayHost) + ":" + target_dir + "/");
   return argv;
 }
 
@@ -123,8 +106,11 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
   std::map<int, std::size_t> owner;
   auto start_rsync = [&](std::size_t i, const std::string& source, const std::string& target) {
     const SshNodeSpec& node = targets[i].node;
-    ProcessSpec spec{"local", rsync_argv(node, source, target, options.excludes), {}, "",
+    ProcessSpec spec{"local", rsync_argv(source, target, options.excludes), {}, "",
                      node.name + "/rsync"};
+    // rsync's remote half runs in the synced dir, under its busy lock like every command of
+    // ours there, so a later run's sync waits for it even if this master dies.
+    spec.relay = ProcessSpec::Relay{node.name, remote_hold_prefix(), node.remote_dir};
     int process = transport.start(spec);
     owner[process] = i;
     state[i].rsyncs.insert(process);
@@ -175,8 +161,8 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
           // The project and the adapters go side by side: each rsync is mostly an ssh login.
           s.step = NodeSync::Step::kSyncing;
           s.output.clear();
-          start_rsync(i, options.project_dir, node.remote_dir);
-          start_rsync(i, options.templates_dir, node.remote_dir + "/" + kRemoteRuntimeDir);
+          start_rsync(i, options.project_dir, ".");
+          start_rsync(i, options.templates_dir, kRemoteRuntimeDir);
         }
       }
       continue;

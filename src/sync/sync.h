@@ -1,7 +1,7 @@
 // Getting the project onto the nodes: on each node, in parallel, a directory keyed by the
 // initiating host is checked (ours, or new, or empty: anything else is refused untouched),
-// locked for this run, and filled by rsync (the external tool, over OpenSSH with the node's
-// port, user, key and known_hosts), honouring .gitignore and [sync] exclude.
+// locked for this run, and filled by rsync (the external tool), whose remote half runs on the
+// node's own SSH session through the relay, honouring .gitignore and [sync] exclude.
 #pragma once
 
 #include <map>
@@ -46,9 +46,9 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
 // waits until the last of them is gone.
 std::vector<std::string> remote_hold_prefix();
 
-// The rsync command line for one source directory to one target (exposed for tests).
-std::vector<std::string> rsync_argv(const SshNodeSpec& node, const std::string& source_dir,
-                                    const std::string& target_dir,
+// The rsync command line for one source directory to one target dir, relative to the node's
+// synced dir (exposed for tests). Its remote shell is the SSH relay (transport/ssh_relay.h).
+std::vector<std::string> rsync_argv(const std::string& source_dir, const std::string& target_dir,
                                     const std::vector<std::string>& excludes);
 
 // Where the adapters live inside a synced project dir.

@@ -19,6 +19,17 @@ void EventLoop::wait_for_stop() {
   });
 }
 
+void EventLoop::push(TransportEvent ev) {
+  auto route = routes_.find(ev.process);
+  if (route == routes_.end() || ev.kind == TransportEvent::Kind::kInterrupted) {
+    events_.push_back(std::move(ev));
+    return;
+  }
+  std::function<void(TransportEvent)> handler = route->second;
+  if (ev.kind == TransportEvent::Kind::kExited) routes_.erase(route);
+  handler(std::move(ev));
+}
+
 bool EventLoop::interrupt_queued() const {
   for (const TransportEvent& ev : events_) {
     if (ev.kind == TransportEvent::Kind::kInterrupted) return true;

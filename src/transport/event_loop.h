@@ -6,6 +6,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <deque>
+#include <functional>
+#include <map>
 #include <optional>
 
 #include "transport/transport.h"
@@ -17,7 +19,11 @@ class EventLoop {
   EventLoop();
 
   boost::asio::io_context& io() { return io_; }
-  void push(TransportEvent ev) { events_.push_back(std::move(ev)); }
+  // Queues an event for wait(), or hands it to the process's route.
+  void push(TransportEvent ev);
+  // The events of process `id` go to `handler` instead of wait(), up to its kExited: a
+  // process the transport runs for itself (a relay's remote command). A later call replaces it.
+  void route(int id, std::function<void(TransportEvent)> handler) { routes_[id] = std::move(handler); }
   int new_process_id() { return next_id_++; }
   // Runs handlers until an event is queued or `deadline` passes.
   std::optional<TransportEvent> wait(Clock::time_point deadline);
@@ -31,6 +37,7 @@ class EventLoop {
   // SIGINT, SIGTERM and SIGHUP become kInterrupted events: the engine stops the run in order.
   boost::asio::signal_set stops_;
   std::deque<TransportEvent> events_;
+  std::map<int, std::function<void(TransportEvent)>> routes_;
   int next_id_ = 0;
 };
 

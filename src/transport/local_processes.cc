@@ -11,6 +11,8 @@
 #include <cstring>
 #include <vector>
 
+#include "transport/ssh_relay.h"
+
 extern char** environ;
 
 namespace dt {
@@ -22,6 +24,7 @@ namespace {
 // After a process exits, anything it left in its group is killed; if its pipes still do not
 // close (a grandchild that escaped the group holds them), stop waiting for them after this.
 constexpr auto kPipeDrainLimit = std::chrono::seconds(2);
+constexpr int kRelayChildFd = 3;
 
 struct Pipe {
   int read = -1;
@@ -179,7 +182,7 @@ void LocalProcesses::fail(int id, const std::string& why) {
   loop_.push(TransportEvent{TransportEvent::Kind::kExited, id, "", 127, 0, why});
 }
 
-void LocalProcesses::start(int id, const ProcessSpec& spec) {
+void LocalProcesses::start(int id, const ProcessSpec& spec, int relay_fd) {
   Process& p = processes_[id];
   if (spec.argv.empty()) return fail(id, "empty command");
 
@@ -196,6 +199,13 @@ void LocalProcesses::start(int id, const ProcessSpec& spec) {
   }
   posix_spawn_file_actions_adddup2(&actions, out.write, 1);
   posix_spawn_file_actions_adddup2(&actions, err.write, 2);
+  std::map<std::string, std::string> extra_env = spec.env;
+  if (relay_fd >= 0) {
+    // After 0-2: one of the pipes may have had fd 3, and has been moved by then. dup2 leaves
+    // the new fd open across exec, so rsync, and the relay it starts, inherit it.
+    posix_spawn_file_actions_adddup2(&actions, relay_fd, kRelayChildFd);
+    extra_env[kRelayFdVariable] = std::to_string(kRelayChildFd);
+  }
   std::string dir = spec.cwd.empty() ? cwd_ : spec.cwd;
   posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
 
@@ -213,7 +223,7 @@ void LocalProcesses::start(int id, const ProcessSpec& spec) {
   posix_spawnattr_setflags(&attr,
                            POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
-  std::vector<std::string> env = merged_environment(spec.env);
+  std::vector<std::string> env = merged_environment(extra_env);
   std::vector<char*> envp;
   for (std::string& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);

@@ -20,7 +20,8 @@ class LocalProcesses {
   // Kills (SIGKILL) the process group of everything still running: nothing outlives us.
   ~LocalProcesses();
 
-  void start(int id, const ProcessSpec& spec);
+  // `relay_fd` >= 0: the child gets it as fd 3, named by DISTRIBUTEST_RELAY_FD (ssh_relay.h).
+  void start(int id, const ProcessSpec& spec, int relay_fd = -1);
   bool owns(int id) const { return processes_.count(id) > 0; }
   void write_stdin(int id, const std::string& data);
   void close_stdin(int id);

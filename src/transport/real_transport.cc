@@ -1,6 +1,7 @@
 #include "transport/real_transport.h"
 
 #include <sched.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
@@ -10,6 +11,7 @@
 
 #include "transport/event_loop.h"
 #include "transport/local_processes.h"
+#include "transport/relay_server.h"
 #include "transport/ssh_connect.h"
 #include "transport/ssh_processes.h"
 
@@ -21,6 +23,7 @@ struct RealTransport::Impl {
   LocalProcesses local;
   std::map<std::string, std::unique_ptr<SshProcesses>> nodes;
   std::map<int, SshProcesses*> remote;  // process id -> its node
+  std::map<int, std::unique_ptr<RelayServer>> relays;  // local process id -> its relay
   std::set<std::string> local_names{"local", ""};
   std::map<std::string, std::string> auth;  // node -> how its first connection logged in
 
@@ -116,6 +119,7 @@ void RealTransport::add_local_node(const std::string& name) { impl_->local_names
 int RealTransport::start(const ProcessSpec& spec) {
   int id = impl_->loop.new_process_id();
   if (impl_->local_names.count(spec.node)) {
+    if (spec.relay) return start_with_relay(id, spec);
     impl_->local.start(id, spec);
     return id;
   }
@@ -127,6 +131,21 @@ int RealTransport::start(const ProcessSpec& spec) {
   }
   impl_->remote[id] = it->second.get();
   it->second->start(id, spec);
+  return id;
+}
+
+int RealTransport::start_with_relay(int id, const ProcessSpec& spec) {
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    impl_->loop.push(TransportEvent{TransportEvent::Kind::kExited, id, "", 255, 0,
+                                    "cannot create a socket for the SSH relay"});
+    return id;
+  }
+  auto node = impl_->nodes.find(spec.relay->node);
+  impl_->relays[id] = std::make_unique<RelayServer>(
+      impl_->loop, node == impl_->nodes.end() ? nullptr : node->second.get(), *spec.relay, fds[0]);
+  impl_->local.start(id, spec, fds[1]);
+  close(fds[1]);  // the child has its copy
   return id;
 }
 
@@ -146,7 +165,12 @@ void RealTransport::terminate(int process) {
 }
 
 std::optional<TransportEvent> RealTransport::wait(Clock::time_point deadline) {
-  return impl_->loop.wait(deadline);
+  std::optional<TransportEvent> ev = impl_->loop.wait(deadline);
+  if (ev && ev->kind == TransportEvent::Kind::kExited) {
+    impl_->relays.erase(ev->process);  // its process, and so its relay, is gone
+    impl_->remote.erase(ev->process);
+  }
+  return ev;
 }
 
 int RealTransport::cores(const std::string& node) {

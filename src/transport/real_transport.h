@@ -60,6 +60,8 @@ class RealTransport : public Transport {
   void set_kill_grace(double seconds);
 
  private:
+  int start_with_relay(int id, const ProcessSpec& spec);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

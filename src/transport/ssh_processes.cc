@@ -145,6 +145,11 @@ void SshProcesses::close_stdin(int id) {
   pump(it->second.connection);
 }
 
+std::size_t SshProcesses::stdin_backlog(int id) const {
+  auto it = channels_.find(id);
+  return it == channels_.end() ? 0 : it->second.to_write.size();
+}
+
 void SshProcesses::terminate(int id) {
   auto it = channels_.find(id);
   if (it == channels_.end() || it->second.state == State::kDone) return;

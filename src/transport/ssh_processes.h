@@ -32,6 +32,8 @@ class SshProcesses {
   void write_stdin(int id, const std::string& data);
   void close_stdin(int id);
   void terminate(int id);
+  // Bytes written to the process's stdin that have not gone out on the connection yet.
+  std::size_t stdin_backlog(int id) const;
   int cores() const { return cores_; }
   const SshNodeSpec& node() const { return node_; }
 
