@@ -317,6 +317,8 @@ EngineOptions engine_options(const Config& config, const std::string& project_di
   o.node_setup = hook_argv(project_dir, config.node_setup.value, "node_setup");
   o.runner_setup = hook_argv(project_dir, config.runner_setup.value, "runner_setup");
   o.timeout_seconds = config.timeout.value;
+  o.teardown_timeout_seconds = config.teardown_timeout.value;
+  o.hook_timeout_seconds = config.hook_timeout.value;
   o.fail_fast = config.fail_fast.value;
   o.max_attempts = config.max_attempts.value;
   o.retries = config.retry.value;

@@ -82,6 +82,7 @@ Error section(const Layer& layer, const Item& item, Config& config) {
 const Key<Config> kHookKeys[] = {
     {"node_setup", setting<&Config::node_setup, read_string>},
     {"runner_setup", setting<&Config::runner_setup, read_string>},
+    {"timeout", setting<&Config::hook_timeout, read_seconds>},
 };
 
 const Key<Config> kSshKeys[] = {
@@ -167,6 +168,7 @@ const Key<Config> kTopKeys[] = {
     {"exclude", setting<&Config::exclude, read_string_list>},
     {"args", setting<&Config::args, read_string_list>},
     {"timeout", setting<&Config::timeout, read_seconds>},
+    {"teardown_timeout", setting<&Config::teardown_timeout, read_seconds>},
     {"fail_fast", setting<&Config::fail_fast, read_non_negative>},
     {"max_attempts", setting<&Config::max_attempts, read_max_attempts>},
     {"retry", setting<&Config::retry, read_non_negative>},

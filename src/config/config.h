@@ -46,12 +46,14 @@ struct Config {
   Setting<std::vector<std::string>> exclude{};  // globs never run
   Setting<std::vector<std::string>> args{};     // given to the framework for every file
   Setting<double> timeout{0};              // seconds per file; 0 = none
+  Setting<double> teardown_timeout{120};   // seconds a runner may take to exit after its last file
   Setting<int> fail_fast{0};               // stop after N failed files; 0 = never
   Setting<int> max_attempts{2};            // tries of a file whose runner died
   Setting<int> retry{0};                   // reruns of a failed file on another runner
   Setting<std::string> flaky{"pass"};      // exit status of a run whose failures all passed on retry: pass|fail
   Setting<std::string> node_setup{""};     // hook command, run once per node
   Setting<std::string> runner_setup{""};   // hook command, run once per runner, $1 = id
+  Setting<double> hook_timeout{1800};      // seconds each hook may take; 0 = none
   Setting<std::string> timings_file{".distributest/timings"};
   Setting<std::string> log_dir{""};        // empty = $XDG_STATE_HOME/distributest/logs
   Setting<std::string> color{"auto"};      // auto|always|never

@@ -20,6 +20,7 @@ const std::vector<std::string> kDefaultListing = {
     "exclude = []  # default",
     "args = []  # default",
     "timeout = 0  # default",
+    "teardown_timeout = 120  # default",
     "fail_fast = 0  # default",
     "max_attempts = 2  # default",
     "retry = 0  # default",
@@ -29,6 +30,7 @@ const std::vector<std::string> kDefaultListing = {
     "color = \"auto\"  # default",
     "hooks.node_setup = \"\"  # default",
     "hooks.runner_setup = \"\"  # default",
+    "hooks.timeout = 1800  # default",
     "env = {}  # default",
     "ssh.known_hosts = \"\"  # default",
     "ssh.host_key_policy = \"strict\"  # default",
@@ -159,8 +161,8 @@ TEST_F(ConfigLayersTest, DescribeListsEveryValueWithItsOrigin) {
   expected[2] = "runners = 4  # " + project_file + ":1";
   expected[3] = "files = [\"a\", \"b\\\"c\"]  # " + project_file + ":3";
   expected[6] = "timeout = 2.5  # " + project_file + ":2";
-  expected[14] = "hooks.node_setup = \"make\"  # " + project_file + ":5";
-  expected[16] = "env = {\"A B\" = \"x\", Z = \"1\"}  # " + project_file + ":6";
+  expected[15] = "hooks.node_setup = \"make\"  # " + project_file + ":5";
+  expected[18] = "env = {\"A B\" = \"x\", Z = \"1\"}  # " + project_file + ":6";
   expected.push_back("node[1] = {host = \"h1\", port = 22, runners = \"auto\"}  # " + project_file +
                      ":9");
   expected.push_back(

@@ -97,6 +97,17 @@ TEST_F(ConfigFileTest, AppliesEveryKeyWithItsLine) {
   EXPECT_EQ(config.max_attempts.origin.line, 8);
 }
 
+TEST_F(ConfigFileTest, HookAndTeardownTimeoutsHaveDefaultsAndTheirLines) {
+  EXPECT_EQ(config.hook_timeout.value, 1800.0);
+  EXPECT_EQ(config.teardown_timeout.value, 120.0);
+  ASSERT_EQ(load("teardown_timeout = 300\n[hooks]\ntimeout = 2.5\n"), "");
+  EXPECT_EQ(config.teardown_timeout.value, 300.0);
+  EXPECT_EQ(config.teardown_timeout.origin.describe(), path + ":1");
+  EXPECT_EQ(config.hook_timeout.value, 2.5);
+  EXPECT_EQ(config.hook_timeout.origin.describe(), path + ":3");
+  EXPECT_NE(load("[hooks]\ntimeout = -1\n"), "");
+}
+
 TEST_F(ConfigFileTest, UnsetKeysKeepTheirValueAndOrigin) {
   ASSERT_EQ(load("\n\nrunners = \"auto\"\ntimeout = 30\n"), "");
   EXPECT_EQ(config.runners.value, 0);

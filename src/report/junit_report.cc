@@ -86,8 +86,6 @@ struct Testcase {
   std::string system_out;
 };
 
-std::string_view first_line(std::string_view text) { return text.substr(0, text.find('\n')); }
-
 std::vector<Testcase> testcases(const FileResult& f) {
   std::vector<Testcase> cases;
   bool failed_case = false;

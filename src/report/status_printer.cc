@@ -45,8 +45,6 @@ std::string count(int n, const char* singular, const char* plural) {
   return std::to_string(n) + " " + (n == 1 ? singular : plural);
 }
 
-std::string_view first_line(std::string_view text) { return text.substr(0, text.find('\n')); }
-
 bool is_failure(const CaseResult& c) { return c.status == "failed" || c.status == "error"; }
 
 }  // namespace

@@ -12,6 +12,9 @@ namespace dt {
 // Writes `content` to `path`, replacing it. Returns "" or the error in words.
 std::string write_text_file(const std::string& path, std::string_view content);
 
+// Up to the first newline.
+inline std::string_view first_line(std::string_view text) { return text.substr(0, text.find('\n')); }
+
 // The last `n` lines of `text` (a final newline does not start an empty line).
 std::string_view tail_lines(std::string_view text, std::size_t n);
 

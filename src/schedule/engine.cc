@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "report/text_util.h"
 #include "schedule/engine_run.h"
 
 namespace dt {
@@ -31,8 +32,7 @@ EngineRun::EngineRun(Transport& transport, Status& status, const EngineOptions& 
                      const std::vector<PlannedFile>& files)
     : transport_(transport), status_(status), options_(options), nodes_(nodes) {
   for (const RunnerSlot& slot : runners) runners_.emplace_back(slot);
-  node_status_.resize(nodes.size());
-  node_lost_at_.assign(nodes.size(), -1);
+  node_state_.resize(nodes.size());
   std::size_t known = 0;
   for (const PlannedFile& f : files) known += f.from_history ? 1 : 0;
   eta_from_history_ = !files.empty() && known * 2 >= files.size();
@@ -57,6 +57,7 @@ RunResult EngineRun::run() {
     std::optional<TransportEvent> ev = transport_.wait(std::min(next_deadline(), next_refresh));
     if (ev) {
       handle(*ev);
+      check_stranded();
       continue;
     }
     if (transport_.now() >= next_refresh) {
@@ -67,6 +68,10 @@ RunResult EngineRun::run() {
     for (std::size_t r = 0; r < runners_.size(); ++r) {
       if (runners_[r].deadline && *runners_[r].deadline <= transport_.now()) on_deadline(r);
     }
+    for (std::size_t n = 0; n < nodes_.size(); ++n) {
+      const NodeState& node = node_state_[n];
+      if (node.setup_deadline && *node.setup_deadline <= transport_.now()) on_node_deadline(n);
+    }
   }
 
   RunResult result;
@@ -76,6 +81,7 @@ RunResult EngineRun::run() {
     if (!item.finished) {
       item.result.path = item.file.path;
       item.result.status = FileStatus::kNotRun;
+      item.result.error = not_run_reason_;
       item.result.attempts = item.attempts;
       item.result.earlier_attempts = std::move(item.earlier_attempts);
     }
@@ -95,9 +101,10 @@ RunResult EngineRun::run() {
                                           rs.failure.empty() ? "ok" : rs.failure});
   }
   for (std::size_t n = 0; n < nodes_.size(); ++n) {
+    const NodeState& node = node_state_[n];
     result.nodes.push_back(NodeResult{nodes_[n].name, nodes_[n].host,
-                                      node_status_[n].empty() ? "ok" : node_status_[n],
-                                      nodes_[n].remote_dir, node_lost_at_[n]});
+                                      node.status.empty() ? "ok" : node.status,
+                                      nodes_[n].remote_dir, node.lost_at});
   }
   result.summary.wall_seconds = since_start(transport_.now());
   summarize(result, static_cast<int>(runners_.size()));
@@ -140,7 +147,16 @@ Clock::time_point EngineRun::next_deadline() const {
   for (const RunnerState& rs : runners_) {
     if (rs.deadline) next = std::min(next, *rs.deadline);
   }
+  for (const NodeState& node : node_state_) {
+    if (node.setup_deadline) next = std::min(next, *node.setup_deadline);
+  }
   return next;
+}
+
+std::optional<Clock::time_point> EngineRun::hook_deadline() const {
+  if (options_.hook_timeout_seconds <= 0) return std::nullopt;
+  return transport_.now() + std::chrono::duration_cast<Clock::duration>(
+                                std::chrono::duration<double>(options_.hook_timeout_seconds));
 }
 
 double EngineRun::since_start(Clock::time_point t) const {
@@ -157,13 +173,16 @@ void EngineRun::start_node(std::size_t n) {
   const NodeSlot& node = nodes_[n];
   if (options_.node_setup.empty()) return node_ready(n);
   status_.event(Status::Level::kInfo, "node " + node.name + ": running node_setup");
-  ProcessSpec spec{node.name, with_prefix(node.command_prefix, options_.node_setup), node.env, "",
+  std::map<std::string, std::string> env = node.env;
+  env["DISTRIBUTEST_NODE"] = node.name;  // as its runners see it
+  ProcessSpec spec{node.name, with_prefix(node.command_prefix, options_.node_setup), env, "",
                    node.name + "/node_setup", true};
-  start_process(spec, ProcessRole::kNodeSetup, n);
+  node_state_[n].setup_process = start_process(spec, ProcessRole::kNodeSetup, n);
+  node_state_[n].setup_deadline = hook_deadline();
 }
 
 void EngineRun::node_ready(std::size_t n) {
-  node_status_[n] = "ok";
+  node_state_[n].status = "ok";
   for (std::size_t r = 0; r < runners_.size(); ++r) {
     if (runners_[r].slot.node != nodes_[n].name) continue;
     if (stopping_) continue;
@@ -180,6 +199,7 @@ void EngineRun::start_runner_setup(std::size_t r) {
   std::vector<std::string> argv = options_.runner_setup;
   argv.push_back(rs.slot.id);
   rs.phase = RunnerState::Phase::kSetup;
+  rs.deadline = hook_deadline();
   rs.process = start_process(ProcessSpec{rs.slot.node, with_prefix(command_prefix(rs.slot.node), argv),
                                          rs.slot.env, "", rs.slot.id + "/runner_setup", true},
                              ProcessRole::kRunnerSetup, r);
@@ -229,21 +249,28 @@ void EngineRun::handle(const TransportEvent& ev) {
 }
 
 void EngineRun::on_node_setup_event(std::size_t n, const TransportEvent& ev) {
+  NodeState& node = node_state_[n];
   const std::string source = nodes_[n].name + "/node_setup";
   if (ev.kind != TransportEvent::Kind::kExited) {
     status_.output(source, ev.data);
-    append_bounded(node_setup_output_[n], ev.data, options_.max_output_bytes);
+    append_bounded(node.setup_output, ev.data, options_.max_output_bytes);
     return;
   }
+  node.setup_process = -1;
+  node.setup_deadline.reset();
+  if (work_done_) return;  // wind_down() said why it was ended
   if (stopping_) {
-    node_status_[n] = "not started: run stopped";
+    node.status = "not started: run stopped";
     return;
   }
-  if (exited_ok(ev)) return node_ready(n);
-  node_status_[n] = "failed: node_setup " + describe_exit(ev);
-  std::string output = tail_lines(node_setup_output_[n], 20);
-  status_.event(Status::Level::kError, "node " + nodes_[n].name + ": node_setup " +
-                                           describe_exit(ev) + "; its runners are left out" +
+  if (exited_ok(ev) && !node.setup_timed_out) return node_ready(n);
+  std::string what = node.setup_timed_out
+                         ? "timed out after " + format_seconds(options_.hook_timeout_seconds)
+                         : describe_exit(ev);
+  node.status = "failed: node_setup " + what;
+  std::string output = tail_lines(node.setup_output, 20);
+  status_.event(Status::Level::kError, "node " + nodes_[n].name + ": node_setup " + what +
+                                           "; its runners are left out" +
                                            (output.empty() ? "" : "\n" + output));
   for (RunnerState& rs : runners_) {
     if (rs.slot.node != nodes_[n].name) continue;
@@ -261,13 +288,19 @@ void EngineRun::on_runner_setup_event(std::size_t r, const TransportEvent& ev) {
     return;
   }
   rs.process = -1;
-  if (stopping_) return;
-  if (exited_ok(ev)) {
+  rs.deadline.reset();
+  if (stopping_ || work_done_) {
+    rs.phase = RunnerState::Phase::kDone;
+    return;
+  }
+  if (exited_ok(ev) && !rs.timed_out) {
     rs.output.clear();
     return start_runner(r);
   }
+  std::string what = rs.timed_out ? "timed out after " + format_seconds(options_.hook_timeout_seconds)
+                                  : describe_exit(ev);
   std::string output = tail_lines(rs.output, 20);
-  runner_failed(r, "runner_setup " + describe_exit(ev) + (output.empty() ? "" : "\n" + output));
+  runner_failed(r, "runner_setup " + what + (output.empty() ? "" : "\n" + output));
 }
 
 void EngineRun::runner_failed(std::size_t r, const std::string& why) {
@@ -280,10 +313,11 @@ void EngineRun::runner_failed(std::size_t r, const std::string& why) {
 
 void EngineRun::node_lost(const std::string& node, const std::string& why) {
   for (std::size_t n = 0; n < nodes_.size(); ++n) {
-    if (nodes_[n].name != node || node_status_[n].starts_with("lost")) continue;
-    node_lost_at_[n] = since_start(transport_.now());
-    node_status_[n] = "lost after " + format_seconds(node_lost_at_[n]) + ": " + why;
-    status_.event(Status::Level::kError, "node " + node + " " + node_status_[n] +
+    NodeState& state = node_state_[n];
+    if (nodes_[n].name != node || state.status.starts_with("lost")) continue;
+    state.lost_at = since_start(transport_.now());
+    state.status = "lost after " + format_seconds(state.lost_at) + ": " + why;
+    status_.event(Status::Level::kError, "node " + node + " " + state.status +
                                              "; its files in flight go to other runners");
     status_.node_lost(node);
   }
@@ -291,6 +325,59 @@ void EngineRun::node_lost(const std::string& node, const std::string& why) {
   for (RunnerState& rs : runners_) {
     if (rs.slot.node == node) rs.node_lost = true;
   }
+}
+
+void EngineRun::on_node_deadline(std::size_t n) {
+  NodeState& node = node_state_[n];
+  node.setup_deadline.reset();
+  node.setup_timed_out = true;
+  status_.event(Status::Level::kWarning, "node " + nodes_[n].name + ": node_setup timed out after " +
+                                             format_seconds(options_.hook_timeout_seconds) +
+                                             "; ending it");
+  transport_.terminate(node.setup_process);
+}
+
+// Every file has its result: hooks still running and runners still starting are not needed,
+// and the run must not wait for a slow node's node_setup.
+void EngineRun::wind_down() {
+  if (work_done_) return;
+  work_done_ = true;
+  const std::string why = "not used: every file had run before it was ready";
+  for (std::size_t n = 0; n < nodes_.size(); ++n) {
+    NodeState& node = node_state_[n];
+    if (node.setup_process < 0) continue;
+    node.status = why;
+    node.setup_deadline.reset();
+    transport_.terminate(node.setup_process);
+  }
+  for (std::size_t r = 0; r < runners_.size(); ++r) {
+    RunnerState& rs = runners_[r];
+    using Phase = RunnerState::Phase;
+    if (rs.phase != Phase::kWaiting && rs.phase != Phase::kSetup && rs.phase != Phase::kStarting) {
+      continue;
+    }
+    if (rs.failure.empty()) rs.failure = why;
+    rs.ending = true;
+    rs.deadline.reset();
+    if (rs.process >= 0) transport_.terminate(rs.process);
+    if (rs.phase == Phase::kWaiting) rs.phase = Phase::kDone;
+  }
+}
+
+// Files are queued, but no runner can take one, now or later (each is gone, left out, or on a
+// lost node): the run ends instead of waiting forever, and they are reported as not run.
+void EngineRun::check_stranded() {
+  if (stopping_ || queue_.empty()) return;
+  std::string why;
+  for (const RunnerState& rs : runners_) {
+    if (rs.may_get_work()) return;
+    std::string failure(first_line(rs.failure));
+    if (!failure.empty() && why.find(failure) == std::string::npos) {
+      why += (why.empty() ? "" : "; ") + failure;
+    }
+  }
+  not_run_reason_ = "no runner was left to run it" + (why.empty() ? "" : " (" + why + ")");
+  stop(std::to_string(queue_.size()) + " file(s) queued and " + not_run_reason_);
 }
 
 void EngineRun::stop(const std::string& why) {

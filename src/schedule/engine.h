@@ -42,7 +42,11 @@ struct EngineOptions {
   int max_attempts = 2;                     // tries of a file whose runner died
   int retries = 0;                          // reruns of a failed file, on another runner
   double startup_timeout_seconds = 600;     // for the handshake after a runner starts
+  double hook_timeout_seconds = 1800;       // node_setup and runner_setup, each; 0 = none
+  double teardown_timeout_seconds = 120;    // a runner's exit after "no more work"
   std::size_t max_output_bytes = 1 << 20;   // per file kept in the result (the log has all)
+  // Output is kept only for files that did not pass, and past this much in all only its tail.
+  std::size_t max_kept_output_bytes = 64 << 20;
   double refresh_seconds = 0;               // call Status::refresh() this often; 0 = never
 };
 

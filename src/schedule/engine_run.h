@@ -5,6 +5,7 @@
 
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,14 @@ class EngineRun {
     bool finished = false;
     FileResult result;
   };
+  struct NodeState {
+    std::string status;       // "" while setting up, "ok", or why it failed or was not used
+    double lost_at = -1;      // seconds into the run; < 0 while not lost
+    int setup_process = -1;   // its node_setup, while that runs
+    std::optional<Clock::time_point> setup_deadline;
+    bool setup_timed_out = false;
+    std::string setup_output;
+  };
   enum class ProcessRole { kNodeSetup, kRunnerSetup, kRunner };
   struct ProcessInfo {
     ProcessRole role;
@@ -62,14 +71,19 @@ class EngineRun {
   void node_lost(const std::string& node, const std::string& why);
   void maybe_finish_file(std::size_t r);
   void finish_item(std::size_t r, FileResult result);
+  void keep_output_if_needed(FileResult& result);
   void crash_in_flight(std::size_t r, const std::string& why);
   void record_attempt(std::size_t r, const std::string& outcome, const std::string& why);
   void runner_failed(std::size_t r, const std::string& why);
   void stop(const std::string& why);
   void end_runner(std::size_t r);
+  void wind_down();
+  void check_stranded();
+  void on_node_deadline(std::size_t n);
 
   bool done() const;
   Clock::time_point next_deadline() const;
+  std::optional<Clock::time_point> hook_deadline() const;  // from now, for a hook starting now
   FileResult base_result(std::size_t r, const Item& item) const;
   double since_start(Clock::time_point t) const;
   double eta_seconds() const;
@@ -80,18 +94,19 @@ class EngineRun {
   const EngineOptions& options_;
   const std::vector<NodeSlot>& nodes_;
   std::vector<RunnerState> runners_;
-  std::vector<std::string> node_status_;  // "" while setting up, "ok", or why it failed
-  std::vector<double> node_lost_at_;       // seconds into the run; < 0 while not lost
+  std::vector<NodeState> node_state_;
   bool eta_from_history_ = false;          // most files have history: eta_seconds() means something
   std::vector<Item> items_;
   std::deque<std::size_t> queue_;
   std::map<int, ProcessInfo> processes_;
-  std::map<std::size_t, std::string> node_setup_output_;
   int finished_ = 0;
   int failed_ = 0;
   bool stopping_ = false;
   bool interrupted_ = false;
   bool fail_fast_triggered_ = false;
+  bool work_done_ = false;           // every file has its result: what is still starting is not needed
+  std::string not_run_reason_;       // why queued files could not run, when the run ended for it
+  std::size_t kept_output_bytes_ = 0;  // output kept in results so far (options_.max_kept_output_bytes)
   Clock::time_point started_;
 };
 

@@ -55,7 +55,9 @@ void EngineRun::on_runner_stderr(std::size_t r, const std::string& data) {
   std::vector<std::string> segments;
   rs.splitter.feed(data, segments);
   for (std::size_t i = 0; i < segments.size(); ++i) {
-    if (rs.phase == RunnerState::Phase::kBusy && !rs.marker_seen) {
+    // A file's output, or what the runner says while it tears down after its last file.
+    if ((rs.phase == RunnerState::Phase::kBusy && !rs.marker_seen) ||
+        rs.phase == RunnerState::Phase::kDraining) {
       append_bounded(rs.output, segments[i], options_.max_output_bytes);
     }
     if (i + 1 < segments.size()) {  // an end marker followed this segment
@@ -159,9 +161,28 @@ void EngineRun::record_attempt(std::size_t r, const std::string& outcome, const 
                     outcome, why});
 }
 
+// The reports show output only for files that did not pass; the run log has all of it. Past
+// max_kept_output_bytes in all, only a short tail is kept, so a run of many failing, chatty
+// files cannot grow the master without bound.
+void EngineRun::keep_output_if_needed(FileResult& result) {
+  if (result.status == FileStatus::kPassed) {
+    result.output.clear();
+    result.output.shrink_to_fit();
+    return;
+  }
+  constexpr std::size_t kTailOverBudget = 16 * 1024;
+  if (kept_output_bytes_ + result.output.size() > options_.max_kept_output_bytes) {
+    std::string full = std::move(result.output);
+    result.output.clear();
+    append_bounded(result.output, full, kTailOverBudget);
+  }
+  kept_output_bytes_ += result.output.size();
+}
+
 void EngineRun::finish_item(std::size_t r, FileResult result) {
   RunnerState& rs = runners_[r];
   Item& item = items_[*rs.item];
+  keep_output_if_needed(result);
   rs.item.reset();
   rs.record.reset();
   rs.marker_seen = false;
@@ -177,15 +198,18 @@ void EngineRun::finish_item(std::size_t r, FileResult result) {
     fail_fast_triggered_ = true;
     stop("fail-fast: " + std::to_string(failed_) + " file(s) failed");
   }
+  if (finished_ == static_cast<int>(items_.size())) wind_down();
 }
 
 void EngineRun::dispatch(std::size_t r) {
   RunnerState& rs = runners_[r];
   if (rs.phase != RunnerState::Phase::kIdle) return;
-  // A runner that is dying (its process gone, being ended, or on a lost node) may look idle
-  // for a moment while its exit is handled: it must not be given a file.
-  if (rs.process < 0 || rs.ending || rs.node_lost) return;
-  if (stopping_) return end_runner(r);
+  // A runner that is dying (its process gone, or being ended) may look idle for a moment
+  // while its exit is handled: it must not be given a file.
+  if (rs.process < 0 || rs.ending) return;
+  // One on a lost node gets no file either, and must not sit idle forever: its own channel
+  // may have survived the connection that broke.
+  if (stopping_ || rs.node_lost) return end_runner(r);
   auto next = std::find_if(queue_.begin(), queue_.end(),
                            [&](std::size_t i) { return may_take(r, items_[i]); });
   if (next == queue_.end()) {
@@ -217,12 +241,17 @@ void EngineRun::dispatch_idle() {
   for (std::size_t r = 0; r < runners_.size(); ++r) dispatch(r);
 }
 
-// No more work for this runner: EOF on stdin tells it to exit.
+// No more work for this runner: an empty line says so (protocol 2). Its stdin stays open, so
+// on a node the wrapper's watchdog (which fires when stdin ends: the master died or ended it)
+// leaves its teardown alone (after(:suite), at_exit, coverage writers); the runner exits by
+// itself, or is ended once the teardown timeout passes.
 void EngineRun::end_runner(std::size_t r) {
   RunnerState& rs = runners_[r];
   rs.phase = RunnerState::Phase::kDraining;
-  rs.deadline = transport_.now() + kDrainGrace;
-  transport_.close_stdin(rs.process);
+  rs.output.clear();
+  rs.deadline = transport_.now() + std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(options_.teardown_timeout_seconds));
+  transport_.write_stdin(rs.process, "\n");
 }
 
 void EngineRun::on_deadline(std::size_t r) {
@@ -235,9 +264,20 @@ void EngineRun::on_deadline(std::size_t r) {
                                                format_seconds(options_.timeout_seconds));
   } else if (rs.phase == RunnerState::Phase::kStarting) {
     rs.protocol_error = "no handshake within " + format_seconds(options_.startup_timeout_seconds);
+  } else if (rs.phase == RunnerState::Phase::kSetup) {
+    rs.timed_out = true;
+    status_.event(Status::Level::kWarning, "runner " + rs.slot.id + ": runner_setup timed out after " +
+                                               format_seconds(options_.hook_timeout_seconds) +
+                                               "; ending it");
+    transport_.terminate(rs.process);
+    return;  // not `ending`: its exit reports the failed hook
   } else if (rs.phase == RunnerState::Phase::kDraining) {
+    std::string output = tail_lines(rs.output, 20);
     status_.event(Status::Level::kWarning,
-                  "runner " + rs.slot.id + " did not exit after its last file; ending it");
+                  "runner " + rs.slot.id + " did not exit within " +
+                      format_seconds(options_.teardown_timeout_seconds) +
+                      " after its last file (teardown_timeout); ending it" +
+                      (output.empty() ? "" : "\n" + output));
   }
   rs.ending = true;
   transport_.terminate(rs.process);
@@ -267,17 +307,22 @@ void EngineRun::on_runner_exit(std::size_t r, const TransportEvent& ev) {
                                            : "runner " + describe_exit(ev));
       break;
     case RunnerState::Phase::kStarting:
-      if (stopping_) break;
+      if (stopping_ || work_done_) break;
       return runner_failed(r, "runner failed to start: " +
                                   (rs.protocol_error ? *rs.protocol_error : describe_exit(ev)) +
                                   "\n" + tail_lines(rs.output, 20));
-    case RunnerState::Phase::kDraining:
+    case RunnerState::Phase::kDraining: {
       rs.phase = RunnerState::Phase::kDone;
+      std::string output = tail_lines(rs.output, 20);
+      rs.output.clear();
+      // Its teardown (after(:suite), at_exit) failed: the runner's, not any file's.
       if (!exited_ok(ev) && !rs.ending) {
-        status_.event(Status::Level::kWarning,
-                      "runner " + rs.slot.id + " " + describe_exit(ev) + " after its last file");
+        status_.event(Status::Level::kWarning, "runner " + rs.slot.id + " " + describe_exit(ev) +
+                                                   " after its last file" +
+                                                   (output.empty() ? "" : "\n" + output));
       }
       return;
+    }
     default:
       break;
   }

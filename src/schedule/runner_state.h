@@ -39,6 +39,12 @@ struct RunnerState {
     output.clear();
   }
 
+  // It has files now or may get some later: not gone for good, left out or on a lost node. (A
+  // runner being ended after a timeout still counts: it is restarted.)
+  bool may_get_work() const {
+    return failure.empty() && !node_lost && phase != Phase::kDone && phase != Phase::kDraining;
+  }
+
   RunnerSlot slot;
   Phase phase = Phase::kWaiting;
   int process = -1;
@@ -77,7 +83,5 @@ std::string first_failed_case(const FileResult& result);
 // Failed, errored and timed-out files count towards --fail-fast.
 bool is_failure(FileStatus status);
 
-// How long a runner may take to exit once its stdin is closed.
-inline constexpr auto kDrainGrace = std::chrono::seconds(10);
 
 }  // namespace dt

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <cerrno>
 #include <cstring>
@@ -96,7 +97,9 @@ void LocalProcesses::reap() {
 }
 
 void LocalProcesses::close_output(int id) {
-  Process& p = processes_.at(id);
+  auto it = processes_.find(id);
+  if (it == processes_.end()) return;
+  Process& p = it->second;
   boost::system::error_code ignored;
   if (p.out) p.out->close(ignored);
   if (p.err) p.err->close(ignored);
@@ -119,6 +122,14 @@ void LocalProcesses::maybe_report(int id) {
     ev.exit_code = WEXITSTATUS(p.wait_status);
   }
   loop_.push(std::move(ev));
+  forget(id);
+}
+
+// A finished process's entry (its 128 KiB of buffers) goes once the handlers cancelled with
+// its pipes have run, so a run that restarts runners thousands of times stays small. Those
+// handlers look the entry up and find it gone, or still there and closed.
+void LocalProcesses::forget(int id) {
+  asio::post(loop_.io(), [this, id] { processes_.erase(id); });
 }
 
 void LocalProcesses::read(int id, bool stdout_stream) {
@@ -128,7 +139,9 @@ void LocalProcesses::read(int id, bool stdout_stream) {
   stream->async_read_some(
       asio::buffer(buf),
       [this, id, stdout_stream](const boost::system::error_code& ec, std::size_t n) {
-        Process& proc = processes_.at(id);
+        auto it = processes_.find(id);
+        if (it == processes_.end()) return;
+        Process& proc = it->second;
         auto& s = stdout_stream ? proc.out : proc.err;
         if (!s) return;  // closed by the drain timer
         if (n > 0) {
@@ -162,7 +175,9 @@ void LocalProcesses::flush(int id) {
   p.writing.swap(p.queued);
   asio::async_write(*p.in, asio::buffer(p.writing),
                     [this, id](const boost::system::error_code& ec, std::size_t) {
-                      Process& proc = processes_.at(id);
+                      auto it = processes_.find(id);
+                      if (it == processes_.end()) return;
+                      Process& proc = it->second;
                       proc.writing.clear();
                       if (ec) {
                         // The reader is gone (EPIPE): its exit will be reported.
@@ -180,6 +195,7 @@ void LocalProcesses::fail(int id, const std::string& why) {
   Process& p = processes_[id];
   p.reaped = p.reported = true;
   loop_.push(TransportEvent{TransportEvent::Kind::kExited, id, "", 127, 0, why});
+  forget(id);
 }
 
 void LocalProcesses::start(int id, const ProcessSpec& spec, int relay_fd) {

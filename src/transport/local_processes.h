@@ -50,6 +50,7 @@ class LocalProcesses {
   void read(int id, bool stdout_stream);
   void flush(int id);
   void fail(int id, const std::string& why);
+  void forget(int id);
 
   EventLoop& loop_;
   std::string cwd_;

@@ -336,18 +336,25 @@ void SshProcesses::finish(int id, Channel& ch, int exit_code, int sig, const std
   ev.error = error;
   ev.node_lost = node_lost;
   loop_.push(std::move(ev));
+  // Not now: finish() runs inside loops over channels_. A run that restarts runners thousands
+  // of times must not keep every channel it ever had.
+  boost::asio::post(loop_.io(), [this, id] {
+    if (!destroying_) channels_.erase(id);
+  });
 }
 
+// One broken connection loses the whole node: the engine treats a node as one unit (its
+// runners are all "lost" together), and runners left alive on the node's other connections
+// would hold files nobody waits for. Their channels end too, so their files are requeued.
 void SshProcesses::lose_connection(std::size_t c, const std::string& why) {
-  Connection& conn = connections_[c];
-  if (conn.lost) return;
-  conn.lost = true;
-  boost::system::error_code ignored;
-  conn.socket->cancel(ignored);
+  if (connections_[c].lost) return;
+  for (Connection& conn : connections_) {
+    conn.lost = true;
+    boost::system::error_code ignored;
+    conn.socket->cancel(ignored);
+  }
   for (auto& [id, ch] : channels_) {
-    if (ch.connection == c && ch.state != State::kDone) {
-      finish(id, ch, 255, 0, "lost node " + node_.name + ": " + why, true);
-    }
+    if (ch.state != State::kDone) finish(id, ch, 255, 0, "lost node " + node_.name + ": " + why, true);
   }
 }
 

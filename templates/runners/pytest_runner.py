@@ -342,10 +342,10 @@ _RUNNER_PID = os.getpid()
 
 def main():
     base_args = boot(sys.argv[1:])
-    write_line("@distributest hello 1 pytest")
+    write_line("@distributest hello 2 pytest")
     while True:
         raw = PROTO_IN.readline()
-        if not raw:
+        if not raw or raw == b"\n":  # EOF, or an empty line: no more work
             break
         if raw.endswith(b"\n"):
             raw = raw[:-1]

@@ -10,7 +10,7 @@ import math
 import re
 import sys
 
-HELLO = "@distributest hello 1 "
+HELLO = "@distributest hello 2 "
 RESULT = "@distributest result "
 MARKER = b"\x1edistributest:end\n"
 STATUSES = ("passed", "failed", "error")

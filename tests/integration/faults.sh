@@ -463,18 +463,19 @@ echo "ok: 6. fail-fast: exit 1 ${to_end}s after the failure (whole run $(calc "$
   "nodes clean ${clean_after}s after the exit"
 
 # ---------------------------------------------------------------------------------------------
-# 7. A file writing 200 MB to stdout (one line, no newline until the end) on a node whose other
-#    runner runs short files: everything finishes, the flood's result arrives, the other files
-#    are not stalled, and the master's memory stays bounded.
+# 7. A file writing 200 MB to stdout (one line, no newline until the end), then failing, on a
+#    node whose other runner runs short files: everything finishes, the flood's result arrives
+#    with the tail of its output (kept because it failed), the other files are not stalled, and
+#    the master's memory stays bounded.
 new_project flood
-put_first t/flood.sh 'head -c 200000000 /dev/zero | tr "\0" x; echo; echo flood-done'
+put_first t/flood.sh 'head -c 200000000 /dev/zero | tr "\0" x; echo; echo flood-done; exit 1'
 for i in $(seq 30); do put "t/f$i.sh" 'sleep 0.2'; done
 set +e
 "$TC" run /usr/bin/time -v -o "$WORK/time" "$DT" -c "$config" -n 2 "${CMD[@]}" 't/*.sh' --json report.json >"$WORK/out" 2>&1
 rc=$?
 set -e
-assert_rc 0
-[[ $(file_field report.json t/flood.sh status) == passed ]] || fail "flood: the flooding file did not pass"
+assert_rc 1
+[[ $(file_field report.json t/flood.sh status) == failed ]] || fail "flood: the flooding file did not fail"
 [[ $(file_field report.json t/flood.sh output) == *flood-done* ]] || fail "flood: the end of its output is missing"
 [[ $(json_get report.json "r['summary']['files']") == 31 ]] || fail "flood: not every file ran"
 flood_node=$(file_field report.json t/flood.sh node)
@@ -505,7 +506,7 @@ check "$slowest < 1.5" || fail "flood: a 0.2 s file took ${slowest}s as the mast
 if ((rss_kb >= 100 * 1024)); then
   bug "flood: the master's peak RSS is $((rss_kb / 1024)) MB for a 200 MB flood (${flood_duration}s): the output is buffered"
 fi
-echo "ok: 7. 200 MB of output on $flood_node in ${flood_duration}s: passed with its tail;" \
+echo "ok: 7. 200 MB of output on $flood_node in ${flood_duration}s: failed, with its tail;" \
   "$neighbour_files short files beside it there, slowest 0.2 s file ${slowest}s master-side;" \
   "master peak RSS $((rss_kb / 1024)) MB"
 wait_nodes_clean 5

@@ -53,8 +53,10 @@ int FakeTransport::start(const ProcessSpec& spec) {
     if (it == hook_exit.end()) it = hook_exit.find(full);
     if (it == hook_exit.end()) it = hook_exit.find(name);
     int code = it == hook_exit.end() ? 0 : it->second;
+    auto seconds = hook_seconds.find(spec.label);
     schedule(0.05, TransportEvent{Kind::kStdout, id, "hook " + name + " ran\n"});
-    schedule(0.1, TransportEvent{Kind::kExited, id, "", code});
+    schedule(seconds == hook_seconds.end() ? 0.1 : seconds->second,
+             TransportEvent{Kind::kExited, id, "", code});
     return id;
   }
   schedule(0, TransportEvent{Kind::kStdout, id, "Welcome to the fake node\npartial banner"});
@@ -65,7 +67,7 @@ int FakeTransport::start(const ProcessSpec& spec) {
     return id;
   }
   schedule(runner_startup_seconds,
-           TransportEvent{Kind::kStdout, id, "\n@distributest hello 1 fake\n"});
+           TransportEvent{Kind::kStdout, id, "\n@distributest hello " + std::to_string(kProtocolVersion) + " fake\n"});
   return id;
 }
 
@@ -77,6 +79,15 @@ void FakeTransport::write_stdin(int process, const std::string& data) {
   while ((nl = p.stdin_buffer.find('\n')) != std::string::npos) {
     std::string path = p.stdin_buffer.substr(0, nl);
     p.stdin_buffer.erase(0, nl + 1);
+    if (path.empty()) {  // no more work
+      told_no_more_work.push_back(p.spec.label);
+      if (!teardown_output.empty()) {
+        schedule(0, TransportEvent{TransportEvent::Kind::kStderr, process, teardown_output});
+      }
+      schedule(teardown_seconds, TransportEvent{TransportEvent::Kind::kExited, process, "",
+                                                teardown_exit});
+      return;
+    }
     run_file(process, path);
   }
 }
@@ -92,6 +103,13 @@ void FakeTransport::run_file(int process, const std::string& path) {
   if (f.hang || f.finishes_on_term) return;
   if (attempt <= f.crashes) {
     schedule(f.seconds, TransportEvent{Kind::kStderr, process, f.output + "Segmentation fault\n"});
+    if (f.loses_own_connection) {
+      TransportEvent exit{Kind::kExited, process, "", 255, 0};
+      exit.error = "lost node " + p.spec.node + ": the connection broke";
+      exit.node_lost = true;
+      schedule(f.seconds, exit);
+      return;
+    }
     if (!f.loses_node) {
       schedule(f.seconds, TransportEvent{Kind::kExited, process, "", -1, 11});
       return;
@@ -129,7 +147,7 @@ std::string FakeTransport::record_line(const std::string& path, const FakeFile& 
 void FakeTransport::close_stdin(int process) {
   Process& p = processes_.at(process);
   if (!p.alive) return;
-  // A runner exits after the file it is on; hooks ignore stdin.
+  // The master is gone or ending it: a runner exits at once; hooks ignore stdin.
   if (p.runner) schedule(0.01, TransportEvent{TransportEvent::Kind::kExited, process, "", 0});
 }
 

@@ -1,8 +1,10 @@
 // A transport for unit tests: scripted runners and hooks on a virtual clock, so engine tests
 // are exact and instant (like Ninja's VirtualFileSystem). A process whose argv holds
-// "fake-runner" speaks the runner protocol; any other process is a hook that prints a line and
-// exits with `hook_exit[label]`, else `hook_exit[argv joined by spaces]`, else
-// `hook_exit[argv[0]]` (default 0).
+// "fake-runner" speaks the runner protocol; any other process is a hook that prints a line and,
+// after `hook_seconds[label]` (default 0.1), exits with `hook_exit[label]`, else
+// `hook_exit[argv joined by spaces]`, else `hook_exit[argv[0]]` (default 0). A runner told
+// there is no more work (an empty line) tears down for `teardown_seconds` and exits with
+// `teardown_exit`; one whose stdin closes exits at once.
 #pragma once
 
 #include <map>
@@ -27,12 +29,18 @@ struct FakeFile {
   bool record_then_dies = false;  // the record arrives, then the runner dies before its marker
   bool finishes_on_term = false;  // hangs; terminated, it traps SIGTERM, finishes (0.5 s) and
                                   // is killed after the grace (2 s)
+  bool loses_own_connection = false;  // a crash that takes only its own connection to the node
+                                      // with it: the node's other runners live on
 };
 
 class FakeTransport : public Transport {
  public:
   std::map<std::string, FakeFile> files;
   std::map<std::string, int> hook_exit;
+  std::map<std::string, double> hook_seconds;  // by label
+  double teardown_seconds = 0.01;
+  int teardown_exit = 0;
+  std::string teardown_output;          // what a runner prints while it tears down
   double runner_startup_seconds = 0.5;
   bool runner_fails_to_start = false;   // every runner exits 1 before its handshake
   double interrupt_at_seconds = -1;     // deliver kInterrupted at this virtual time
@@ -46,6 +54,7 @@ class FakeTransport : public Transport {
   std::vector<Dispatch> dispatched;
   std::vector<std::string> started;     // labels, in start order
   std::vector<std::string> terminated;  // labels
+  std::vector<std::string> told_no_more_work;  // labels of runners sent the empty line
   std::map<std::string, std::string> env_of;  // label -> "K=V;..." for assertions
   std::map<std::string, std::vector<std::string>> argv_of;  // label -> argv, for assertions
   bool deadlocked = false;
