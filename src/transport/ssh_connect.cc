@@ -6,7 +6,6 @@
 #include <netinet/tcp.h>
 #include <openssl/evp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +15,8 @@
 #include <fstream>
 #include <mutex>
 #include <vector>
+
+#include "util/environment.h"
 
 namespace dt {
 
@@ -31,20 +32,8 @@ constexpr unsigned kTcpUserTimeoutMs = 3000;
 const char* const kHostKeyTypes[] = {"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
                                      "ecdsa-sha2-nistp521", "ssh-rsa"};
 
-// getpwuid_r, not getpwuid: every connection runs this on a thread of its own.
-std::string password_entry(bool want_home) {
-  std::vector<char> buf(16384);
-  passwd pw;
-  passwd* found = nullptr;
-  if (getpwuid_r(getuid(), &pw, buf.data(), buf.size(), &found) != 0 || !found) return "";
-  return want_home ? found->pw_dir : found->pw_name;
-}
-
-std::string home_dir() {
-  if (const char* h = std::getenv("HOME"); h && *h) return h;
-  std::string home = password_entry(true);
-  return home.empty() ? "/" : home;
-}
+// The ~ of ~/.ssh: the password database's home, as OpenSSH has it (see ssh_home_directory).
+std::string ssh_dir() { return ssh_home_directory() + "/.ssh"; }
 
 std::string last_error(LIBSSH2_SESSION* s) {
   char* msg = nullptr;
@@ -54,7 +43,7 @@ std::string last_error(LIBSSH2_SESSION* s) {
 }
 
 std::string known_hosts_path(const SshNodeSpec& node) {
-  return node.known_hosts.empty() ? home_dir() + "/.ssh/known_hosts" : node.known_hosts;
+  return node.known_hosts.empty() ? ssh_dir() + "/known_hosts" : node.known_hosts;
 }
 
 // "host" for port 22, "[host]:port" otherwise, as OpenSSH writes known_hosts.
@@ -246,7 +235,7 @@ std::string authenticate(LIBSSH2_SESSION* s, const SshNodeSpec& node, std::strin
     keys.push_back(node.identity);
   } else {
     for (const char* name : {"id_ed25519", "id_ecdsa", "id_rsa"}) {
-      std::string path = home_dir() + "/.ssh/" + name;
+      std::string path = ssh_dir() + "/" + name;
       if (access(path.c_str(), R_OK) == 0) keys.push_back(path);
     }
   }
@@ -315,7 +304,7 @@ SshConnection attempt(const SshNodeSpec& node, SteadyClock::time_point deadline,
 }  // namespace
 
 std::string local_user_name() {
-  std::string name = password_entry(false);
+  std::string name = passwd_user_name();
   return name.empty() ? "root" : name;
 }
 
