@@ -410,8 +410,8 @@ RecordedHostKey record_host_key(const std::string& path, const std::string& host
   std::lock_guard<std::mutex> lock(file_mutex);
   RecordedHostKey result;
   auto fail = [&](const std::string& what, int err) {
-    result.error = "cannot record the host key of " + known_hosts_name(host, port) + " in " +
-                   path + ": " + what + (err ? ": " + errno_text(err) : "");
+    result.error = "cannot record the host key of " + known_hosts_name(host, port) + " in " + path +
+                   ": " + what + (err ? ": " + errno_text(err) : "");
     return result;
   };
   int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);

@@ -18,10 +18,10 @@ enum class KnownHostsMarker { kNone, kRevoked, kCertAuthority };
 struct KnownHostsEntry {
   int line = 0;
   KnownHostsMarker marker = KnownHostsMarker::kNone;
-  std::string hosts;        // the host field as written: "a,*.b,!c" or "|1|salt|hash"
-  std::string salt, hash;   // a hashed host field, decoded; both empty for patterns
-  std::string key_type;     // as the key blob names it ("ssh-ed25519", "ssh-rsa")
-  std::string key;          // the decoded key blob, byte for byte what a server presents
+  std::string hosts;       // the host field as written: "a,*.b,!c" or "|1|salt|hash"
+  std::string salt, hash;  // a hashed host field, decoded; both empty for patterns
+  std::string key_type;    // as the key blob names it ("ssh-ed25519", "ssh-rsa")
+  std::string key;         // the decoded key blob, byte for byte what a server presents
 };
 
 struct KnownHosts {

@@ -15,7 +15,9 @@ namespace {
 // An SSH wire-format field: uint32 length + bytes.
 std::string field(const std::string& bytes) {
   std::string out;
-  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((bytes.size() >> shift) & 255);
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out += static_cast<char>((bytes.size() >> shift) & 255);
+  }
   return out + bytes;
 }
 
@@ -53,7 +55,8 @@ std::string read_file(const std::string& path) {
 }
 
 std::string temp_path(const std::string& name) {
-  std::string path = ::testing::TempDir() + "/known_hosts_test." + std::to_string(getpid()) + "." + name;
+  std::string path =
+      ::testing::TempDir() + "/known_hosts_test." + std::to_string(getpid()) + "." + name;
   unlink(path.c_str());
   return path;
 }
@@ -76,17 +79,18 @@ TEST(KnownHostsTest, ABadLineDoesNotHideTheChangedKeyBelowIt) {
 TEST(KnownHostsTest, EachBadLineIsSkippedWithAWarningNamingPathAndLine) {
   std::string ecdsa_as_ed25519 = "h ssh-ed25519 " + base64(ecdsa_key('e'));
   std::string short_ed25519 = entry("h", field("ssh-ed25519") + field(std::string(31, 'x')));
-  std::string text = "# a comment\n"                           // 1
-                     "n1\n"                                    // 2: a bare host name
-                     "n1 ssh-ed25519\n"                        // 3: no key
-                     "n1 # ssh-ed25519 AAAA\n"                 // 4: no key type
-                     "n1 ssh-foo AAAA\n"                       // 5: unknown type
-                     "n1 ssh-ed25519 !!!!\n"                   // 6: not base64
-                     + ecdsa_as_ed25519 + "\n"                 // 7: type and key disagree
-                     + short_ed25519 + "\n"                    // 8: a 31-byte ed25519 key
-                     + "@bogus " + entry("n1", kReal) + "\n"   // 9: unknown marker
-                     + entry("|1|c2FsdA==|aGFzaA==", kReal) + "\n"  // 10: salt not 20 bytes
-                     + entry("n1", kReal) + "\n";              // 11: fine
+  std::string text =
+      "# a comment\n"                                // 1
+      "n1\n"                                         // 2: a bare host name
+      "n1 ssh-ed25519\n"                             // 3: no key
+      "n1 # ssh-ed25519 AAAA\n"                      // 4: no key type
+      "n1 ssh-foo AAAA\n"                            // 5: unknown type
+      "n1 ssh-ed25519 !!!!\n"                        // 6: not base64
+      + ecdsa_as_ed25519 + "\n"                      // 7: type and key disagree
+      + short_ed25519 + "\n"                         // 8: a 31-byte ed25519 key
+      + "@bogus " + entry("n1", kReal) + "\n"        // 9: unknown marker
+      + entry("|1|c2FsdA==|aGFzaA==", kReal) + "\n"  // 10: salt not 20 bytes
+      + entry("n1", kReal) + "\n";                   // 11: fine
   KnownHosts known = parse(text);
   ASSERT_EQ(known.warnings.size(), 9u);
   for (std::size_t i = 0; i < known.warnings.size(); ++i) {
@@ -104,9 +108,10 @@ TEST(KnownHostsTest, EachBadLineIsSkippedWithAWarningNamingPathAndLine) {
 
 TEST(KnownHostsTest, LongLinesAndLongHostNamesAreEntriesLikeAnyOther) {
   std::string long_name = std::string(300, 'a') + ".example";
-  std::string text = entry(long_name, kReal) + "\n" +
-                     entry("n2", kReal) + " " + std::string(5000, 'c') + "\n" +
-                     entry(std::string(5000, 'x') + ",n3", kReal) + "\n";
+  std::string long_comment = " " + std::string(5000, 'c');
+  std::string long_patterns = std::string(5000, 'x') + ",n3";
+  std::string text = entry(long_name, kReal) + "\n" + entry("n2", kReal) + long_comment + "\n" +
+                     entry(long_patterns, kReal) + "\n";
   KnownHosts known = parse(text);
   EXPECT_TRUE(known.warnings.empty()) << known.warnings[0];
   EXPECT_EQ(check_host_key(known, long_name, 22, kReal).status, HostKeyStatus::kKnown);
@@ -118,9 +123,9 @@ TEST(KnownHostsTest, LongLinesAndLongHostNamesAreEntriesLikeAnyOther) {
 const std::string kFakeKeyBase64 =
     "AAAAC3NzaC1lZDI1NTE5AAAAIAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g";
 const std::string kHashed =
-    "|1|2xT7sVTTVla3wBUVFiT9lfLq52g=|B5kVn4AwgTnjKCWOfyNiV/8eO+k= ssh-ed25519 " +
-    kFakeKeyBase64 + "\n|1|sHC6gwR7lAcWnOK1QKr5jjRs84Q=|nqnm4OZk1hblpjOpKvUHXCGuB00= ssh-ed25519 " +
-    kFakeKeyBase64 + "\n";
+    "|1|2xT7sVTTVla3wBUVFiT9lfLq52g=|B5kVn4AwgTnjKCWOfyNiV/8eO+k= ssh-ed25519 " + kFakeKeyBase64 +
+    "\n|1|sHC6gwR7lAcWnOK1QKr5jjRs84Q=|nqnm4OZk1hblpjOpKvUHXCGuB00= ssh-ed25519 " + kFakeKeyBase64 +
+    "\n";
 
 std::string fake_key() {
   std::string bytes;
@@ -226,7 +231,8 @@ TEST(KnownHostsTest, CommentsBlankLinesTrailingCommentsAndCrlfAreFine) {
 }
 
 TEST(KnownHostsTest, TheLineToAddIsOpenSshsPlainForm) {
-  EXPECT_EQ(known_hosts_line("N1.Example", 22, fake_key()), "n1.example ssh-ed25519 " + kFakeKeyBase64);
+  EXPECT_EQ(known_hosts_line("N1.Example", 22, fake_key()),
+            "n1.example ssh-ed25519 " + kFakeKeyBase64);
   EXPECT_EQ(known_hosts_line("h", 2222, fake_key()), "[h]:2222 ssh-ed25519 " + kFakeKeyBase64);
   std::string ecdsa = ecdsa_key('e');
   EXPECT_EQ(status(known_hosts_line("h", 2222, ecdsa), "h", 2222, ecdsa), HostKeyStatus::kKnown);
@@ -295,7 +301,8 @@ TEST(KnownHostsTest, RecordingFailsWithTheReasonWhenTheFileCannotBeWritten) {
   std::string dir = temp_path("dir-record");
   ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
   RecordedHostKey r = record_host_key(dir, "h", 22, kReal);
-  EXPECT_EQ(r.error, "cannot record the host key of h in " + dir + ": cannot open it: Is a directory");
+  EXPECT_EQ(r.error,
+            "cannot record the host key of h in " + dir + ": cannot open it: Is a directory");
   rmdir(dir.c_str());
   EXPECT_EQ(record_host_key("/dev/null", "h", 22, kReal).error, "");
 }
