@@ -334,13 +334,13 @@ std::optional<int> set_up_runners(RealTransport& transport, Status& status, cons
   const Config& config = plan.config;
   int override_runners = config.runners.origin.file == "command line" ? config.runners.value : 0;
   setup = cluster_setup(transport, status, config, plan.nodes, project_dir, override_runners);
-  // Once per run, however many connections read the same known_hosts file.
-  for (const std::string& warning : transport.warnings()) {
-    status.event(Status::Level::kWarning, warning);
-  }
   if (setup.interrupted) {
     std::fprintf(stderr, "distributest: interrupted before any test ran\n");
     return kExitInterrupted;
+  }
+  // Once per run, however many connections read the same known_hosts file.
+  for (const std::string& warning : transport.warnings()) {
+    status.event(Status::Level::kWarning, warning);
   }
   if (setup.runners.empty()) {
     std::fprintf(stderr, "distributest: no usable node:\n");
