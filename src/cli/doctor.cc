@@ -1,6 +1,7 @@
 // `distributest doctor`: checks every configured node in parallel (reachable, host key, auth,
 // rsync, flock, the framework's interpreter, cores, free disk, round-trip time) and prints one
 // row per node, then the fix for each problem.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iomanip>
@@ -98,11 +99,20 @@ bool contains(const std::string& s, const std::string& what) {
 
 bool host_key_unknown(const NodeCheck& c) { return contains(c.connect_error, "unknown host key"); }
 bool host_key_changed(const NodeCheck& c) { return contains(c.connect_error, "HOST KEY CHANGED"); }
+bool host_key_revoked(const NodeCheck& c) { return contains(c.connect_error, "REVOKED HOST KEY"); }
+// accept-new met an unknown key but could not write it down.
+bool host_key_unrecorded(const NodeCheck& c) {
+  return contains(c.connect_error, "cannot record the host key");
+}
+// Nothing was tried: the known_hosts file itself could not be read.
+bool known_hosts_unreadable(const NodeCheck& c) {
+  return contains(c.connect_error, "cannot read known_hosts file");
+}
 bool auth_failed(const NodeCheck& c) { return contains(c.connect_error, "authentication"); }
 // The host answered SSH: the connection failed (if at all) only at the host key or auth.
 bool answered(const NodeCheck& c) {
   return c.local || c.connect_error.empty() || host_key_unknown(c) || host_key_changed(c) ||
-         auth_failed(c);
+         host_key_revoked(c) || host_key_unrecorded(c) || auth_failed(c);
 }
 
 double ms_since(std::chrono::steady_clock::time_point start) {
@@ -288,6 +298,13 @@ int doctor(const std::string& project_dir, const std::string& config_file) {
     }
     for (std::thread& t : threads) t.join();
   }
+  // Each transport read the same known_hosts: its bad lines are shown once.
+  std::vector<std::string> warnings;
+  for (const auto& transport : transports) {
+    for (const std::string& w : transport->warnings()) {
+      if (std::find(warnings.begin(), warnings.end(), w) == warnings.end()) warnings.push_back(w);
+    }
+  }
   transports.clear();  // closes the connections
 
   std::vector<std::vector<std::string>> rows;
@@ -299,10 +316,12 @@ int doctor(const std::string& project_dir, const std::string& config_file) {
     std::string name = c.spec.name;
     std::string host = c.local ? "local" : c.spec.host + (c.spec.port == 22 ? "" : ":" + std::to_string(c.spec.port));
     bool connected = c.local || c.connect_error.empty();
-    std::string reachable = answered(c) ? "yes" : "no";
+    std::string reachable = answered(c) ? "yes" : known_hosts_unreadable(c) ? "?" : "no";
     std::string key = c.local ? "-"
                       : host_key_changed(c) ? "changed"
-                      : host_key_unknown(c) ? "unknown"
+                      : host_key_revoked(c) ? "revoked"
+                      : host_key_unknown(c) || host_key_unrecorded(c) ? "unknown"
+                      : known_hosts_unreadable(c) ? "unreadable"
                       : connected || auth_failed(c) ? "known"
                                                     : "?";
     std::string auth = c.local ? "-"
@@ -321,7 +340,7 @@ int doctor(const std::string& project_dir, const std::string& config_file) {
     bool usable = true;
     std::string who = "fix " + name + ": ";
     std::string user_at = (c.spec.user.empty() ? "" : c.spec.user + "@") + c.spec.host;
-    if (!answered(c)) {
+    if (!answered(c) && !known_hosts_unreadable(c)) {
       usable = false;
       fixes.push_back(who + "unreachable (" + c.connect_error + "): check the host and port (" +
                       c.spec.host + ":" + std::to_string(c.spec.port) +
@@ -382,6 +401,7 @@ int doctor(const std::string& project_dir, const std::string& config_file) {
     }
     if (!usable) all_usable = false;
   }
+  for (const std::string& w : warnings) std::cout << "warning: " << w << "\n";
   print_table(rows);
   std::cout << "(connect ms: TCP + SSH handshake + auth; rtt ms: from starting the check script "
                "to its first output line, i.e. channel open + exec + one round trip)\n";

@@ -340,6 +340,10 @@ std::optional<int> set_up_runners(RealTransport& transport, Status& status, cons
     std::fprintf(stderr, "distributest: interrupted before any test ran\n");
     return kExitInterrupted;
   }
+  // Once per run, however many connections read the same known_hosts file.
+  for (const std::string& warning : transport.warnings()) {
+    status.event(Status::Level::kWarning, warning);
+  }
   if (setup.runners.empty()) {
     std::fprintf(stderr, "distributest: no usable node:\n");
     for (const NodeResult& n : setup.left_out) {

@@ -9,6 +9,7 @@
 #include "runner/adapter.h"
 #include "sync/sync.h"
 #include "transport/real_transport.h"
+#include "util/environment.h"
 
 namespace dt {
 
@@ -48,11 +49,12 @@ void add_local_node(RealTransport& transport, const Config& config, const NodeCo
 
 }  // namespace
 
-// "~/x" in a local path (a key, known_hosts) means the user's home, as in ssh_config.
+// "~/x" in a local path (a key, known_hosts) means what it means in ssh_config: the home in
+// the password database, not $HOME (see ssh_home_directory), so that an explicit
+// "~/.ssh/known_hosts" is the same file as the default one.
 std::string expand_home(const std::string& path) {
   if (!path.starts_with("~/")) return path;
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : "") + path.substr(1);
+  return ssh_home_directory() + path.substr(1);
 }
 
 std::string remote_root_of(const Config& config, const NodeConfig& node) {

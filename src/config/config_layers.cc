@@ -2,7 +2,6 @@
 #include "config/config.h"
 
 #include <fcntl.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +9,7 @@
 #include <filesystem>
 
 #include "config/config_internal.h"
+#include "util/environment.h"
 
 namespace dt {
 
@@ -34,14 +34,6 @@ namespace {
 std::string getenv_string(const char* name) {
   const char* value = std::getenv(name);
   return value ? value : "";
-}
-
-// $HOME first, as a user who overrides it expects; the password database when it is unset.
-std::string home_directory() {
-  std::string home = getenv_string("HOME");
-  if (!home.empty()) return home;
-  const passwd* entry = ::getpwuid(::getuid());
-  return entry && entry->pw_dir ? entry->pw_dir : "";
 }
 
 // DISTRIBUTEST_SYSTEM_CONFIG, when set, replaces /etc/distributest/config.toml: tests and

@@ -1,7 +1,6 @@
 #include "report/run_log.h"
 
 #include <fcntl.h>
-#include <pwd.h>
 #include <spdlog/details/null_mutex.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/base_sink.h>
@@ -14,27 +13,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <vector>
 
 #include "report/line_splitter.h"
+#include "util/environment.h"
 
 namespace dt {
 
 namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
-
-std::string home_dir() {
-  const char* home = std::getenv("HOME");
-  if (home && *home) return home;
-  // HOME may be missing under cron or systemd; the password database still knows.
-  std::vector<char> buf(16384);
-  passwd pw;
-  passwd* found = nullptr;
-  if (getpwuid_r(getuid(), &pw, buf.data(), buf.size(), &found) == 0 && found && found->pw_dir)
-    return found->pw_dir;
-  return "";
-}
 
 // mkdir -p, creating each missing level 0700: the parents of a private directory are
 // usually ~/.local/state, which nobody else needs to read either.
@@ -92,7 +79,7 @@ std::string RunLog::default_dir() {
   // The XDG spec says a relative XDG_STATE_HOME is invalid and must be ignored.
   const char* state = std::getenv("XDG_STATE_HOME");
   if (state && state[0] == '/') return std::string(state) + "/distributest/logs";
-  std::string home = home_dir();
+  std::string home = home_directory();
   if (home.empty()) return "";
   return home + "/.local/state/distributest/logs";
 }

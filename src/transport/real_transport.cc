@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <functional>
 #include <set>
@@ -26,6 +27,13 @@ struct RealTransport::Impl {
   std::map<int, std::unique_ptr<RelayServer>> relays;  // local process id -> its relay
   std::set<std::string> local_names{"local", ""};
   std::map<std::string, std::string> auth;  // node -> how its first connection logged in
+  std::vector<std::string> warnings;        // from connections, without repeats
+
+  void add_warnings(const std::vector<std::string>& more) {
+    for (const std::string& w : more) {
+      if (std::find(warnings.begin(), warnings.end(), w) == warnings.end()) warnings.push_back(w);
+    }
+  }
 
   SshProcesses* node_of(int process) {
     auto it = remote.find(process);
@@ -70,6 +78,7 @@ std::map<std::string, std::string> RealTransport::connect(const std::vector<SshN
   on_connected = [&](std::size_t n, SshConnection c, bool first) {
     --pending;
     const SshNodeSpec& node = nodes[n];
+    impl_->add_warnings(c.warnings);
     if (!c.ok()) {
       // A node whose first connection fails is left out; one that gets fewer connections
       // than it wanted runs fewer channels (the rest fail with a message saying why).
@@ -108,6 +117,8 @@ std::map<std::string, std::string> RealTransport::connect(const std::vector<SshN
 bool RealTransport::connect_interrupted(const std::string& error) {
   return error == kConnectInterrupted;
 }
+
+const std::vector<std::string>& RealTransport::warnings() const { return impl_->warnings; }
 
 std::string RealTransport::auth_method(const std::string& node) const {
   auto it = impl_->auth.find(node);

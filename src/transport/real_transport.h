@@ -41,6 +41,11 @@ class RealTransport : public Transport {
 
   static bool connect_interrupted(const std::string& error);
 
+  // Warnings from connect() about nodes it could still use or refuse: malformed known_hosts
+  // lines ("PATH:LINE: line ignored: why"), each once however many connections read the file,
+  // in the order first met. For the caller to print.
+  const std::vector<std::string>& warnings() const;
+
   // How connect() logged into `node` ("key /home/u/.ssh/id_ed25519", "ssh-agent (...)").
   std::string auth_method(const std::string& node) const;
 

@@ -124,5 +124,24 @@ TEST(RealTransportTest, WaitTimesOutWhenNothingHappens) {
 
 TEST(RealTransportTest, CoreCountIsPositive) { EXPECT_GE(local_core_count(), 1); }
 
+// Every connection reads known_hosts and meets its bad lines; the run reports each once.
+TEST(RealTransportTest, KnownHostsWarningsComeOnceHoweverManyConnectionsMetThem) {
+  std::string known = ::testing::TempDir() + "/real_transport_test.known_hosts";
+  std::ofstream(known) << "garbage-host-without-a-key\n";
+  std::vector<SshNodeSpec> nodes(2);
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    nodes[i].name = "n" + std::to_string(i + 1);
+    nodes[i].host = "127.0.0.1";
+    nodes[i].port = 1;  // nothing listens: refused at once
+    nodes[i].known_hosts = known;
+  }
+  RealTransport t("/");
+  std::map<std::string, std::string> errors = t.connect(nodes, 5);
+  EXPECT_EQ(errors.size(), 2u);
+  std::vector<std::string> once{known + ":1: line ignored: no key after the host names"};
+  EXPECT_EQ(t.warnings(), once);
+  std::remove(known.c_str());
+}
+
 }  // namespace
 }  // namespace dt

@@ -4,9 +4,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/evp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +14,9 @@
 #include <fstream>
 #include <mutex>
 #include <vector>
+
+#include "transport/host_key.h"
+#include "util/environment.h"
 
 namespace dt {
 
@@ -27,23 +28,10 @@ using SteadyClock = std::chrono::steady_clock;
 // even when libssh2's keepalives are never answered (shared/notes-ssh.md: ~4.8 s after a cut).
 constexpr unsigned kTcpUserTimeoutMs = 3000;
 
-// Every host key type libssh2 1.10 can verify, for the retry when known_hosts is hashed.
-const char* const kHostKeyTypes[] = {"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
-                                     "ecdsa-sha2-nistp521", "ssh-rsa"};
-
-// getpwuid_r, not getpwuid: every connection runs this on a thread of its own.
-std::string password_entry(bool want_home) {
-  std::vector<char> buf(16384);
-  passwd pw;
-  passwd* found = nullptr;
-  if (getpwuid_r(getuid(), &pw, buf.data(), buf.size(), &found) != 0 || !found) return "";
-  return want_home ? found->pw_dir : found->pw_name;
-}
-
-std::string home_dir() {
-  if (const char* h = std::getenv("HOME"); h && *h) return h;
-  std::string home = password_entry(true);
-  return home.empty() ? "/" : home;
+// ~/.ssh with ssh's ~: the password database's home (see ssh_home_directory); "" without one.
+std::string ssh_dir() {
+  std::string home = ssh_home_directory();
+  return home.empty() ? "" : home + "/.ssh";
 }
 
 std::string last_error(LIBSSH2_SESSION* s) {
@@ -51,15 +39,6 @@ std::string last_error(LIBSSH2_SESSION* s) {
   int len = 0;
   int code = libssh2_session_last_error(s, &msg, &len, 0);
   return std::string(msg ? msg : "unknown error") + " (libssh2 " + std::to_string(code) + ")";
-}
-
-std::string known_hosts_path(const SshNodeSpec& node) {
-  return node.known_hosts.empty() ? home_dir() + "/.ssh/known_hosts" : node.known_hosts;
-}
-
-// "host" for port 22, "[host]:port" otherwise, as OpenSSH writes known_hosts.
-std::string known_hosts_name(const SshNodeSpec& node) {
-  return node.port == 22 ? node.host : "[" + node.host + "]:" + std::to_string(node.port);
 }
 
 // Waits for a non-blocking connect in short slices, so a cancel is seen within one.
@@ -124,91 +103,6 @@ int connect_tcp(const SshNodeSpec& node, SteadyClock::time_point deadline,
   return fd;
 }
 
-// The host key types known_hosts holds for this host in plain text. libssh2 1.10 prefers an
-// ECDSA key even when known_hosts has only the ed25519 one; asking for a known type avoids a
-// false "unknown host".
-std::string known_key_types(const SshNodeSpec& node) {
-  // libssh2 wants a session for its allocator, even to read a file.
-  LIBSSH2_SESSION* s = libssh2_session_init();
-  LIBSSH2_KNOWNHOSTS* kh = libssh2_knownhost_init(s);
-  std::string types;
-  if (libssh2_knownhost_readfile(kh, known_hosts_path(node).c_str(),
-                                 LIBSSH2_KNOWNHOST_FILE_OPENSSH) >= 0) {
-    std::string name = known_hosts_name(node);
-    libssh2_knownhost* entry = nullptr;
-    while (libssh2_knownhost_get(kh, &entry, entry) == 0) {
-      if (!entry->name || name != entry->name) continue;
-      int key = entry->typemask & LIBSSH2_KNOWNHOST_KEY_MASK;
-      const char* type = key == LIBSSH2_KNOWNHOST_KEY_ED25519      ? "ssh-ed25519"
-                         : key == LIBSSH2_KNOWNHOST_KEY_ECDSA_256  ? "ecdsa-sha2-nistp256"
-                         : key == LIBSSH2_KNOWNHOST_KEY_ECDSA_384  ? "ecdsa-sha2-nistp384"
-                         : key == LIBSSH2_KNOWNHOST_KEY_ECDSA_521  ? "ecdsa-sha2-nistp521"
-                         : key == LIBSSH2_KNOWNHOST_KEY_SSHRSA     ? "ssh-rsa"
-                                                                   : nullptr;
-      if (type && types.find(type) == std::string::npos) {
-        types += (types.empty() ? "" : ",") + std::string(type);
-      }
-    }
-  }
-  libssh2_knownhost_free(kh);
-  libssh2_session_free(s);
-  return types;
-}
-
-int knownhost_key_bits(int hostkey_type) {
-  switch (hostkey_type) {
-    case LIBSSH2_HOSTKEY_TYPE_ED25519: return LIBSSH2_KNOWNHOST_KEY_ED25519;
-    case LIBSSH2_HOSTKEY_TYPE_ECDSA_256: return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
-    case LIBSSH2_HOSTKEY_TYPE_ECDSA_384: return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
-    case LIBSSH2_HOSTKEY_TYPE_ECDSA_521: return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
-    case LIBSSH2_HOSTKEY_TYPE_RSA: return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
-    default: return LIBSSH2_KNOWNHOST_KEY_UNKNOWN;
-  }
-}
-
-enum class HostKeyCheck { kMatch, kMismatch, kNotFound };
-
-struct HostKeyVerdict {
-  HostKeyCheck check;
-  std::string line;  // the known_hosts line for this key
-};
-
-// Checks the session's host key; for kNotFound and accept_new, records it.
-HostKeyVerdict check_host_key(LIBSSH2_SESSION* s, const SshNodeSpec& node, bool record) {
-  size_t len = 0;
-  int type = 0;
-  const char* key = libssh2_session_hostkey(s, &len, &type);
-  LIBSSH2_KNOWNHOSTS* kh = libssh2_knownhost_init(s);
-  std::string path = known_hosts_path(node);
-  libssh2_knownhost_readfile(kh, path.c_str(), LIBSSH2_KNOWNHOST_FILE_OPENSSH);
-  int typemask = LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | knownhost_key_bits(type);
-  int rc = libssh2_knownhost_checkp(kh, node.host.c_str(), node.port, key, len, typemask, nullptr);
-  HostKeyVerdict verdict{rc == LIBSSH2_KNOWNHOST_CHECK_MATCH      ? HostKeyCheck::kMatch
-                         : rc == LIBSSH2_KNOWNHOST_CHECK_MISMATCH ? HostKeyCheck::kMismatch
-                                                                  : HostKeyCheck::kNotFound,
-                         ""};
-  // The line OpenSSH would write, for the message or for accept-new.
-  LIBSSH2_KNOWNHOSTS* one = libssh2_knownhost_init(s);
-  libssh2_knownhost* added = nullptr;
-  std::string name = known_hosts_name(node);
-  if (libssh2_knownhost_addc(one, name.c_str(), nullptr, key, len, nullptr, 0, typemask,
-                             &added) == 0) {
-    char buf[4096];
-    size_t out = 0;
-    if (libssh2_knownhost_writeline(one, added, buf, sizeof buf, &out,
-                                    LIBSSH2_KNOWNHOST_FILE_OPENSSH) == 0) {
-      verdict.line.assign(buf, out);
-      while (!verdict.line.empty() && verdict.line.back() == '\n') verdict.line.pop_back();
-    }
-  }
-  libssh2_knownhost_free(one);
-  if (verdict.check == HostKeyCheck::kNotFound && record && !verdict.line.empty()) {
-    std::ofstream(path, std::ios::app) << verdict.line << "\n";
-  }
-  libssh2_knownhost_free(kh);
-  return verdict;
-}
-
 bool looks_like_rsa_key(const std::string& private_key) {
   std::ifstream pub(private_key + ".pub");
   std::string word;
@@ -246,8 +140,8 @@ std::string authenticate(LIBSSH2_SESSION* s, const SshNodeSpec& node, std::strin
     keys.push_back(node.identity);
   } else {
     for (const char* name : {"id_ed25519", "id_ecdsa", "id_rsa"}) {
-      std::string path = home_dir() + "/.ssh/" + name;
-      if (access(path.c_str(), R_OK) == 0) keys.push_back(path);
+      std::string path = ssh_dir() + "/" + name;
+      if (path.starts_with("/") && access(path.c_str(), R_OK) == 0) keys.push_back(path);
     }
   }
   bool only_rsa = !keys.empty();
@@ -287,35 +181,28 @@ std::string probe_cores(LIBSSH2_SESSION* s, int& cores) {
   return cores > 0 ? "" : "cannot count its cores (nproc printed '" + out + "')";
 }
 
-// One attempt with a given host key preference; `verdict` says what the host key check found.
-SshConnection attempt(const SshNodeSpec& node, SteadyClock::time_point deadline,
-                      const std::string& key_types, bool record, ConnectCancel& cancel,
-                      HostKeyVerdict& verdict) {
-  SshConnection c;
+// TCP connection and SSH handshake, asking for the host key algorithms `host_keys`.
+void open_session(const SshNodeSpec& node, SteadyClock::time_point deadline,
+                  const std::string& host_keys, ConnectCancel& cancel, SshConnection& c) {
   c.fd = connect_tcp(node, deadline, cancel, c.error);
-  if (c.fd < 0) return c;
+  if (c.fd < 0) return;
   if (!cancel.track(c.fd)) {
     c.error = kConnectInterrupted;
-    return c;
+    return;
   }
   c.session = libssh2_session_init();
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
   libssh2_session_set_timeout(c.session, std::max<long>(1, left.count()));
-  if (!key_types.empty()) {
-    libssh2_session_method_pref(c.session, LIBSSH2_METHOD_HOSTKEY, key_types.c_str());
-  }
+  libssh2_session_method_pref(c.session, LIBSSH2_METHOD_HOSTKEY, host_keys.c_str());
   if (libssh2_session_handshake(c.session, c.fd) != 0) {
     c.error = "SSH handshake failed: " + last_error(c.session);
-    return c;
   }
-  verdict = check_host_key(c.session, node, record);
-  return c;
 }
 
 }  // namespace
 
 std::string local_user_name() {
-  std::string name = password_entry(false);
+  std::string name = passwd_user_name();
   return name.empty() ? "root" : name;
 }
 
@@ -352,66 +239,24 @@ void SshConnection::close() {
   fd = -1;
 }
 
-std::string host_key_fingerprint(LIBSSH2_SESSION* session) {
-  const char* hash = libssh2_hostkey_hash(session, LIBSSH2_HOSTKEY_HASH_SHA256);
-  if (!hash) return "(unknown)";
-  unsigned char b64[64];
-  int n = EVP_EncodeBlock(b64, reinterpret_cast<const unsigned char*>(hash), 32);
-  std::string text(reinterpret_cast<char*>(b64), n);
-  while (!text.empty() && text.back() == '=') text.pop_back();  // OpenSSH prints it unpadded
-  return "SHA256:" + text;
-}
-
 SshConnection ssh_connect(const SshNodeSpec& node, double timeout_seconds, bool want_cores,
                           ConnectCancel& cancel) {
   static std::once_flag init;
   std::call_once(init, [] { libssh2_init(0); });
   auto deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
                                            std::chrono::duration<double>(timeout_seconds));
-  std::string first_types = known_key_types(node);
-  std::vector<std::string> preferences{first_types};
-  // Hashed known_hosts entries hide their key types: try each type before calling it unknown.
-  if (first_types.empty()) preferences.assign(std::begin(kHostKeyTypes), std::end(kHostKeyTypes));
-
-  // Every socket is untracked before it is closed or handed over.
-  auto drop = [&cancel](SshConnection& x) {
-    if (x.fd >= 0) cancel.untrack(x.fd);
-    x.close();
-  };
+  // The node's known_hosts is read afresh for every connection: accept-new may have just
+  // added its key, for the node's next connections or another node on the same host.
   SshConnection c;
-  std::string unknown_message;
-  for (const std::string& types : preferences) {
-    HostKeyVerdict verdict{HostKeyCheck::kNotFound, ""};
-    c = attempt(node, deadline, types, false, cancel, verdict);
-    if (!c.error.empty()) {
-      if (unknown_message.empty()) break;  // the host is not reachable at all
-      drop(c);  // it has no key of this type; the next type may still be known
-      c.error = unknown_message;
-      continue;
-    }
-    if (verdict.check == HostKeyCheck::kMatch) break;
-    std::string where = node.name + " (" + node.host + ":" + std::to_string(node.port) + ")";
-    std::string fp = host_key_fingerprint(c.session);
-    if (verdict.check == HostKeyCheck::kMismatch) {
-      c.error = "HOST KEY CHANGED for " + where + ": it now presents " + fp + ", which does not "
-                "match " + known_hosts_path(node) + ". Refusing to connect; if the change is "
-                "expected, remove the old entry (ssh-keygen -R " + known_hosts_name(node) + ")";
-      break;
-    }
-    if (unknown_message.empty()) {
-      if (node.accept_new) {
-        check_host_key(c.session, node, true);
-        break;
-      }
-      unknown_message = "unknown host key for " + where + ": " + fp + ". If it is right, add " +
-                        "this line to " + known_hosts_path(node) + ":\n  " + verdict.line +
-                        "\n(or set host_key_policy = \"accept-new\" in [ssh])";
-    }
-    drop(c);
-    c.error = unknown_message;
-  }
+  KnownHosts known;
+  c.error = read_node_known_hosts(node, known);
+  c.warnings = known.warnings;
+  if (c.error.empty()) open_session(node, deadline, host_key_preference(known, node), cancel, c);
+  if (c.error.empty()) c.error = verify_host_key(c.session, node, known, c.warnings);
   if (!c.error.empty()) {
-    drop(c);
+    // Every socket is untracked before it is closed or handed over.
+    if (c.fd >= 0) cancel.untrack(c.fd);
+    c.close();
     if (cancel.cancelled()) c.error = kConnectInterrupted;
     return c;
   }

@@ -1,6 +1,7 @@
 // Opening one SSH connection to a node: TCP connect, handshake, host key check against
-// known_hosts, authentication. Blocking, with a deadline, meant to run on its own thread so all
-// nodes connect in parallel; the connection is then handed to the event loop (ssh_processes).
+// known_hosts (host_key.h), authentication. Blocking, with a deadline, meant to run on its own
+// thread so all nodes connect in parallel; the connection is then handed to the event loop
+// (ssh_processes).
 // Internal to the transport module.
 #pragma once
 
@@ -9,6 +10,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "transport/real_transport.h"
 
@@ -20,6 +22,8 @@ struct SshConnection {
   std::string auth_method;  // "ssh-agent", "key /home/u/.ssh/id_ed25519"
   std::string error;        // why it failed; empty on success
   int cores = 0;            // from `nproc` when asked for, else 0
+  // Malformed known_hosts lines met ("PATH:LINE: line ignored: why"), success or not.
+  std::vector<std::string> warnings;
 
   bool ok() const { return session != nullptr && error.empty(); }
   void close();             // disconnects and frees; safe on a failed or closed connection
@@ -49,8 +53,5 @@ constexpr const char* kConnectInterrupted = "interrupted while connecting";
 // fails with kConnectInterrupted.
 SshConnection ssh_connect(const SshNodeSpec& node, double timeout_seconds, bool probe_cores,
                           ConnectCancel& cancel);
-
-// "SHA256:base64" of the session's host key, as OpenSSH prints it.
-std::string host_key_fingerprint(LIBSSH2_SESSION* session);
 
 }  // namespace dt
