@@ -104,7 +104,11 @@ void print_plan(const std::vector<PlannedFile>& files, const std::vector<RunnerS
               config.framework.origin.describe().c_str());
   if (!config.args.value.empty()) {
     std::string words;
-    for (const std::string& a : config.args.value) words += " " + shell_quote(a);
+    for (const std::string& a : config.args.value) {
+      // Two appends, not `" " + shell_quote(a)`: GCC 12 at -O3 warns -Wrestrict on the latter.
+      words += ' ';
+      words += shell_quote(a);
+    }
     std::printf("framework arguments:%s (%s)\n", words.c_str(),
                 config.args.origin.describe().c_str());
   }
