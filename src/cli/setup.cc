@@ -16,8 +16,6 @@ namespace {
 
 constexpr double kConnectTimeoutSeconds = 10;
 constexpr const char* kDefaultRemoteRoot = ".cache/distributest";
-// A [[node]] with this host is the master's own box.
-constexpr const char* kLocalHost = "local";
 
 RunnerSlot make_runner(const Config& config, const std::string& node, int index,
                        std::vector<std::string> argv) {
@@ -79,7 +77,7 @@ SshNodeSpec ssh_spec(const Config& config, const NodeConfig& node, const std::st
   return spec;
 }
 
-bool is_local_node(const NodeConfig& node) { return node.host == kLocalHost; }
+bool is_local_node(const NodeConfig& node) { return node.host == kLocalHostName; }
 
 std::string initiating_host() {
   char buf[256] = {};
