@@ -44,6 +44,21 @@ void add_local_node(RealTransport& transport, const Config& config, const NodeCo
   }
 }
 
+// Runner ids hold the node's name in [a-z0-9_] only (make_runner), so `ci-1` and `ci_1` would
+// share theirs: their runners would share databases and be mixed up in reports and replay.
+std::string check_runner_ids(const std::vector<NodeConfig>& nodes) {
+  std::map<std::string, const NodeConfig*> by_id;
+  for (const NodeConfig& node : nodes) {
+    auto [it, added] = by_id.emplace(sanitize_id(node.name), &node);
+    if (added) continue;
+    const NodeConfig& first = *it->second;
+    return node.origin.describe() + ": node '" + node.name + "' would get the runner ids of node '" +
+           first.name + "' (" + first.origin.describe() + "): both are " +
+           sanitize_id(initiating_host()) + "_" + it->first + "_<n>; give one of them another name";
+  }
+  return "";
+}
+
 }  // namespace
 
 // "~/x" in a local path (a key, known_hosts) means the user's home, as in ssh_config.
@@ -97,6 +112,7 @@ RunSetup local_setup(const Config& config, int count) {
 }
 
 std::string check_nodes(const Config& config, const std::vector<NodeConfig>& nodes) {
+  if (std::string clash = check_runner_ids(nodes); !clash.empty()) return clash;
   for (const NodeConfig& node : nodes) {
     if (is_local_node(node)) continue;
     std::string where = node.origin.describe() + ": node '" + node.name + "': ";

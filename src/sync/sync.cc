@@ -1,5 +1,7 @@
 #include "sync/sync.h"
 
+#include <openssl/evp.h>
+
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -55,6 +57,26 @@ std::string ssh_command(const SshNodeSpec& node) {
   return cmd;
 }
 
+std::string without_trailing_slashes(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+// The first 8 hex digits of the SHA-256 of `text`: enough to tell one box's checkouts apart,
+// short enough to leave the project's name readable.
+std::string short_hash(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < 4 && i < size; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xf];
+  }
+  return out;
+}
+
 struct NodeSync {
   // kFailing: it failed, and its other rsync is being ended; the lock is held until it is gone.
   enum class Step { kLocking, kSyncing, kFailing, kDone, kFailed } step = Step::kLocking;
@@ -69,10 +91,16 @@ struct NodeSync {
 
 std::string remote_project_dir(const std::string& remote_root, const std::string& project_dir,
                                const std::string& initiating_host) {
-  std::string name = std::filesystem::path(project_dir).filename().string();
-  std::string root = remote_root;
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
-  return root + "/" + name + "@" + initiating_host;
+  std::string path = without_trailing_slashes(project_dir);
+  std::string name = std::filesystem::path(path).filename().string();
+  return without_trailing_slashes(remote_root) + "/" + name + "-" + short_hash(path) + "@" +
+         initiating_host;
+}
+
+std::string legacy_project_dir(const std::string& remote_root, const std::string& project_dir,
+                               const std::string& initiating_host) {
+  std::string name = std::filesystem::path(without_trailing_slashes(project_dir)).filename().string();
+  return without_trailing_slashes(remote_root) + "/" + name + "@" + initiating_host;
 }
 
 std::string check_remote_root(const std::string& remote_root) {

@@ -26,8 +26,14 @@ struct SyncOptions {
   std::vector<std::string> excludes; // [sync] exclude
 };
 
-// Where a node's copy of the project lives: <remote_root>/<project>@<initiating host>.
+// Where a node's copy of the project lives: <remote_root>/<project>-<hash>@<initiating host>,
+// where <hash> is 8 hex digits of the SHA-256 of the absolute `project_dir`, so two checkouts
+// with the same name on one box get a directory each.
 std::string remote_project_dir(const std::string& remote_root, const std::string& project_dir,
+                               const std::string& initiating_host);
+// The name earlier versions gave it: <remote_root>/<project>@<initiating host>, shared by
+// every checkout of that name. Nothing uses such a copy now; `clean` removes it.
+std::string legacy_project_dir(const std::string& remote_root, const std::string& project_dir,
                                const std::string& initiating_host);
 
 // Refuses a remote_root that is not a dedicated directory ("/", "~", "", "..", the home itself,

@@ -33,3 +33,28 @@ assert_rc 2
 assert_out_contains "$WORK/local-named.toml:"
 assert_out_contains "'node[1].name' is \"local\""
 echo "ok: a remote node named \"local\" is refused; the unmarked dir on it survives"
+
+# --- Two checkouts with the same name, in different folders ---
+mkdir -p "$WORK/ann" "$WORK/old"
+for checkout in "$WORK/ann/app" "$WORK/old/app"; do
+  command_project "$checkout"
+  echo "$checkout" > "$checkout/whose"
+  cd "$checkout"
+  run_cluster -n 1 --json report.json
+  assert_rc 0
+done
+first=/root/$(remote_dir_of "$WORK/ann/app/report.json")
+second=/root/$(remote_dir_of "$WORK/old/app/report.json")
+[[ $first != "$second" ]] || fail "both checkouts named app share $first on n1"
+[[ $first == /root/.cache/distributest/app-*@$host && $second == /root/.cache/distributest/app-*@$host ]] ||
+  fail "the copies are not named after the project: $first, $second"
+[[ $("$TC" exec n1 cat "$first/whose") == "$WORK/ann/app" ]] || fail "$first holds the other checkout"
+[[ $("$TC" exec n1 cat "$second/whose") == "$WORK/old/app" ]] || fail "$second holds the other checkout"
+# clean finds each checkout's own copy, and only that one.
+cd "$WORK/ann/app"
+run_cluster clean
+assert_rc 0
+assert_out_contains "removed node n1: ${first#/root/}"
+"$TC" exec n1 test ! -e "$first" || fail "clean left $first"
+"$TC" exec n1 test -e "$second/whose" || fail "clean in one checkout removed the other's copy"
+echo "ok: two checkouts named app get a copy each on n1; clean removes its own"
