@@ -22,6 +22,7 @@
 #include "schedule/timing_store.h"
 #include "transport/real_transport.h"
 #include "transport/remote_command.h"
+#include "util/atomic_file.h"
 
 namespace dt {
 
@@ -151,15 +152,20 @@ std::string failures_path(const std::string& timings_path) {
   return (fs::path(timings_path).parent_path() / "last-failures").string();
 }
 
+// Replaced whole: --only-failures after a crash or beside a concurrent run must not read a
+// partial list and silently run fewer files.
 void save_failures(const RunResult& result, const std::string& path, Status& status) {
-  std::ofstream out(path, std::ios::trunc);
+  std::string text;
   for (const FileResult& f : result.files) {
     if (f.status == FileStatus::kFailed || f.status == FileStatus::kError ||
         f.status == FileStatus::kTimeout) {
-      out << f.path << "\n";
+      text += f.path;
+      text += '\n';
     }
   }
-  if (!out) status.event(Status::Level::kWarning, "cannot write " + path);
+  if (std::string error = replace_file(path, text); !error.empty()) {
+    status.event(Status::Level::kWarning, "cannot write " + path + ": " + error);
+  }
 }
 
 // The last run's failed files that still exist; warns about the others.
