@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "report/run_log.h"
 #include "sync/sync.h"
+#include "sync/target_lock.h"
 #include "transport/real_transport.h"
 
 namespace dt {
@@ -24,18 +25,6 @@ namespace {
 constexpr std::size_t kLogsKept = 10;
 constexpr double kConnectTimeoutSeconds = 10;
 constexpr double kCleanTimeoutSeconds = 120;
-
-// Run on the node, from the remote home: $1 = the project dir, $2 = "remove" or "list".
-// Exit 4: nothing there; 3: not made by distributest (left untouched); 5: a run holds it.
-constexpr const char* kCleanScript = R"SH(dir=$1
-[ -e "$dir" ] || [ -L "$dir" ] || { echo "nothing there: $dir"; exit 4; }
-[ -d "$dir" ] && [ ! -L "$dir" ] && [ -e "$dir/.distributest-dir" ] || { echo "not ours: $dir (no .distributest-dir in it); left untouched"; exit 3; }
-if [ -e "$dir/.distributest-lock" ]; then
-  exec 9<"$dir/.distributest-lock" && flock -n 9 || { echo "in use by a run: $dir; left untouched"; exit 5; }
-fi
-[ "$2" = remove ] || exit 0
-rm -rf -- "$dir"
-)SH";
 
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -177,10 +166,8 @@ bool clean_nodes(const Config& config, const std::string& project_dir, bool dry_
   std::map<int, std::size_t> owner;
   for (std::size_t t = 0; t < targets.size(); ++t) {
     const SshNodeSpec& spec = specs[targets[t].node];
-    ProcessSpec process{spec.name,
-                        {"sh", "-c", kCleanScript, "clean", targets[t].dir,
-                         dry_run ? "list" : "remove"},
-                        {}, ".", spec.name + "/clean"};  // "." = the remote home
+    ProcessSpec process{spec.name, target_clean_argv(targets[t].dir, !dry_run), {}, ".",
+                        spec.name + "/clean"};  // "." = the remote home
     process.stdin_null = true;
     targets[t].process = transport.start(process);
     owner[targets[t].process] = t;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "report/status.h"
+#include "sync/target_lock.h"
 #include "transport/transport.h"
 
 namespace dt {
@@ -18,25 +19,6 @@ namespace {
 constexpr const char* kMarker = ".distributest-dir";
 constexpr const char* kLock = ".distributest-lock";
 constexpr const char* kBusy = ".distributest-busy";
-
-// Run on the node: $1 = remote_root, $2 = target. Refuses a target that exists, is not empty
-// and is not marked; otherwise marks it, takes the lock (saying "waiting" first when another
-// run holds it) and holds it until the master closes stdin or dies. The lock holder of a
-// killed master may go before that master's runners are killed (they get a grace period), so
-// it also waits until no process holds the shared "busy" lock every remote runner takes.
-constexpr const char* kPrepareScript = R"SH(root=$1; dir=$2
-mkdir -p -- "$root" || exit 1
-if [ -e "$dir" ] && [ ! -e "$dir/.distributest-dir" ] && [ -n "$(ls -A -- "$dir" 2>/dev/null)" ]; then
-  echo "refusing to sync into $dir: it exists, is not empty, and distributest did not make it (no .distributest-dir in it); nothing in it was touched" >&2
-  exit 3
-fi
-mkdir -p -- "$dir" && touch -- "$dir/.distributest-dir" || exit 1
-exec 9>"$dir/.distributest-lock" || exit 1
-if ! flock -n 9; then echo waiting; flock 9 || exit 1; fi
-flock -x "$dir/.distributest-busy" true || exit 1
-echo locked
-exec cat >/dev/null
-)SH";
 
 // rsync's -e parser honours quotes but not backslashes.
 std::string rsync_quote(const std::string& word) {
@@ -159,9 +141,8 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
   };
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const SshNodeSpec& node = targets[i].node;
-    ProcessSpec lock{node.name, {"sh", "-c", kPrepareScript, "prepare", targets[i].remote_root,
-                                node.remote_dir},
-                     {}, ".", node.name + "/lock"};  // "." = the remote home
+    ProcessSpec lock{node.name, target_prepare_argv(targets[i].remote_root, node.remote_dir), {},
+                     ".", node.name + "/lock"};  // "." = the remote home
     state[i].lock_process = transport.start(lock);
     owner[state[i].lock_process] = i;
   }
