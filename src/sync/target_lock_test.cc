@@ -132,8 +132,9 @@ class TargetLockTest : public ::testing::Test {
   void slow_down(const std::string& tool) {
     fs::create_directories(tmp / "bin");
     std::string real = "/bin/" + tool;
-    std::ofstream(tmp / "bin" / tool) << "#!/bin/sh\ntouch '" << (tmp / (tool + ".started")).string()
-                                      << "'\nsleep 1\nexec " << real << " \"$@\"\n";
+    std::ofstream(tmp / "bin" / tool)
+        << "#!/bin/sh\ntouch '" << (tmp / (tool + ".started")).string() << "'\nsleep 1\nexec "
+        << real << " \"$@\"\n";
     fs::permissions(tmp / "bin" / tool, fs::perms::owner_all);
   }
   std::vector<std::string> slow_env() const {

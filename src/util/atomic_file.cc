@@ -53,7 +53,8 @@ std::string replace_file(const std::string& path, std::string_view content) {
     fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0 && errno != EEXIST) break;
   }
-  if (fd < 0) return "cannot create a temporary file in " + dir.string() + ": " + std::strerror(errno);
+  if (fd < 0)
+    return "cannot create a temporary file in " + dir.string() + ": " + std::strerror(errno);
 
   auto fail = [&](const std::string& what) {
     std::string error = what + " " + temp + ": " + std::strerror(errno);
