@@ -52,9 +52,10 @@ std::string check_runner_ids(const std::vector<NodeConfig>& nodes) {
     auto [it, added] = by_id.emplace(sanitize_id(node.name), &node);
     if (added) continue;
     const NodeConfig& first = *it->second;
-    return node.origin.describe() + ": node '" + node.name + "' would get the runner ids of node '" +
-           first.name + "' (" + first.origin.describe() + "): both are " +
-           sanitize_id(initiating_host()) + "_" + it->first + "_<n>; give one of them another name";
+    return node.origin.describe() + ": node '" + node.name +
+           "' would get the runner ids of node '" + first.name + "' (" +
+           first.origin.describe() + "): both are " + sanitize_id(initiating_host()) + "_" +
+           it->first + "_<n>; give one of them another name";
   }
   return "";
 }
@@ -136,7 +137,7 @@ std::string check_nodes(const Config& config, const std::vector<NodeConfig>& nod
 
 RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& config,
                        const std::vector<NodeConfig>& nodes, const std::string& project_dir,
-                       int runners_override) {
+                       const ShippedFiles& shipped, int runners_override) {
   RunSetup setup;
   std::vector<SshNodeSpec> specs;
   std::vector<NodeConfig> remote;
@@ -173,7 +174,7 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
                                          std::to_string(targets.size()) + " node(s)");
   std::map<std::string, std::string> sync_errors =
       sync_nodes(transport, status, targets,
-                 SyncOptions{project_dir, templates_dir(), config.sync_exclude.value},
+                 SyncOptions{project_dir, templates_dir(), shipped},
                  &setup.interrupted);
   if (setup.interrupted) return setup;
 

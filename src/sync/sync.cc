@@ -1,7 +1,11 @@
 #include "sync/sync.h"
 
 #include <openssl/evp.h>
+#include <stdlib.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -14,11 +18,49 @@ namespace dt {
 
 namespace {
 
-// The marker that says distributest made a directory (and may --delete inside it), and the
-// lock file a run holds with flock(1) for its whole length.
-constexpr const char* kMarker = ".distributest-dir";
-constexpr const char* kLock = ".distributest-lock";
+// Every command on a node holds it shared (remote_hold_prefix); target_lock.cc waits for it.
 constexpr const char* kBusy = ".distributest-busy";
+
+// The rules file of git_ignored_rules() for rsync's --filter=merge, in the temp dir for as
+// long as the syncs run.
+class RulesFile {
+ public:
+  explicit RulesFile(const std::string& rules) {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "distributest-sync.XXXXXX").string();
+    int fd = mkstemp(pattern.data());
+    if (fd < 0) {
+      error_ = "cannot create " + pattern + ": " + std::strerror(errno);
+      return;
+    }
+    path_ = pattern;
+    std::string_view left = rules;
+    while (!left.empty()) {
+      ssize_t n = write(fd, left.data(), left.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        error_ = "cannot write " + path_ + ": " + std::strerror(errno);
+        break;
+      }
+      left.remove_prefix(static_cast<std::size_t>(n));
+    }
+    if (close(fd) != 0 && error_.empty()) {
+      error_ = "cannot write " + path_ + ": " + std::strerror(errno);
+    }
+  }
+  ~RulesFile() {
+    if (!path_.empty()) unlink(path_.c_str());
+  }
+  RulesFile(const RulesFile&) = delete;
+  RulesFile& operator=(const RulesFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string path_;
+  std::string error_;
+};
 
 // rsync's -e parser honours quotes but not backslashes.
 std::string rsync_quote(const std::string& word) {
@@ -81,7 +123,8 @@ std::string remote_project_dir(const std::string& remote_root, const std::string
 
 std::string legacy_project_dir(const std::string& remote_root, const std::string& project_dir,
                                const std::string& initiating_host) {
-  std::string name = std::filesystem::path(without_trailing_slashes(project_dir)).filename().string();
+  std::string path = without_trailing_slashes(project_dir);
+  std::string name = std::filesystem::path(path).filename().string();
   return without_trailing_slashes(remote_root) + "/" + name + "@" + initiating_host;
 }
 
@@ -107,18 +150,30 @@ std::string check_remote_root(const std::string& remote_root) {
   return "";
 }
 
+std::vector<std::string> rsync_filter_args(const std::vector<std::string>& excludes,
+                                           const std::string& git_rules_file) {
+  std::vector<std::string> args;
+  for (const std::string& own : own_excludes()) args.push_back("--exclude=" + own);
+  for (const std::string& e : excludes) args.push_back("--exclude=" + e);
+  if (git_rules_file.empty()) {
+    args.push_back("--filter=:- .gitignore");  // each directory's .gitignore, on both sides
+    return args;
+  }
+  args.push_back("--filter=merge " + git_rules_file);
+  // On the node only: what node_setup made there and a .gitignore names (.venv, node_modules)
+  // stays. Perishable: a directory gone from the source goes, whatever is in it.
+  args.push_back("--filter=dir-merge,-rp .gitignore");
+  return args;
+}
+
 std::vector<std::string> rsync_argv(const SshNodeSpec& node, const std::string& source_dir,
                                     const std::string& target_dir,
-                                    const std::vector<std::string>& excludes) {
+                                    const std::vector<std::string>& excludes,
+                                    const std::string& git_rules_file) {
   std::vector<std::string> argv{"rsync", "-a", "--delete", "--protect-args", "-e",
                                 ssh_command(node)};
-  for (const char* ours : {kMarker, kLock, kBusy, kRemoteRuntimeDir}) {
-    argv.push_back(std::string("--exclude=/") + ours);
-  }
-  argv.push_back("--exclude=/.git");
-  argv.push_back("--exclude=.distributest/logs");
-  for (const std::string& e : excludes) argv.push_back("--exclude=" + e);
-  argv.push_back("--filter=:- .gitignore");  // each directory's .gitignore, as git reads it
+  std::vector<std::string> filters = rsync_filter_args(excludes, git_rules_file);
+  argv.insert(argv.end(), filters.begin(), filters.end());
   argv.push_back(source_dir + "/");
   argv.push_back(node.host + ":" + target_dir + "/");
   return argv;
@@ -131,10 +186,21 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
                                               const SyncOptions& options, bool* interrupted) {
   std::vector<NodeSync> state(targets.size());
   std::map<int, std::size_t> owner;
-  auto start_rsync = [&](std::size_t i, const std::string& source, const std::string& target) {
+  std::optional<RulesFile> git_rules;
+  if (options.shipped.from_git) {
+    git_rules.emplace(git_ignored_rules(options.shipped));
+    if (!git_rules->error().empty()) {
+      std::map<std::string, std::string> errors;
+      for (const SyncTarget& t : targets) errors[t.node.name] = git_rules->error();
+      return errors;
+    }
+  }
+  auto start_rsync = [&](std::size_t i, const std::string& source, const std::string& target,
+                         const std::string& rules_file) {
     const SshNodeSpec& node = targets[i].node;
-    ProcessSpec spec{"local", rsync_argv(node, source, target, options.excludes), {}, "",
-                     node.name + "/rsync"};
+    std::vector<std::string> argv =
+        rsync_argv(node, source, target, options.shipped.excludes, rules_file);
+    ProcessSpec spec{"local", argv, {}, "", node.name + "/rsync"};
     int process = transport.start(spec);
     owner[process] = i;
     state[i].rsyncs.insert(process);
@@ -184,8 +250,8 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
           // The project and the adapters go side by side: each rsync is mostly an ssh login.
           s.step = NodeSync::Step::kSyncing;
           s.output.clear();
-          start_rsync(i, options.project_dir, node.remote_dir);
-          start_rsync(i, options.templates_dir, node.remote_dir + "/" + kRemoteRuntimeDir);
+          start_rsync(i, options.project_dir, node.remote_dir, git_rules ? git_rules->path() : "");
+          start_rsync(i, options.templates_dir, node.remote_dir + "/" + kRemoteRuntimeDir, "");
         }
       }
       continue;
