@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "report/run_log.h"
 #include "sync/sync.h"
+#include "sync/target_lock.h"
 #include "transport/real_transport.h"
 
 namespace dt {
@@ -24,18 +25,6 @@ namespace {
 constexpr std::size_t kLogsKept = 10;
 constexpr double kConnectTimeoutSeconds = 10;
 constexpr double kCleanTimeoutSeconds = 120;
-
-// Run on the node, from the remote home: $1 = the project dir, $2 = "remove" or "list".
-// Exit 4: nothing there; 3: not made by distributest (left untouched); 5: a run holds it.
-constexpr const char* kCleanScript = R"SH(dir=$1
-[ -e "$dir" ] || [ -L "$dir" ] || { echo "nothing there: $dir"; exit 4; }
-[ -d "$dir" ] && [ ! -L "$dir" ] && [ -e "$dir/.distributest-dir" ] || { echo "not ours: $dir (no .distributest-dir in it); left untouched"; exit 3; }
-if [ -e "$dir/.distributest-lock" ]; then
-  exec 9<"$dir/.distributest-lock" && flock -n 9 || { echo "in use by a run: $dir; left untouched"; exit 5; }
-fi
-[ "$2" = remove ] || exit 0
-rm -rf -- "$dir"
-)SH";
 
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -99,16 +88,51 @@ bool clean_logs(const Config& config, bool dry_run) {
   return ok;
 }
 
-struct NodeClean {
-  SshNodeSpec spec;
+// One directory to clean on one node: this checkout's copy, or the copy an earlier version
+// made under the name that did not tell checkouts apart (reported only when it is there).
+struct CleanTarget {
+  std::size_t node;  // index into the connected specs
+  std::string dir;
+  bool legacy = false;
   int process = -1;
-  std::string output;
+  std::string output{};
   bool done = false;
 };
 
+// Says what became of one target; returns false when it could not be cleaned.
+bool report(const CleanTarget& t, const SshNodeSpec& spec, const TransportEvent& ev, bool dry_run) {
+  std::string where = "node " + spec.name + ": " + t.dir;
+  std::string said = trimmed(t.output);
+  if (!ev.error.empty() || ev.signal != 0) {
+    std::cerr << "distributest: clean: " << where << ": "
+              << (ev.error.empty() ? "killed by signal " + std::to_string(ev.signal) : ev.error)
+              << "\n";
+    return false;
+  }
+  std::string note = t.legacy ? " (named as by earlier versions, which every checkout named " +
+                                    fs::path(t.dir).filename().string() + " shared)"
+                              : "";
+  if (ev.exit_code == 0) {
+    std::cout << (dry_run ? "would remove " : "removed ") << where << note << "\n";
+    return true;
+  }
+  if (ev.exit_code == 4 || (t.legacy && ev.exit_code == 3)) {
+    if (!t.legacy) std::cout << where << ": nothing there\n";
+    return true;  // an old name that is not ours, or not there, is none of this checkout's business
+  }
+  if (ev.exit_code == 3 || ev.exit_code == 5) {
+    std::cerr << "distributest: clean: node " << spec.name << ": " << said << "\n";
+  } else {
+    std::cerr << "distributest: clean: " << where << ": failed (exit status " << ev.exit_code << ")"
+              << (said.empty() ? "" : ": " + said) << "\n";
+  }
+  return false;
+}
+
 // Returns false when some node could not be reached or cleaned.
 bool clean_nodes(const Config& config, const std::string& project_dir, bool dry_run) {
-  std::vector<NodeClean> nodes;
+  std::vector<SshNodeSpec> specs;
+  std::vector<std::string> legacy_dirs;
   bool ok = true;
   for (const NodeConfig& node : config.nodes) {
     if (is_local_node(node)) {
@@ -121,78 +145,56 @@ bool clean_nodes(const Config& config, const std::string& project_dir, bool dry_
       ok = false;
       continue;
     }
-    NodeClean n;
-    n.spec = ssh_spec(config, node, project_dir, 1);
-    nodes.push_back(std::move(n));
+    specs.push_back(ssh_spec(config, node, project_dir, 1));
+    legacy_dirs.push_back(legacy_project_dir(root, project_dir, initiating_host()));
   }
-  if (nodes.empty()) return ok;
+  if (specs.empty()) return ok;
 
   RealTransport transport(project_dir);
-  std::vector<SshNodeSpec> specs;
-  for (const NodeClean& n : nodes) specs.push_back(n.spec);
   std::map<std::string, std::string> errors = transport.connect(specs, kConnectTimeoutSeconds);
-  std::map<int, std::size_t> owner;
-  std::size_t pending = 0;
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    NodeClean& n = nodes[i];
-    if (auto it = errors.find(n.spec.name); it != errors.end()) {
-      std::cerr << "distributest: clean: node " << n.spec.name << " (" << n.spec.host
+  std::vector<CleanTarget> targets;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (auto it = errors.find(specs[i].name); it != errors.end()) {
+      std::cerr << "distributest: clean: node " << specs[i].name << " (" << specs[i].host
                 << "): " << it->second << "\n";
       ok = false;
-      n.done = true;
       continue;
     }
-    ProcessSpec spec{n.spec.name,
-                     {"sh", "-c", kCleanScript, "clean", n.spec.remote_dir,
-                      dry_run ? "list" : "remove"},
-                     {}, ".", n.spec.name + "/clean"};  // "." = the remote home
-    spec.stdin_null = true;
-    n.process = transport.start(spec);
-    owner[n.process] = i;
-    ++pending;
+    targets.push_back(CleanTarget{i, specs[i].remote_dir});
+    targets.push_back(CleanTarget{i, legacy_dirs[i], true});
   }
+  std::map<int, std::size_t> owner;
+  for (std::size_t t = 0; t < targets.size(); ++t) {
+    const SshNodeSpec& spec = specs[targets[t].node];
+    ProcessSpec process{spec.name, target_clean_argv(targets[t].dir, !dry_run), {}, ".",
+                        spec.name + "/clean"};  // "." = the remote home
+    process.stdin_null = true;
+    targets[t].process = transport.start(process);
+    owner[targets[t].process] = t;
+  }
+  std::size_t pending = targets.size();
   Clock::time_point deadline =
       transport.now() + std::chrono::milliseconds(static_cast<long>(kCleanTimeoutSeconds * 1000));
   while (pending > 0) {
     std::optional<TransportEvent> ev = transport.wait(deadline);
     if (!ev || ev->kind == TransportEvent::Kind::kInterrupted) {
-      for (NodeClean& n : nodes) {
-        if (n.done) continue;
-        std::cerr << "distributest: clean: node " << n.spec.name << ": "
-                  << (ev ? "interrupted" : "timed out") << " while cleaning " << n.spec.remote_dir
-                  << "\n";
-        n.done = true;
+      for (const CleanTarget& t : targets) {
+        if (t.done) continue;
+        std::cerr << "distributest: clean: node " << specs[t.node].name << ": "
+                  << (ev ? "interrupted" : "timed out") << " while cleaning " << t.dir << "\n";
       }
       return false;
     }
     auto it = owner.find(ev->process);
     if (it == owner.end()) continue;
-    NodeClean& n = nodes[it->second];
+    CleanTarget& t = targets[it->second];
     if (ev->kind != TransportEvent::Kind::kExited) {
-      n.output += ev->data;
+      t.output += ev->data;
       continue;
     }
-    n.done = true;
+    t.done = true;
     --pending;
-    std::string where = "node " + n.spec.name + ": " + n.spec.remote_dir;
-    std::string said = trimmed(n.output);
-    if (!ev->error.empty() || ev->signal != 0) {
-      std::cerr << "distributest: clean: " << where << ": "
-                << (ev->error.empty() ? "killed by signal " + std::to_string(ev->signal) : ev->error)
-                << "\n";
-      ok = false;
-    } else if (ev->exit_code == 0) {
-      std::cout << (dry_run ? "would remove " : "removed ") << where << "\n";
-    } else if (ev->exit_code == 4) {
-      std::cout << where << ": nothing there\n";
-    } else if (ev->exit_code == 3 || ev->exit_code == 5) {
-      std::cerr << "distributest: clean: node " << n.spec.name << ": " << said << "\n";
-      ok = false;
-    } else {
-      std::cerr << "distributest: clean: " << where << ": failed (exit status " << ev->exit_code
-                << ")" << (said.empty() ? "" : ": " + said) << "\n";
-      ok = false;
-    }
+    ok &= report(t, specs[t.node], *ev, dry_run);
   }
   return ok;
 }

@@ -59,7 +59,7 @@ CliOptions probe_options(const std::string& config_file, std::vector<std::string
                          bool quiet) {
   CliOptions o;
   o.config_file = config_file;
-  o.runners = "1";
+  o.runners.emplace("1");  // not `= "1"`: GCC 12 at -O3 warns -Wrestrict inside the assignment
   o.local = true;
   o.in_order = true;
   o.quiet = quiet;
@@ -115,7 +115,10 @@ class Prober {
 
 std::string join_quoted(const std::vector<std::string>& files) {
   std::string out;
-  for (const std::string& f : files) out += " " + shell_quote(f);
+  for (const std::string& f : files) {
+    out += ' ';  // two appends: GCC 12 at -O3 warns -Wrestrict on `" " + shell_quote(f)`
+    out += shell_quote(f);
+  }
   return out;
 }
 

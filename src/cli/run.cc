@@ -20,8 +20,10 @@
 #include "schedule/engine.h"
 #include "schedule/plan.h"
 #include "schedule/timing_store.h"
+#include "sync/shipped.h"
 #include "transport/real_transport.h"
 #include "transport/remote_command.h"
+#include "util/atomic_file.h"
 
 namespace dt {
 
@@ -104,7 +106,11 @@ void print_plan(const std::vector<PlannedFile>& files, const std::vector<RunnerS
               config.framework.origin.describe().c_str());
   if (!config.args.value.empty()) {
     std::string words;
-    for (const std::string& a : config.args.value) words += " " + shell_quote(a);
+    for (const std::string& a : config.args.value) {
+      // Two appends, not `" " + shell_quote(a)`: GCC 12 at -O3 warns -Wrestrict on the latter.
+      words += ' ';
+      words += shell_quote(a);
+    }
     std::printf("framework arguments:%s (%s)\n", words.c_str(),
                 config.args.origin.describe().c_str());
   }
@@ -147,15 +153,20 @@ std::string failures_path(const std::string& timings_path) {
   return (fs::path(timings_path).parent_path() / "last-failures").string();
 }
 
+// Replaced whole: --only-failures after a crash or beside a concurrent run must not read a
+// partial list and silently run fewer files.
 void save_failures(const RunResult& result, const std::string& path, Status& status) {
-  std::ofstream out(path, std::ios::trunc);
+  std::string text;
   for (const FileResult& f : result.files) {
     if (f.status == FileStatus::kFailed || f.status == FileStatus::kError ||
         f.status == FileStatus::kTimeout) {
-      out << f.path << "\n";
+      text += f.path;
+      text += '\n';
     }
   }
-  if (!out) status.event(Status::Level::kWarning, "cannot write " + path);
+  if (std::string error = replace_file(path, text); !error.empty()) {
+    status.event(Status::Level::kWarning, "cannot write " + path + ": " + error);
+  }
 }
 
 // The last run's failed files that still exist; warns about the others.
@@ -234,7 +245,56 @@ struct Plan {
   TimingStore store;
   std::string timings_path;
   int local_runners = 1;
+  ShippedFiles shipped;  // what the sync puts on remote nodes
 };
+
+// "  path: why" lines, at most kShown of them.
+std::string list_left_out(const std::vector<std::pair<std::string, std::string>>& left_out) {
+  constexpr std::size_t kShown = 20;
+  std::string text;
+  for (std::size_t i = 0; i < left_out.size() && i < kShown; ++i) {
+    text += "\n  " + left_out[i].first + ": " + left_out[i].second;
+  }
+  if (left_out.size() > kShown) {
+    text += "\n  ... and " + std::to_string(left_out.size() - kShown) + " more";
+  }
+  return text;
+}
+
+// With remote nodes in the run, a file the sync does not ship (git ignores it, [sync] exclude)
+// would fail on whichever node got it, so it is left out, by name. Runners on this box alone
+// work in the project itself and run every file.
+std::optional<UsageError> keep_shipped_files(const std::string& project_dir, Plan& plan,
+                                             std::vector<std::string>& files) {
+  bool remote = std::any_of(plan.nodes.begin(), plan.nodes.end(),
+                            [](const NodeConfig& n) { return !is_local_node(n); });
+  if (!remote) return std::nullopt;
+  std::string warning;
+  plan.shipped = shipped_files(project_dir, plan.config.sync_exclude.value, &warning);
+  if (!warning.empty()) std::cerr << "distributest: warning: " << warning << "\n";
+  std::vector<std::string> kept;
+  std::vector<std::pair<std::string, std::string>> left_out;
+  for (std::string& file : files) {
+    std::string why = why_not_shipped(plan.shipped, file);
+    if (why.empty()) {
+      kept.push_back(std::move(file));
+    } else {
+      left_out.emplace_back(std::move(file), why);
+    }
+  }
+  files = std::move(kept);
+  if (left_out.empty()) return std::nullopt;
+  std::string count = std::to_string(left_out.size()) + " test file(s)";
+  if (files.empty()) {
+    return UsageError{"distributest: no test file to run: the nodes do not get the " + count +
+                      " found, as the sync leaves them out (run them here with --local):" +
+                      list_left_out(left_out)};
+  }
+  std::cerr << "distributest: warning: " << count << " left out of this run: the sync does not "
+            << "put them on the nodes (run them here with --local):" << list_left_out(left_out)
+            << "\n";
+  return std::nullopt;
+}
 
 std::optional<UsageError> load_plan(const CliOptions& options, const std::string& project_dir,
                                     Plan& plan) {
@@ -269,6 +329,7 @@ std::optional<UsageError> load_plan(const CliOptions& options, const std::string
   std::vector<std::string> files =
       discover_files(project_dir, args, globs, config.exclude.value, &error);
   if (!error.empty()) return UsageError{error};
+  if (auto usage = keep_shipped_files(project_dir, plan, files)) return usage;
 
   std::string warning;
   plan.store = TimingStore::load(plan.timings_path, &warning);
@@ -335,7 +396,8 @@ std::optional<int> set_up_runners(RealTransport& transport, Status& status, cons
   }
   const Config& config = plan.config;
   int override_runners = config.runners.origin.file == "command line" ? config.runners.value : 0;
-  setup = cluster_setup(transport, status, config, plan.nodes, project_dir, override_runners);
+  setup = cluster_setup(transport, status, config, plan.nodes, project_dir, plan.shipped,
+                        override_runners);
   if (setup.interrupted) {
     std::fprintf(stderr, "distributest: interrupted before any test ran\n");
     return kExitInterrupted;

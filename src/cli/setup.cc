@@ -17,8 +17,6 @@ namespace {
 
 constexpr double kConnectTimeoutSeconds = 10;
 constexpr const char* kDefaultRemoteRoot = ".cache/distributest";
-// A [[node]] with this host is the master's own box.
-constexpr const char* kLocalHost = "local";
 
 RunnerSlot make_runner(const Config& config, const std::string& node, int index,
                        std::vector<std::string> argv) {
@@ -45,6 +43,22 @@ void add_local_node(RealTransport& transport, const Config& config, const NodeCo
     for (const auto& [k, v] : node.env) slot.env[k] = v;
     setup.runners.push_back(std::move(slot));
   }
+}
+
+// Runner ids hold the node's name in [a-z0-9_] only (make_runner), so `ci-1` and `ci_1` would
+// share theirs: their runners would share databases and be mixed up in reports and replay.
+std::string check_runner_ids(const std::vector<NodeConfig>& nodes) {
+  std::map<std::string, const NodeConfig*> by_id;
+  for (const NodeConfig& node : nodes) {
+    auto [it, added] = by_id.emplace(sanitize_id(node.name), &node);
+    if (added) continue;
+    const NodeConfig& first = *it->second;
+    return node.origin.describe() + ": node '" + node.name +
+           "' would get the runner ids of node '" + first.name + "' (" +
+           first.origin.describe() + "): both are " + sanitize_id(initiating_host()) + "_" +
+           it->first + "_<n>; give one of them another name";
+  }
+  return "";
 }
 
 }  // namespace
@@ -81,7 +95,7 @@ SshNodeSpec ssh_spec(const Config& config, const NodeConfig& node, const std::st
   return spec;
 }
 
-bool is_local_node(const NodeConfig& node) { return node.host == kLocalHost; }
+bool is_local_node(const NodeConfig& node) { return node.host == kLocalHostName; }
 
 std::string initiating_host() {
   char buf[256] = {};
@@ -101,6 +115,7 @@ RunSetup local_setup(const Config& config, int count) {
 }
 
 std::string check_nodes(const Config& config, const std::vector<NodeConfig>& nodes) {
+  if (std::string clash = check_runner_ids(nodes); !clash.empty()) return clash;
   for (const NodeConfig& node : nodes) {
     if (is_local_node(node)) continue;
     std::string where = node.origin.describe() + ": node '" + node.name + "': ";
@@ -124,7 +139,7 @@ std::string check_nodes(const Config& config, const std::vector<NodeConfig>& nod
 
 RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& config,
                        const std::vector<NodeConfig>& nodes, const std::string& project_dir,
-                       int runners_override) {
+                       const ShippedFiles& shipped, int runners_override) {
   RunSetup setup;
   std::vector<SshNodeSpec> specs;
   std::vector<NodeConfig> remote;
@@ -161,7 +176,7 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
                                          std::to_string(targets.size()) + " node(s)");
   std::map<std::string, std::string> sync_errors =
       sync_nodes(transport, status, targets,
-                 SyncOptions{project_dir, templates_dir(), config.sync_exclude.value},
+                 SyncOptions{project_dir, templates_dir(), shipped},
                  &setup.interrupted);
   if (setup.interrupted) return setup;
 

@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "report/result.h"
 #include "schedule/engine.h"
+#include "sync/shipped.h"
 #include "transport/real_transport.h"
 
 namespace dt {
@@ -40,10 +41,11 @@ RunSetup local_setup(const Config& config, int count);
 // complete message for a usage error, or "".
 std::string check_nodes(const Config& config, const std::vector<NodeConfig>& nodes);
 
-// Connects to `nodes` in parallel, syncs the project to each, and returns the runners of the
-// nodes that made it. `runners_override` > 0 replaces every node's own runner count.
+// Connects to `nodes` in parallel, syncs `shipped` of the project to each, and returns the
+// runners of the nodes that made it. `runners_override` > 0 replaces every node's own runner
+// count.
 RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& config,
                        const std::vector<NodeConfig>& nodes, const std::string& project_dir,
-                       int runners_override);
+                       const ShippedFiles& shipped, int runners_override);
 
 }  // namespace dt

@@ -125,6 +125,14 @@ Error read_node(const Layer& layer, const toml::node& element, std::size_t index
   }
   if (node.host.empty()) return layer.error(item.where, name + " has no 'host'");
   if (node.name.empty()) node.name = node.host;
+  if (node.name == kLocalHostName && node.host != kLocalHostName) {
+    // "local" is what this box is called wherever a process is placed: a remote host under
+    // that name would have its processes, the sync's marker check among them, run here.
+    return layer.error(table->get("name")->source(),
+                       "'" + name + ".name' is \"local\", the name of this machine, but the " +
+                           "node's host is " + quote(node.host) +
+                           "; give it another name (host = \"local\" is how to run here)");
+  }
   return std::nullopt;
 }
 

@@ -23,6 +23,10 @@ struct Setting {
   Origin origin{"default", 0};
 };
 
+// A [[node]] with this host is this machine, run without SSH; no other node may take it as
+// its name.
+inline constexpr const char* kLocalHostName = "local";
+
 struct NodeConfig {
   std::string name;         // defaults to host
   std::string host;

@@ -185,6 +185,13 @@ TEST_F(ConfigFileTest, ALayerWithNodesReplacesTheNodeList) {
   EXPECT_TRUE(config.nodes.empty());
 }
 
+TEST_F(ConfigFileTest, OnlyThisMachineMayBeNamedLocal) {
+  ASSERT_EQ(load("[[node]]\nhost = \"local\"\n[[node]]\nhost = \"local\"\nname = \"me\"\n"), "");
+  ASSERT_EQ(config.nodes.size(), 2u);
+  EXPECT_EQ(config.nodes[0].name, "local");
+  EXPECT_NE(load("[[node]]\nhost = \"box.example\"\nname = \"local\"\n"), "");
+}
+
 TEST_F(ConfigFileTest, AFileWithAnErrorChangesNothing) {
   ASSERT_EQ(load("runners = 4\n"), "");
   std::string first = path;
@@ -319,6 +326,11 @@ INSTANTIATE_TEST_SUITE_P(
                 ":4: duplicate node 'n1' (first at {path}:1)"},
         BadFile{"[[node]]\nhost = \"a\"\n[[node]]\nhost = \"a\"\n",
                 ":3: duplicate node 'a' (first at {path}:1)"},
+        // Found in review: processes of a node named "local" run on this box, so a remote host
+        // under that name had its target --delete'd by an rsync whose marker check ran here.
+        BadFile{"[[node]]\nhost = \"10.0.0.5\"\n\nname = \"local\"\n",
+                ":4: 'node[1].name' is \"local\", the name of this machine, but the node's host "
+                "is \"10.0.0.5\"; give it another name (host = \"local\" is how to run here)"},
         BadFile{"[[node]]\nhost = \"a\"\npassword = \"hunter2\"\n",
                 ":3: 'node[1].password': passwords are not supported; use a key file "
                 "('identity') or ssh-agent"},

@@ -53,7 +53,13 @@ std::string xml_escape(std::string_view text, bool attribute) {
 }
 
 std::string attr(std::string_view name, std::string_view value) {
-  return " " + std::string(name) + "=\"" + xml_escape(value, true) + "\"";
+  // Appended piece by piece: GCC 12 at -O3 warns -Wrestrict on `" " + std::string(name) + ...`.
+  std::string out = " ";
+  out += name;
+  out += "=\"";
+  out += xml_escape(value, true);
+  out += '"';
+  return out;
 }
 
 std::string attr(std::string_view name, int value) { return attr(name, std::to_string(value)); }

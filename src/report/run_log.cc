@@ -122,7 +122,13 @@ std::string RunLog::open(const std::string& dir_arg) {
   int fd = -1;
   // The same second and pid happen when one process opens several logs (tests, retries).
   for (int n = 1; n < 100 && fd < 0; ++n) {
-    name = base + (n == 1 ? "" : "-" + std::to_string(n)) + ".log";
+    // Appended piece by piece: GCC 12 at -O3 warns -Wrestrict on `"-" + std::to_string(n)`.
+    name = base;
+    if (n > 1) {
+      name += '-';
+      name += std::to_string(n);
+    }
+    name += ".log";
     fd = openat(dfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 && errno != EEXIST) break;
   }

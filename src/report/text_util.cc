@@ -144,7 +144,7 @@ std::string printable(std::string_view text) {
   out.reserve(valid.size());
   std::size_t i = 0;
   while (i < valid.size()) {
-    char32_t cp;
+    char32_t cp = 0;
     std::size_t len = decode(valid, i, cp);  // never 0: `valid` is valid
     // C1 controls too: some terminals take U+009B as CSI even in UTF-8 mode.
     if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))

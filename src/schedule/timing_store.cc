@@ -26,8 +26,8 @@
 #include <string_view>
 #include <system_error>
 
-#include <sys/stat.h>
-#include <unistd.h>
+#include "util/atomic_file.h"
+
 
 namespace dt {
 namespace {
@@ -276,42 +276,7 @@ std::string TimingStore::save(const std::string& path) const {
   fs::create_directories(dir, ec);
   if (ec) return "cannot create " + dir.string() + ": " + ec.message();
 
-  // Same directory as the target, so rename() stays within one file system and is atomic.
-  std::string temp = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
-  int fd = mkstemp(temp.data());
-  if (fd < 0) return "cannot create a temporary file in " + dir.string() + ": " + strerror(errno);
-
-  auto fail = [&](const std::string& what) {
-    std::string error = what + " " + temp + ": " + strerror(errno);
-    if (fd >= 0) close(fd);
-    unlink(temp.c_str());
-    return error;
-  };
-  // mkstemp creates 0600; the store is meant to be shared (committed, cached in CI), so keep
-  // the old file's mode or use the usual 0644.
-  struct stat old_stat;
-  mode_t mode = stat(path.c_str(), &old_stat) == 0 ? (old_stat.st_mode & 07777) : 0644;
-  if (fchmod(fd, mode) != 0) return fail("cannot chmod");
-
-  std::string text = serialize();
-  std::string_view left = text;
-  while (!left.empty()) {
-    ssize_t n = write(fd, left.data(), left.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail("cannot write");
-    left.remove_prefix(static_cast<std::size_t>(n));
-  }
-  // Without fsync a crash soon after the rename can leave an empty file under the final name.
-  if (fsync(fd) != 0) return fail("cannot sync");
-  int closed = close(fd);
-  fd = -1;
-  if (closed != 0) return fail("cannot close");
-  if (rename(temp.c_str(), path.c_str()) != 0) {
-    std::string error = "cannot rename " + temp + " to " + path + ": " + strerror(errno);
-    unlink(temp.c_str());
-    return error;
-  }
-  return "";
+  return replace_file(path, serialize());
 }
 
 }  // namespace dt

@@ -1,10 +1,17 @@
 #include "sync/sync.h"
 
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <set>
 
 #include "report/status.h"
+#include "sync/target_lock.h"
 #include "transport/ssh_relay.h"
 #include "transport/transport.h"
 
@@ -12,32 +19,71 @@ namespace dt {
 
 namespace {
 
-// The marker that says distributest made a directory (and may --delete inside it), and the
-// lock file a run holds with flock(1) for its whole length.
-constexpr const char* kMarker = ".distributest-dir";
-constexpr const char* kLock = ".distributest-lock";
+// Every command on a node holds it shared (remote_hold_prefix); target_lock.cc waits for it.
 constexpr const char* kBusy = ".distributest-busy";
 // What rsync is told the host is; it never resolves it (see rsync_argv).
 constexpr const char* kRelayHost = "node";
 
-// Run on the node: $1 = remote_root, $2 = target. Refuses a target that exists, is not empty
-// and is not marked; otherwise marks it, takes the lock (saying "waiting" first when another
-// run holds it) and holds it until the master closes stdin or dies. The lock holder of a
-// killed master may go before that master's runners are killed (they get a grace period), so
-// it also waits until no process holds the shared "busy" lock every remote runner takes.
-constexpr const char* kPrepareScript = R"SH(root=$1; dir=$2
-mkdir -p -- "$root" || exit 1
-if [ -e "$dir" ] && [ ! -e "$dir/.distributest-dir" ] && [ -n "$(ls -A -- "$dir" 2>/dev/null)" ]; then
-  echo "refusing to sync into $dir: it exists, is not empty, and distributest did not make it (no .distributest-dir in it); nothing in it was touched" >&2
-  exit 3
-fi
-mkdir -p -- "$dir" && touch -- "$dir/.distributest-dir" || exit 1
-exec 9>"$dir/.distributest-lock" || exit 1
-if ! flock -n 9; then echo waiting; flock 9 || exit 1; fi
-flock -x "$dir/.distributest-busy" true || exit 1
-echo locked
-exec cat >/dev/null
-)SH";
+// The rules file of git_ignored_rules() for rsync's --filter=merge, in the temp dir for as
+// long as the syncs run.
+class RulesFile {
+ public:
+  explicit RulesFile(const std::string& rules) {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "distributest-sync.XXXXXX").string();
+    int fd = mkstemp(pattern.data());
+    if (fd < 0) {
+      error_ = "cannot create " + pattern + ": " + std::strerror(errno);
+      return;
+    }
+    path_ = pattern;
+    std::string_view left = rules;
+    while (!left.empty()) {
+      ssize_t n = write(fd, left.data(), left.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        error_ = "cannot write " + path_ + ": " + std::strerror(errno);
+        break;
+      }
+      left.remove_prefix(static_cast<std::size_t>(n));
+    }
+    if (close(fd) != 0 && error_.empty()) {
+      error_ = "cannot write " + path_ + ": " + std::strerror(errno);
+    }
+  }
+  ~RulesFile() {
+    if (!path_.empty()) unlink(path_.c_str());
+  }
+  RulesFile(const RulesFile&) = delete;
+  RulesFile& operator=(const RulesFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string path_;
+  std::string error_;
+};
+
+std::string without_trailing_slashes(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+// The first 8 hex digits of the SHA-256 of `text`: enough to tell one box's checkouts apart,
+// short enough to leave the project's name readable.
+std::string short_hash(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < 4 && i < size; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xf];
+  }
+  return out;
+}
 
 struct NodeSync {
   // kFailing: it failed, and its other rsync is being ended; the lock is held until it is gone.
@@ -53,10 +99,17 @@ struct NodeSync {
 
 std::string remote_project_dir(const std::string& remote_root, const std::string& project_dir,
                                const std::string& initiating_host) {
-  std::string name = std::filesystem::path(project_dir).filename().string();
-  std::string root = remote_root;
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
-  return root + "/" + name + "@" + initiating_host;
+  std::string path = without_trailing_slashes(project_dir);
+  std::string name = std::filesystem::path(path).filename().string();
+  return without_trailing_slashes(remote_root) + "/" + name + "-" + short_hash(path) + "@" +
+         initiating_host;
+}
+
+std::string legacy_project_dir(const std::string& remote_root, const std::string& project_dir,
+                               const std::string& initiating_host) {
+  std::string path = without_trailing_slashes(project_dir);
+  std::string name = std::filesystem::path(path).filename().string();
+  return without_trailing_slashes(remote_root) + "/" + name + "@" + initiating_host;
 }
 
 std::string check_remote_root(const std::string& remote_root) {
@@ -81,17 +134,29 @@ std::string check_remote_root(const std::string& remote_root) {
   return "";
 }
 
+std::vector<std::string> rsync_filter_args(const std::vector<std::string>& excludes,
+                                           const std::string& git_rules_file) {
+  std::vector<std::string> args;
+  for (const std::string& own : own_excludes()) args.push_back("--exclude=" + own);
+  for (const std::string& e : excludes) args.push_back("--exclude=" + e);
+  if (git_rules_file.empty()) {
+    args.push_back("--filter=:- .gitignore");  // each directory's .gitignore, on both sides
+    return args;
+  }
+  args.push_back("--filter=merge " + git_rules_file);
+  // On the node only: what node_setup made there and a .gitignore names (.venv, node_modules)
+  // stays. Perishable: a directory gone from the source goes, whatever is in it.
+  args.push_back("--filter=dir-merge,-rp .gitignore");
+  return args;
+}
+
 std::vector<std::string> rsync_argv(const std::string& source_dir, const std::string& target_dir,
-                                    const std::vector<std::string>& excludes) {
+                                    const std::vector<std::string>& excludes,
+                                    const std::string& git_rules_file) {
   // The host is a placeholder: the relay runs rsync's remote half on the node's own session.
   std::vector<std::string> argv{"rsync", "-a", "--delete", "--protect-args", "-e", ssh_relay_rsh()};
-  for (const char* ours : {kMarker, kLock, kBusy, kRemoteRuntimeDir}) {
-    argv.push_back(std::string("--exclude=/") + ours);
-  }
-  argv.push_back("--exclude=/.git");
-  argv.push_back("--exclude=.distributest/logs");
-  for (const std::string& e : excludes) argv.push_back("--exclude=" + e);
-  argv.push_back("--filter=:- .gitignore");  // each directory's .gitignore, as git reads it
+  std::vector<std::string> filters = rsync_filter_args(excludes, git_rules_file);
+  argv.insert(argv.end(), filters.begin(), filters.end());
   argv.push_back(source_dir + "/");
   argv.push_back(std::string(kRelayHost) + ":" + target_dir + "/");
   return argv;
@@ -104,10 +169,20 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
                                               const SyncOptions& options, bool* interrupted) {
   std::vector<NodeSync> state(targets.size());
   std::map<int, std::size_t> owner;
-  auto start_rsync = [&](std::size_t i, const std::string& source, const std::string& target) {
+  std::optional<RulesFile> git_rules;
+  if (options.shipped.from_git) {
+    git_rules.emplace(git_ignored_rules(options.shipped));
+    if (!git_rules->error().empty()) {
+      std::map<std::string, std::string> errors;
+      for (const SyncTarget& t : targets) errors[t.node.name] = git_rules->error();
+      return errors;
+    }
+  }
+  auto start_rsync = [&](std::size_t i, const std::string& source, const std::string& target,
+                         const std::string& rules_file) {
     const SshNodeSpec& node = targets[i].node;
-    ProcessSpec spec{"local", rsync_argv(source, target, options.excludes), {}, "",
-                     node.name + "/rsync"};
+    ProcessSpec spec{"local", rsync_argv(source, target, options.shipped.excludes, rules_file),
+                     {}, "", node.name + "/rsync"};
     // rsync's remote half runs in the synced dir, under its busy lock like every command of
     // ours there, so a later run's sync waits for it even if this master dies.
     spec.relay = ProcessSpec::Relay{node.name, remote_hold_prefix(), node.remote_dir};
@@ -117,9 +192,8 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
   };
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const SshNodeSpec& node = targets[i].node;
-    ProcessSpec lock{node.name, {"sh", "-c", kPrepareScript, "prepare", targets[i].remote_root,
-                                node.remote_dir},
-                     {}, ".", node.name + "/lock"};  // "." = the remote home
+    ProcessSpec lock{node.name, target_prepare_argv(targets[i].remote_root, node.remote_dir), {},
+                     ".", node.name + "/lock"};  // "." = the remote home
     state[i].lock_process = transport.start(lock);
     owner[state[i].lock_process] = i;
   }
@@ -161,8 +235,8 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
           // The project and the adapters go side by side: each rsync is mostly an ssh login.
           s.step = NodeSync::Step::kSyncing;
           s.output.clear();
-          start_rsync(i, options.project_dir, ".");
-          start_rsync(i, options.templates_dir, kRemoteRuntimeDir);
+          start_rsync(i, options.project_dir, ".", git_rules ? git_rules->path() : "");
+          start_rsync(i, options.templates_dir, kRemoteRuntimeDir, "");
         }
       }
       continue;

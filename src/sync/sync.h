@@ -1,13 +1,15 @@
 // Getting the project onto the nodes: on each node, in parallel, a directory keyed by the
-// initiating host is checked (ours, or new, or empty: anything else is refused untouched),
-// locked for this run, and filled by rsync (the external tool), whose remote half runs on the
-// node's own SSH session through the relay, honouring .gitignore and [sync] exclude.
+// checkout and the initiating host is checked (ours, or new, or empty: anything else is
+// refused untouched), locked for this run, and filled by rsync (the external tool, whose
+// remote half runs on the node's own SSH session through the relay) with what shipped.h says
+// is shipped.
 #pragma once
 
 #include <map>
 #include <string>
 #include <vector>
 
+#include "sync/shipped.h"
 #include "transport/real_transport.h"
 
 namespace dt {
@@ -23,11 +25,17 @@ struct SyncTarget {
 struct SyncOptions {
   std::string project_dir;
   std::string templates_dir;         // runners/ goes to <target>/.distributest-runtime/runners/
-  std::vector<std::string> excludes; // [sync] exclude
+  ShippedFiles shipped;               // what of project_dir goes
 };
 
-// Where a node's copy of the project lives: <remote_root>/<project>@<initiating host>.
+// Where a node's copy of the project lives: <remote_root>/<project>-<hash>@<initiating host>,
+// where <hash> is 8 hex digits of the SHA-256 of the absolute `project_dir`, so two checkouts
+// with the same name on one box get a directory each.
 std::string remote_project_dir(const std::string& remote_root, const std::string& project_dir,
+                               const std::string& initiating_host);
+// The name earlier versions gave it: <remote_root>/<project>@<initiating host>, shared by
+// every checkout of that name. Nothing uses such a copy now; `clean` removes it.
+std::string legacy_project_dir(const std::string& remote_root, const std::string& project_dir,
                                const std::string& initiating_host);
 
 // Refuses a remote_root that is not a dedicated directory ("/", "~", "", "..", the home itself,
@@ -47,9 +55,19 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
 std::vector<std::string> remote_hold_prefix();
 
 // The rsync command line for one source directory to one target dir, relative to the node's
-// synced dir (exposed for tests). Its remote shell is the SSH relay (transport/ssh_relay.h).
+// synced dir (exposed for tests), with rsync_filter_args(excludes, git_rules_file). Its remote
+// shell is the SSH relay (transport/ssh_relay.h).
 std::vector<std::string> rsync_argv(const std::string& source_dir, const std::string& target_dir,
-                                    const std::vector<std::string>& excludes);
+                                    const std::vector<std::string>& excludes,
+                                    const std::string& git_rules_file = "");
+
+// What rsync leaves out, and keeps on the node when --delete removes what the source no longer
+// has: distributest's own entries, `excludes`, and then either what git ignores
+// (`git_rules_file`, holding git_ignored_rules(); files on the node that a .gitignore there
+// matches are kept, unless their directory is gone from the source) or, with no such file,
+// what the .gitignore files ignore, on both sides.
+std::vector<std::string> rsync_filter_args(const std::vector<std::string>& excludes,
+                                           const std::string& git_rules_file);
 
 // Where the adapters live inside a synced project dir.
 inline constexpr const char* kRemoteRuntimeDir = ".distributest-runtime";

@@ -84,10 +84,24 @@ bool has(const std::vector<std::string>& argv, const std::string& word) {
   return std::find(argv.begin(), argv.end(), word) != argv.end();
 }
 
-TEST(SyncTest, RemoteDirIsKeyedByProjectAndInitiatingHost) {
+// The hash is pinned: a change of it moves every existing copy on every node.
+TEST(SyncTest, RemoteDirIsKeyedByProjectPathAndInitiatingHost) {
+  // 8 hex digits of sha256("/home/ann/src/shop").
   EXPECT_EQ(remote_project_dir(".cache/distributest", "/home/ann/src/shop", "devbox"),
-            ".cache/distributest/shop@devbox");
-  EXPECT_EQ(remote_project_dir("/srv/dt/", "/home/ann/my app", "lap"), "/srv/dt/my app@lap");
+            ".cache/distributest/shop-ec111902@devbox");
+  EXPECT_EQ(remote_project_dir("/srv/dt/", "/home/ann/my app/", "lap"),
+            "/srv/dt/my app-e6f847df@lap");
+  EXPECT_EQ(legacy_project_dir("/srv/dt/", "/home/ann/my app/", "lap"), "/srv/dt/my app@lap");
+}
+
+// Found in review: two checkouts named `app` in different folders shared app@host on the nodes,
+// and one run saw the other's files.
+TEST(SyncTest, CheckoutsWithTheSameNameGetDirectoriesOfTheirOwn) {
+  std::string ann = remote_project_dir(".cache/distributest", "/home/ann/app", "box");
+  std::string bob = remote_project_dir(".cache/distributest", "/home/ann/old/app", "box");
+  EXPECT_NE(ann, bob);
+  EXPECT_TRUE(ann.starts_with(".cache/distributest/app-")) << ann;
+  EXPECT_TRUE(bob.starts_with(".cache/distributest/app-")) << bob;
 }
 
 TEST(SyncTest, RefusesRemoteRootsThatAreNotDedicatedDirectories) {

@@ -30,7 +30,7 @@ for fw_dir in "rspec spec" "minitest test" "pytest tests"; do
   [[ $(json_get report.json "len(r['runners'])") == 6 ]] || fail "$1: wanted 3 nodes x 2 runners"
   [[ $(json_get report.json "sorted(set(x['node'] for x in r['runners'] if x['status'] == 'ok'))") == "['n1', 'n2', 'n3']" ]] ||
     fail "$1: not every node's runners came up: $(cat "$WORK/out")"
-  dir=".cache/distributest/$(basename "$project")@$host"
+  dir=$(remote_copy "$project")
   [[ $(json_get report.json "r['nodes'][0]['remote_dir']") == "$dir" ]] || fail "remote_dir in JSON"
   for n in n1 n2 n3; do
     "$TC" exec "$n" test -f "/root/$dir/.distributest-dir" || fail "$n lacks the marked dir $dir"
@@ -117,11 +117,12 @@ assert_rc 0
 echo "ok: 16 runners on one node"
 
 # An unmarked, non-empty target is refused and left untouched; the other nodes go on.
-"$TC" exec n2 sh -c "mkdir -p '/root/.cache/distributest/hooks@$host' && echo mine > '/root/.cache/distributest/hooks@$host/precious' && rm -f '/root/.cache/distributest/hooks@$host/.distributest-dir'"
+dir=/root/$(remote_copy "$WORK/hooks")
+"$TC" exec n2 sh -c "mkdir -p '$dir' && echo mine > '$dir/precious' && rm -f '$dir/.distributest-dir'"
 run_cluster -n 1
 assert_rc 0
 assert_out_contains "refusing to sync into"
-[[ $("$TC" exec n2 cat "/root/.cache/distributest/hooks@$host/precious") == mine ]] || fail "the unmarked dir was touched"
+[[ $("$TC" exec n2 cat "$dir/precious") == mine ]] || fail "the unmarked dir was touched"
 echo "ok: an unmarked target is refused, untouched"
 
 # Host keys: unknown = refused with the fingerprint (exit 3 when no node is left);
@@ -194,7 +195,7 @@ cd "$project"
 set +e; "$TC" run env SSH_AUTH_SOCK="$SSH_AUTH_SOCK" "$DT" -c "$WORK/agent.toml" --nodes n1 -v >"$WORK/out" 2>&1; rc=$?; set -e
 ssh-agent -k >/dev/null
 assert_rc 0
-dir="/root/.cache/distributest/syncing@$host"
+dir=/root/$(remote_copy "$project")
 "$TC" exec n1 test -f "$dir/t/a.sh" || fail "the project was not synced"
 "$TC" exec n1 test -f "$dir/.gitignore" || fail ".gitignore itself should be synced"
 if "$TC" exec n1 test -e "$dir/build/out.bin"; then fail ".gitignore'd build/ was synced"; fi

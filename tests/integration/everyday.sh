@@ -13,6 +13,20 @@ assert_rc 1
   fail "--only-failures ran $(json_get report.json "[f['path'] for f in r['files']]")"
 echo "ok: --only-failures reran only spec/failing_spec.rb"
 
+# The state files are replaced whole: a symlink at last-failures is replaced, not written
+# through, and a new timing store gets the mode the umask gives, as any new file would.
+echo 'not yours' > "$WORK/elsewhere"
+ln -sfn "$WORK/elsewhere" .distributest/last-failures
+rm -f .distributest/timings
+(umask 027 && "$DT" -n 2 spec >"$WORK/out" 2>&1) || true
+[[ $(cat "$WORK/elsewhere") == 'not yours' ]] || fail "last-failures was written through a symlink"
+[[ ! -L .distributest/last-failures && $(cat .distributest/last-failures) == spec/failing_spec.rb ]] ||
+  fail "last-failures: $(ls -l .distributest/last-failures; cat .distributest/last-failures)"
+[[ $(stat -c %a .distributest/timings) == 640 ]] ||
+  fail "a new timing store under umask 027 is mode $(stat -c %a .distributest/timings), not 640"
+! ls -a .distributest | grep -q '\.tmp-' || fail "temporary files left: $(ls -a .distributest)"
+echo "ok: last-failures replaces a symlink instead of following it; the timing store honours the umask"
+
 run_dt -n 2 --only-failures spec/passing_spec.rb
 assert_rc 2
 assert_out_contains "--only-failures takes no file arguments"

@@ -374,7 +374,7 @@ grep -q "$WORK/stranger_key" "$WORK/badkey.toml" || fail "could not write the ba
 # shellcheck disable=SC2016 # $(hostname) is for the node's shell
 setup_fails='[hooks]
 node_setup = "test \"$(hostname)\" != n2 || { echo node_setup refuses on n2; exit 4; }"'
-ro_dir="/root/.cache/distributest/unusable@$host"
+ro_dir=/root/$(remote_copy "$project")
 "$TC" exec n3 sh -c "mkdir -p '$ro_dir/t' && touch '$ro_dir/.distributest-dir' && mount -t tmpfs -o ro tmpfs '$ro_dir/t'"
 
 run_cluster -c "$WORK/badkey.toml" -n 1 "${CMD[@]}" 't/*.sh' --json report.json --nodes n1,n2

@@ -67,7 +67,7 @@ if cluster_available; then
   assert_summary report.json "$examples" "$failures" "$pending" "on 2 nodes"
   [[ $(json_get report.json "len(set(f['node'] for f in r['files']))") == 2 ]] ||
     fail "the files did not run on both nodes"
-  "$TC" exec n1 test ! -e "/root/.cache/distributest/$(basename "$project")@$host/pwned-by-args" ||
+  "$TC" exec n1 test ! -e "/root/$(remote_copy "$project")/pwned-by-args" ||
     fail "pwned on n1"
   echo "ok: -- arguments reach pytest on 2 nodes as single words"
 else

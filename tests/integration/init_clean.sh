@@ -93,7 +93,7 @@ printf 'framework = "command"\ncommand = "sh {file}"\nfiles = ["t/*.sh"]\n' > "$
 cd "$project"
 run_cluster -n 1
 assert_rc 0
-dir=.cache/distributest/cleanme@$host
+dir=$(remote_copy "$project")
 "$TC" exec n1 test -e "/root/$dir/.distributest-dir" || fail "the run left no marked dir on n1"
 run_cluster clean --dry-run
 assert_rc 0
@@ -113,3 +113,18 @@ assert_rc 1
 assert_out_contains "not ours: $dir"
 "$TC" exec n1 test -e "/root/$dir/keep" || fail "clean removed an unmarked dir"
 echo "ok: clean on a node"
+
+# A copy under the name earlier versions used (<project>@<host>, shared by every checkout of
+# that name) is removed too when distributest marked it; an unmarked one is left, unmentioned.
+old=.cache/distributest/cleanme@$host
+"$TC" exec n1 sh -c "rm -rf '/root/$dir' && mkdir -p '/root/$old' && touch '/root/$old/.distributest-dir'"
+run_cluster clean
+assert_rc 0
+assert_out_contains "removed node n1: $old (named as by earlier versions"
+! "$TC" exec n1 test -e "/root/$old" || fail "clean left the old-style $old on n1"
+"$TC" exec n1 sh -c "mkdir -p '/root/$old' && echo theirs > '/root/$old/keep'"
+run_cluster clean
+assert_rc 0
+! grep -qF "$old" "$WORK/out" || { cat "$WORK/out"; fail "clean mentions an unmarked old-style dir"; }
+"$TC" exec n1 test -e "/root/$old/keep" || fail "clean removed an unmarked old-style dir"
+echo "ok: clean removes a marked copy left under the old name"

@@ -70,6 +70,14 @@ cluster_up() {
   host=$(hostname -s)
 }
 
+# remote_copy PROJECT_DIR: where a node keeps this box's copy of PROJECT_DIR, relative to the
+# remote home: <name>-<8 hex digits of sha256(absolute path)>@<this host> (src/sync/sync.h).
+remote_copy() {
+  local path
+  path=$(cd "$1" && pwd -P)
+  echo ".cache/distributest/$(basename "$path")-$(printf '%s' "$path" | sha256sum | cut -c1-8)@$(hostname -s)"
+}
+
 # Runs distributest inside the cluster's control namespace, where the nodes are; output in
 # $WORK/out, exit status in $rc.
 run_cluster() {
