@@ -2,11 +2,11 @@
 # Several masters on one cluster (tools/testcluster: sshd in namespaces), each master in its own
 # UTS namespace so that it has its own short hostname, i.e. its own initiating name:
 # (a) two runs at once from two initiating names ("alice", "bob") of a project with the same name
-#     get their own marked dirs (proj@alice, proj@bob) and runner ids (alice_..., bob_...), run
+#     get their own marked dirs (proj-HASH@alice, proj-HASH@bob) and runner ids (alice_..., bob_...), run
 #     side by side without waiting on each other, and both pass;
 # (b) two runs at once from the same initiating name ("carol"): the second says it is waiting for
 #     the lock on each node, then passes; on every node all its files start after the first
-#     run's files have ended, and both used the one dir proj@carol.
+#     run's files have ended, and both used the one dir proj-HASH@carol.
 source "$(dirname "$0")/lib.sh"
 ((EUID == 0)) || { echo "SKIP: the test cluster needs root"; exit 77; }
 ip netns list >/dev/null 2>&1 || { echo "SKIP: ip netns is unavailable"; exit 77; }
@@ -45,6 +45,14 @@ make_project() {
   echo "$dir"
 }
 
+# copy_of PROJECT WHO: the name of the copy of PROJECT that initiator WHO keeps on a node:
+# proj-<8 hex digits of sha256(its absolute path)>@WHO.
+copy_of() {
+  local path
+  path=$(cd "$1" && pwd -P)
+  echo "proj-$(printf '%s' "$path" | sha256sum | cut -c1-8)@$2"
+}
+
 # Whether "$@" (a command) succeeds within about 15 s.
 eventually() {
   local i
@@ -71,6 +79,7 @@ run_config "$WORK/alice.toml" RUN=alice OTHER=bob
 run_config "$WORK/bob.toml" RUN=bob OTHER=alice
 alice=$(make_project "$WORK/alice" "$body")
 bob=$(make_project "$WORK/bob" "$body")
+declare -A copy=([alice]=$(copy_of "$alice" alice) [bob]=$(copy_of "$bob" bob))
 declare -A rc_of
 set +e
 (cd "$alice" && as_host alice "$DT" -c "$WORK/alice.toml" -n 2 --json "$WORK/alice.json") >"$WORK/alice.out" 2>&1 &
@@ -85,7 +94,7 @@ for who in alice bob; do
   ! grep -q "waiting for it to finish" "$WORK/$who.out" ||
     { cat "$WORK/$who.out" >&2; fail "(a) the run from $who waited on a lock"; }
   [[ $(json_get "$WORK/$who.json" "r['summary']['examples']") == 4 ]] || fail "(a) $who: not 4 examples"
-  [[ $(json_get "$WORK/$who.json" "r['nodes'][0]['remote_dir']") == ".cache/distributest/proj@$who" ]] ||
+  [[ $(json_get "$WORK/$who.json" "r['nodes'][0]['remote_dir']") == ".cache/distributest/${copy[$who]}" ]] ||
     fail "(a) $who: remote_dir in the JSON report: $(json_get "$WORK/$who.json" "r['nodes']")"
   [[ $(json_get "$WORK/$who.json" "sorted(x['id'] for x in r['runners'])") == \
     "['${who}_n1_1', '${who}_n1_2', '${who}_n2_1', '${who}_n2_2']" ]] ||
@@ -94,13 +103,13 @@ done
 for n in $NODES; do
   "$TC" exec "$n" cat /tmp/a.log >"$WORK/a.$n.log" || fail "(a) $n: no file ran there"
   for who in alice bob; do
-    "$TC" exec "$n" test -f "$ROOT/proj@$who/.distributest-dir" || fail "(a) $n lacks the marked dir proj@$who"
-    "$TC" exec "$n" test -f "$ROOT/proj@$who/t/1.sh" || fail "(a) $n: proj@$who holds no project"
+    "$TC" exec "$n" test -f "$ROOT/${copy[$who]}/.distributest-dir" || fail "(a) $n lacks the marked dir ${copy[$who]}"
+    "$TC" exec "$n" test -f "$ROOT/${copy[$who]}/t/1.sh" || fail "(a) $n: ${copy[$who]} holds no project"
     # Every file of this run on this node: a runner id of this initiator and its own dir.
-    awk -v who="$who" -v n="$n" -v dir="$ROOT/proj@$who" '
+    awk -v who="$who" -v n="$n" -v dir="$ROOT/${copy[$who]}" '
       $1 == who { seen++; if (index($2, who "_" n "_") != 1 || $3 != dir) bad++ }
       END { exit !(seen > 0 && bad == 0) }' "$WORK/a.$n.log" ||
-      { cat "$WORK/a.$n.log" >&2; fail "(a) $n: $who's files lack runner ids ${who}_${n}_* or ran outside $ROOT/proj@$who"; }
+      { cat "$WORK/a.$n.log" >&2; fail "(a) $n: $who's files lack runner ids ${who}_${n}_* or ran outside $ROOT/${copy[$who]}"; }
   done
   # So the two runs' working directories differ (each is its own initiator's dir).
   [[ $(awk '{ print $3 }' "$WORK/a.$n.log" | sort -u | wc -l) == 2 ]] ||
@@ -116,6 +125,7 @@ body='echo "$RUN start $(date +%s.%N) $DISTRIBUTEST_RUNNER_ID $(pwd)" >> /tmp/b.
 sleep "$NAP"
 echo "$RUN end $(date +%s.%N)" >> /tmp/b.log'
 carol=$(make_project "$WORK/carol" "$body")
+copy[carol]=$(copy_of "$carol" carol)
 run_config "$WORK/first.toml" RUN=first NAP=2
 run_config "$WORK/second.toml" RUN=second NAP=0.3
 set +e
@@ -138,20 +148,20 @@ set -e
 [[ $second_rc == 0 ]] || { cat "$WORK/second.out" >&2; fail "(b) the second run exited $second_rc, wanted 0"; }
 ! grep -q "waiting for it to finish" "$WORK/first.out" || { cat "$WORK/first.out" >&2; fail "(b) the first run waited"; }
 for n in $NODES; do
-  grep -qF "node $n: another run of this project from this box holds .cache/distributest/proj@carol; waiting for it to finish" "$WORK/second.out" ||
+  grep -qF "node $n: another run of this project from this box holds .cache/distributest/${copy[carol]}; waiting for it to finish" "$WORK/second.out" ||
     { cat "$WORK/second.out" >&2; fail "(b) the second run did not say it waits for the lock on $n"; }
 done
 for n in $NODES; do
   "$TC" exec "$n" cat /tmp/b.log >"$WORK/b.$n.log" || fail "(b) $n: no file ran there"
   # Both runs ran files here, in proj@carol, and the second's first start follows the first's
   # last end.
-  awk -v dir="$ROOT/proj@carol" '
+  awk -v dir="$ROOT/${copy[carol]}" '
     $2 == "start" { starts[$1]++; if ($5 != dir || index($4, "carol_") != 1) bad++ }
     $1 == "first" && $2 == "end" && $3 + 0 > first_end { first_end = $3 + 0 }
     $1 == "second" && $2 == "start" && (!seen || $3 + 0 < second_start) { second_start = $3 + 0; seen = 1 }
     END { exit !(starts["first"] > 0 && starts["second"] > 0 && bad == 0 && second_start > first_end) }' \
     "$WORK/b.$n.log" || { cat "$WORK/b.$n.log" >&2; fail "(b) $n: the two runs overlapped, or did not both run here in proj@carol"; }
-  dirs=$("$TC" exec "$n" ls -A "$ROOT" | tr '\n' ' ')
-  [[ $dirs == "proj@alice proj@bob proj@carol " ]] || fail "(b) $n: $ROOT holds: $dirs"
+  dirs=$("$TC" exec "$n" sh -c "ls -A $ROOT | LC_ALL=C sort" | tr '\n' ' ')
+  [[ $dirs == "$(printf '%s\n' "${copy[@]}" | LC_ALL=C sort | tr '\n' ' ')" ]] || fail "(b) $n: $ROOT holds: $dirs"
 done
 echo "ok: (b) the same initiating name twice at once: the second waits for the lock (${second_wall}s), then passes; no overlap on any node"
