@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "cli/last_failures.h"
 #include "cli/setup.h"
 #include "config/config.h"
 #include "report/html_report.h"
@@ -23,7 +24,6 @@
 #include "sync/shipped.h"
 #include "transport/real_transport.h"
 #include "transport/remote_command.h"
-#include "util/atomic_file.h"
 
 namespace dt {
 
@@ -145,44 +145,6 @@ void update_timings(TimingStore& store, const RunResult& result, const std::stri
   if (std::string error = store.save(path); !error.empty()) {
     status.event(Status::Level::kWarning, "cannot save the timing store: " + error);
   }
-}
-
-// Where the files that did not pass last time are listed, for --only-failures: beside the
-// timing store, one path per line (paths never hold newlines).
-std::string failures_path(const std::string& timings_path) {
-  return (fs::path(timings_path).parent_path() / "last-failures").string();
-}
-
-// Replaced whole: --only-failures after a crash or beside a concurrent run must not read a
-// partial list and silently run fewer files.
-void save_failures(const RunResult& result, const std::string& path, Status& status) {
-  std::string text;
-  for (const FileResult& f : result.files) {
-    if (f.status == FileStatus::kFailed || f.status == FileStatus::kError ||
-        f.status == FileStatus::kTimeout) {
-      text += f.path;
-      text += '\n';
-    }
-  }
-  if (std::string error = replace_file(path, text); !error.empty()) {
-    status.event(Status::Level::kWarning, "cannot write " + path + ": " + error);
-  }
-}
-
-// The last run's failed files that still exist; warns about the others.
-std::vector<std::string> last_failures(const std::string& path, const std::string& project_dir) {
-  std::ifstream in(path);
-  std::vector<std::string> files;
-  for (std::string line; std::getline(in, line);) {
-    std::error_code ec;
-    if (line.empty()) continue;
-    if (fs::exists(fs::path(project_dir) / line, ec)) {
-      files.push_back(line);
-    } else {
-      std::cerr << "distributest: warning: " << line << " failed last time but is gone\n";
-    }
-  }
-  return files;
 }
 
 std::optional<UsageError> pick_nodes(const std::vector<std::string>& names,
