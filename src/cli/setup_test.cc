@@ -8,27 +8,10 @@
 #include <optional>
 #include <string>
 
+#include "util/testing/scoped_home.h"
+
 namespace dt {
 namespace {
-
-// HOME set to a directory that is not the user's home, for one test.
-class ForeignHome {
- public:
-  ForeignHome() {
-    if (const char* old = std::getenv("HOME")) old_ = old;
-    setenv("HOME", "/nonexistent-home", 1);
-  }
-  ~ForeignHome() {
-    if (old_) {
-      setenv("HOME", old_->c_str(), 1);
-    } else {
-      unsetenv("HOME");
-    }
-  }
-
- private:
-  std::optional<std::string> old_;
-};
 
 // CI containers often run with HOME elsewhere than the passwd home; ssh (and so the default
 // ~/.ssh/known_hosts) goes by the passwd home, and "~/" in [ssh] settings must mean the same.
@@ -36,7 +19,7 @@ TEST(SetupTest, TildeInSshSettingsIsThePasswdHomeAsInSshConfig) {
   const passwd* pw = getpwuid(getuid());
   ASSERT_TRUE(pw && pw->pw_dir && *pw->pw_dir) << "this test needs a passwd entry";
   std::string home = pw->pw_dir;
-  ForeignHome foreign;
+  ScopedHome foreign("/nonexistent-home");
   Config config;
   config.known_hosts.value = "~/.ssh/known_hosts";
   NodeConfig node;

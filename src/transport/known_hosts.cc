@@ -13,6 +13,8 @@
 #include <mutex>
 #include <optional>
 
+#include "util/fd_io.h"
+
 namespace dt {
 
 namespace {
@@ -301,16 +303,6 @@ int read_all(int fd, std::string& text) {
     text.append(buffer, static_cast<std::size_t>(n));
     at += n;
   }
-}
-
-int write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return 0;
 }
 
 std::string cannot_read(const std::string& path, int err) {

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "transport/relay_frames.h"
+#include "util/fd_io.h"
 
 namespace dt {
 
@@ -20,16 +21,6 @@ int fail(const std::string& why) {
   std::string line = "distributest ssh relay: " + why + "\n";
   [[maybe_unused]] ssize_t ignored = write(2, line.data(), line.size());
   return kFailed;
-}
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 // rsync-quoting: its -e parser honours quotes but not backslashes.
@@ -56,7 +47,7 @@ std::optional<std::string> remote_command_of(int argc, char** argv) {
 std::optional<int> deliver(const RelayFrameDecoder::Frame& frame) {
   switch (frame.type) {
     case RelayFrame::kStdout:
-      if (!write_all(1, frame.payload)) return kFailed;
+      if (write_all(1, frame.payload) != 0) return kFailed;
       break;
     case RelayFrame::kStderr:
       write_all(2, frame.payload);
@@ -87,7 +78,7 @@ int ssh_relay_main(int argc, char** argv) {
   }
   std::optional<std::string> command = remote_command_of(argc, argv);
   if (!command) return fail("usage: distributest __ssh-relay [-l USER] HOST COMMAND...");
-  if (!write_all(sock, encode_relay_frame(RelayFrame::kCommand, *command))) {
+  if (write_all(sock, encode_relay_frame(RelayFrame::kCommand, *command)) != 0) {
     return fail("the master is gone");
   }
   RelayFrameDecoder decoder;
@@ -102,10 +93,11 @@ int ssh_relay_main(int argc, char** argv) {
     if (fds[1].revents) {
       ssize_t n = read(0, buf.data(), buf.size());
       if (n < 0 && errno == EINTR) continue;
-      bool sent = n > 0 ? write_all(sock, encode_relay_frame(
-                                              RelayFrame::kStdin,
-                                              std::string_view(buf.data(), static_cast<std::size_t>(n))))
-                        : write_all(sock, encode_relay_frame(RelayFrame::kStdinEnd, ""));
+      std::string frame =
+          n > 0 ? encode_relay_frame(RelayFrame::kStdin,
+                                     std::string_view(buf.data(), static_cast<std::size_t>(n)))
+                : encode_relay_frame(RelayFrame::kStdinEnd, "");
+      bool sent = write_all(sock, frame) == 0;
       if (n <= 0) stdin_open = false;
       if (!sent) return fail("the master is gone");
     }

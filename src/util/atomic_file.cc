@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <random>
 
+#include "util/fd_io.h"
+
 namespace dt {
 
 namespace {
@@ -20,16 +22,6 @@ std::string random_suffix() {
   std::string out;
   for (int i = 0; i < 8; ++i) out += kChars[pick(device)];
   return out;
-}
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 }  // namespace
@@ -68,7 +60,10 @@ std::string replace_file(const std::string& path, std::string_view content) {
       ::fchmod(fd, old.st_mode & 07777) != 0) {
     return fail("cannot chmod");
   }
-  if (!write_all(fd, content)) return fail("cannot write");
+  if (int err = write_all(fd, content); err != 0) {
+    errno = err;
+    return fail("cannot write");
+  }
   // Without fsync a crash soon after the rename can leave an empty file under the final name.
   if (::fsync(fd) != 0) return fail("cannot sync");
   int closed = ::close(fd);

@@ -8,31 +8,10 @@
 #include <optional>
 #include <string>
 
+#include "util/testing/scoped_home.h"
+
 namespace dt {
 namespace {
-
-// Sets (or unsets, with nullopt) HOME for one test and puts the old value back.
-class ScopedHome {
- public:
-  explicit ScopedHome(const std::optional<std::string>& value) {
-    if (const char* old = std::getenv("HOME")) old_ = old;
-    if (value) {
-      setenv("HOME", value->c_str(), 1);
-    } else {
-      unsetenv("HOME");
-    }
-  }
-  ~ScopedHome() {
-    if (old_) {
-      setenv("HOME", old_->c_str(), 1);
-    } else {
-      unsetenv("HOME");
-    }
-  }
-
- private:
-  std::optional<std::string> old_;
-};
 
 // What the password database says, read the simple way for comparison.
 std::string expected_passwd_home() {
