@@ -112,7 +112,8 @@ std::string host_key_preference(const KnownHosts& known, const SshNodeSpec& node
   for (const char* algorithm : kHostKeyAlgorithms) {
     bool is_known = std::find(types.begin(), types.end(), algorithm) != types.end();
     std::string& list = is_known ? first : rest;
-    list += (list.empty() ? "" : ",") + std::string(algorithm);
+    if (!list.empty()) list += ',';
+    list += algorithm;
   }
   return first.empty() ? rest : rest.empty() ? first : first + "," + rest;
 }

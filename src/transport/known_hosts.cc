@@ -347,7 +347,12 @@ std::string read_known_hosts(const std::string& path, KnownHosts& out) {
 }
 
 std::string known_hosts_name(const std::string& host, int port) {
-  return port == 22 ? lower(host) : "[" + lower(host) + "]:" + std::to_string(port);
+  if (port == 22) return lower(host);
+  std::string name = "[";
+  name += lower(host);
+  name += "]:";
+  name += std::to_string(port);
+  return name;
 }
 
 HostKeyCheck check_host_key(const KnownHosts& known, const std::string& host, int port,

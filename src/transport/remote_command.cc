@@ -43,12 +43,24 @@ std::string remote_command(const ProcessSpec& spec, const std::string& default_d
                            int grace_seconds) {
   std::string dir = spec.cwd.empty() ? default_dir : spec.cwd;
   std::string cmd;
-  if (!dir.empty()) cmd += "cd " + shell_quote(dir) + " && ";
+  // Appends, not `" " + shell_quote(...)`: GCC 12 at -O3 warns -Wrestrict on those temporaries.
+  auto word = [&cmd](const std::string& text) {
+    cmd += ' ';
+    cmd += shell_quote(text);
+  };
+  if (!dir.empty()) {
+    cmd += "cd ";
+    cmd += shell_quote(dir);
+    cmd += " && ";
+  }
   cmd += "exec env";
-  for (const auto& [k, v] : spec.env) cmd += " " + shell_quote(k + "=" + v);
-  cmd += " sh -c " + shell_quote(kWrapper) + " distributest-wrapper " +
-         std::to_string(grace_seconds) + (spec.stdin_null ? " 1" : " 0");
-  for (const std::string& a : spec.argv) cmd += " " + shell_quote(a);
+  for (const auto& [k, v] : spec.env) word(k + "=" + v);
+  cmd += " sh -c";
+  word(kWrapper);
+  cmd += " distributest-wrapper ";
+  cmd += std::to_string(grace_seconds);
+  cmd += spec.stdin_null ? " 1" : " 0";
+  for (const std::string& a : spec.argv) word(a);
   return cmd;
 }
 

@@ -39,7 +39,10 @@ std::optional<std::string> remote_command_of(int argc, char** argv) {
   }
   if (i + 1 >= argc) return std::nullopt;  // no host, or no command after it
   std::string command;
-  for (int w = i + 1; w < argc; ++w) command += (command.empty() ? "" : " ") + std::string(argv[w]);
+  for (int w = i + 1; w < argc; ++w) {
+    if (!command.empty()) command += ' ';
+    command += argv[w];
+  }
   return command;
 }
 
