@@ -297,6 +297,7 @@ std::optional<UsageError> load_plan(const CliOptions& options, const std::string
   plan.store = TimingStore::load(plan.timings_path, &warning);
   if (!warning.empty()) std::cerr << "distributest: warning: " << warning << "\n";
   plan.files = plan_files(project_dir, files, plan.store);
+  mark_fresh_sessions(plan.files, config.session_per_file.value);
   if (options.in_order) {
     // As named, not slowest first: replaying a runner's order is the point.
     if (options.files.empty()) return UsageError{"distributest: --in-order needs the files"};

@@ -178,6 +178,7 @@ std::vector<std::string> describe_config(const Config& config) {
       line("files", config.files),
       line("exclude", config.exclude),
       line("args", config.args),
+      line("session_per_file", config.session_per_file),
       line("timeout", format_number(config.timeout.value), config.timeout.origin),
       line("teardown_timeout", format_number(config.teardown_timeout.value),
            config.teardown_timeout.origin),

@@ -19,6 +19,7 @@ const std::vector<std::string> kDefaultListing = {
     "files = []  # default",
     "exclude = []  # default",
     "args = []  # default",
+    "session_per_file = []  # default",
     "timeout = 0  # default",
     "teardown_timeout = 120  # default",
     "fail_fast = 0  # default",
@@ -160,9 +161,9 @@ TEST_F(ConfigLayersTest, DescribeListsEveryValueWithItsOrigin) {
   std::vector<std::string> expected = kDefaultListing;
   expected[2] = "runners = 4  # " + project_file + ":1";
   expected[3] = "files = [\"a\", \"b\\\"c\"]  # " + project_file + ":3";
-  expected[6] = "timeout = 2.5  # " + project_file + ":2";
-  expected[15] = "hooks.node_setup = \"make\"  # " + project_file + ":5";
-  expected[18] = "env = {\"A B\" = \"x\", Z = \"1\"}  # " + project_file + ":6";
+  expected[7] = "timeout = 2.5  # " + project_file + ":2";
+  expected[16] = "hooks.node_setup = \"make\"  # " + project_file + ":5";
+  expected[19] = "env = {\"A B\" = \"x\", Z = \"1\"}  # " + project_file + ":6";
   expected.push_back("node[1] = {host = \"h1\", port = 22, runners = \"auto\"}  # " + project_file +
                      ":9");
   expected.push_back(

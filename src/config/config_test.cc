@@ -97,6 +97,15 @@ TEST_F(ConfigFileTest, AppliesEveryKeyWithItsLine) {
   EXPECT_EQ(config.max_attempts.origin.line, 8);
 }
 
+TEST_F(ConfigFileTest, SessionPerFileTakesGlobs) {
+  EXPECT_TRUE(config.session_per_file.value.empty());
+  ASSERT_EQ(load("\nsession_per_file = [\"spec/legacy/**\", \"t/x.py\"]\n"), "");
+  EXPECT_EQ(config.session_per_file.value,
+            (std::vector<std::string>{"spec/legacy/**", "t/x.py"}));
+  EXPECT_EQ(config.session_per_file.origin.describe(), path + ":2");
+  EXPECT_NE(load("session_per_file = \"spec/**\"\n"), "");
+}
+
 TEST_F(ConfigFileTest, HookAndTeardownTimeoutsHaveDefaultsAndTheirLines) {
   EXPECT_EQ(config.hook_timeout.value, 1800.0);
   EXPECT_EQ(config.teardown_timeout.value, 120.0);

@@ -172,5 +172,51 @@ TEST_F(EngineTest, OutputIsKeptOnlyForFilesThatDidNotPassAndBoundedInAll) {
       << "the run log still gets everything";
 }
 
+// session_per_file: such a file runs in a process that has run nothing else, and nothing runs
+// after it in that process; the other files share their runner's one session.
+TEST_F(EngineTest, AFileWithASessionOfItsOwnGetsAFreshProcessThatEndsAfterIt) {
+  add("a", 3);
+  add("legacy", 2);
+  add("b", 1);
+  add("c", 1);
+  planned[1].fresh_session = true;
+  make_runners(1);
+  RunResult r = run();
+  EXPECT_EQ(r.summary.not_run, 0);
+  for (const FileResult& f : r.files) EXPECT_EQ(f.status, FileStatus::kPassed) << f.path;
+  // One runner: a in the first process; legacy alone in a second; b and c in a third.
+  EXPECT_EQ(std::count(transport.started.begin(), transport.started.end(), "box_local_1"), 3);
+  EXPECT_EQ(transport.told_no_more_work.size(), 3u) << "each process ends in order";
+  std::vector<std::string> order;
+  for (const auto& d : transport.dispatched) order.push_back(d.path);
+  EXPECT_EQ(order, (std::vector<std::string>{"a", "legacy", "b", "c"}));
+}
+
+TEST_F(EngineTest, OnlyAsManyRunnersMakeWayForFreshProcessesAsThereAreSuchFiles) {
+  add("a", 1);
+  add("b", 1);
+  add("c", 1);
+  add("d", 1);
+  add("legacy", 1);
+  planned[4].fresh_session = true;
+  make_runners(3);
+  RunResult r = run();
+  EXPECT_EQ(r.summary.not_run, 0);
+  // 3 first processes, and one more for legacy: not one per idle runner.
+  EXPECT_EQ(transport.started.size(), 4u);
+}
+
+TEST_F(EngineTest, EveryFileInItsOwnSessionWithTheWholeSuiteMarked) {
+  add("a", 1);
+  add("b", 1);
+  add("c", 1);
+  for (PlannedFile& f : planned) f.fresh_session = true;
+  make_runners(2);
+  RunResult r = run();
+  EXPECT_EQ(r.summary.not_run, 0);
+  EXPECT_EQ(transport.started.size(), 3u);
+  for (const RunnerResult& runner : r.runners) EXPECT_EQ(runner.status, "ok");
+}
+
 }  // namespace
 }  // namespace dt

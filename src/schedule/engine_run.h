@@ -77,6 +77,9 @@ class EngineRun {
   void runner_failed(std::size_t r, const std::string& why);
   void stop(const std::string& why);
   void end_runner(std::size_t r);
+  void recycle_runner(std::size_t r);
+  bool fresh_processes_wanted(std::size_t r) const;
+  std::size_t fresh_processes_waiting() const;
   void wind_down();
   void check_stranded();
   void on_node_deadline(std::size_t n);

@@ -297,6 +297,10 @@ std::vector<std::string> discover_files(const std::string& project_dir,
   return found;
 }
 
+void mark_fresh_sessions(std::vector<PlannedFile>& files, const std::vector<std::string>& globs) {
+  for (PlannedFile& f : files) f.fresh_session = matches_any(globs, f.path);
+}
+
 std::vector<PlannedFile> plan_files(const std::string& project_dir,
                                     const std::vector<std::string>& files,
                                     const TimingStore& store) {

@@ -14,6 +14,9 @@ struct PlannedFile {
   std::uint64_t bytes = 0;
   double expected_seconds = 0;
   bool from_history = false; // false = estimated from the file's size
+  // Runs in a runner process of its own (`session_per_file`): one that has run nothing else,
+  // and is ended after it.
+  bool fresh_session = false;
 };
 
 // Expands FILE|DIR|GLOB arguments (or the default globs when `args` is empty) into the
@@ -41,6 +44,9 @@ bool glob_match(const std::string& glob, const std::string& path);
 std::vector<PlannedFile> plan_files(const std::string& project_dir,
                                     const std::vector<std::string>& files,
                                     const TimingStore& store);
+
+// Marks the files matching any of `globs` (config `session_per_file`) for a fresh session.
+void mark_fresh_sessions(std::vector<PlannedFile>& files, const std::vector<std::string>& globs);
 
 // The ideal makespan: max(longest file, sum of durations / runners).
 double lower_bound(const std::vector<double>& durations, int runners);

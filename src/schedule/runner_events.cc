@@ -91,9 +91,46 @@ void EngineRun::maybe_finish_file(std::size_t r) {
     result.flaky = true;
     result.error = item.first_failure;
   }
+  bool fresh = item.file.fresh_session;
   finish_item(r, std::move(result));
   rs.phase = RunnerState::Phase::kIdle;
+  if (fresh && !stopping_) recycle_runner(r);  // nothing else shares its session
   dispatch_idle();
+}
+
+// Queued fresh-session files that runner r could take outnumber the fresh processes already
+// idle, starting or on their way: r should make way for one more.
+bool EngineRun::fresh_processes_wanted(std::size_t r) const {
+  int wanted = 0;
+  for (std::size_t i : queue_) wanted += items_[i].file.fresh_session && may_take(r, items_[i]);
+  if (wanted == 0) return false;
+  int coming = 0;
+  for (const RunnerState& o : runners_) {
+    using Phase = RunnerState::Phase;
+    bool fresh = (o.phase == Phase::kStarting || o.phase == Phase::kIdle) && o.files_in_process == 0;
+    bool recycles_after = o.phase == Phase::kBusy && o.item && items_[*o.item].file.fresh_session;
+    coming += o.may_get_work() && (fresh || o.recycle || recycles_after ||
+                                   o.phase == Phase::kSetup || o.phase == Phase::kWaiting);
+  }
+  return wanted > coming;
+}
+
+// Processes started or idle that have run nothing yet: what a queued file can go to at once.
+std::size_t EngineRun::fresh_processes_waiting() const {
+  std::size_t n = 0;
+  for (const RunnerState& o : runners_) {
+    using Phase = RunnerState::Phase;
+    n += o.may_get_work() && o.files_in_process == 0 &&
+         (o.phase == Phase::kStarting || o.phase == Phase::kIdle);
+  }
+  return n;
+}
+
+// session_per_file: the runner ends in order (its teardown runs) and a fresh process takes
+// its slot while there is work left.
+void EngineRun::recycle_runner(std::size_t r) {
+  end_runner(r);
+  runners_[r].recycle = true;
 }
 
 // --retry: the failed file goes back to the front of the queue, for another runner.
@@ -212,8 +249,17 @@ void EngineRun::dispatch(std::size_t r) {
   if (stopping_ || rs.node_lost) return end_runner(r);
   auto next = std::find_if(queue_.begin(), queue_.end(),
                            [&](std::size_t i) { return may_take(r, items_[i]); });
+  // A file with a fresh session of its own goes only to a process that has run nothing yet:
+  // this runner makes way for one (keeping the slowest-first order) unless enough are coming,
+  // and then takes the next file it can run in its session.
+  if (next != queue_.end() && items_[*next].file.fresh_session && rs.files_in_process > 0) {
+    if (fresh_processes_wanted(r)) return recycle_runner(r);
+    next = std::find_if(next, queue_.end(), [&](std::size_t i) {
+      return may_take(r, items_[i]) && !items_[i].file.fresh_session;
+    });
+  }
   if (next == queue_.end()) {
-    if (!queue_.empty()) return;  // reruns meant for other runners
+    if (!queue_.empty()) return;  // reruns meant for other runners, fresh files for fresh ones
     // A file in flight elsewhere may still come back (its runner or node dies, or --retry):
     // stay ready for it until nothing is in flight.
     for (const RunnerState& other : runners_) {
@@ -224,6 +270,7 @@ void EngineRun::dispatch(std::size_t r) {
   std::size_t i = *next;
   queue_.erase(next);
   Item& item = items_[i];
+  ++rs.files_in_process;
   ++item.attempts;
   rs.item = i;
   rs.phase = RunnerState::Phase::kBusy;
@@ -321,6 +368,7 @@ void EngineRun::on_runner_exit(std::size_t r, const TransportEvent& ev) {
                                                    " after its last file" +
                                                    (output.empty() ? "" : "\n" + output));
       }
+      if (rs.recycle && !stopping_ && queue_.size() > fresh_processes_waiting()) start_runner(r);
       return;
     }
     default:

@@ -37,12 +37,15 @@ struct RunnerState {
     timed_out = false;
     ending = false;
     output.clear();
+    files_in_process = 0;
+    recycle = false;
   }
 
   // It has files now or may get some later: not gone for good, left out or on a lost node. (A
   // runner being ended after a timeout still counts: it is restarted.)
   bool may_get_work() const {
-    return failure.empty() && !node_lost && phase != Phase::kDone && phase != Phase::kDraining;
+    return failure.empty() && !node_lost && phase != Phase::kDone &&
+           (phase != Phase::kDraining || recycle);
   }
 
   RunnerSlot slot;
@@ -63,6 +66,8 @@ struct RunnerState {
   bool ending = false;                    // we asked it to end; its exit is no surprise
   bool node_lost = false;                 // its node's link broke: it takes no more work
   int restarts = 0;
+  int files_in_process = 0;               // files the current process has taken
+  bool recycle = false;                   // being ended for a fresh process (session_per_file)
   std::vector<std::string> files_run;
   std::string failure;                    // why the slot was left out, if it was
 };
