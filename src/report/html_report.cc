@@ -45,8 +45,14 @@ json page_data(const RunResult& r) {
                      {"lost", n.lost_seconds < 0 ? json(nullptr) : json(n.lost_seconds)}});
   data["nodes"] = std::move(nodes);
   json runners = json::array();
-  for (const RunnerResult& x : r.runners)
-    runners.push_back({{"id", x.id}, {"node", x.node}, {"index", x.index}, {"status", x.status}});
+  for (const RunnerResult& x : r.runners) {
+    json teardowns = json::array();  // [start, length] pairs: the page stays small
+    for (const TeardownSpan& t : x.teardowns) {
+      teardowns.push_back({t.started_seconds, t.duration_seconds});
+    }
+    runners.push_back({{"id", x.id}, {"node", x.node}, {"index", x.index}, {"status", x.status},
+                       {"td", std::move(teardowns)}});
+  }
   data["runners"] = std::move(runners);
   json files = json::array();
   json failures = json::array();
@@ -160,6 +166,7 @@ h1{font-size:20px}h2{font-size:17px;margin-top:1.5em}
 .try{position:absolute;top:1px;height:14px;min-width:2px;box-sizing:border-box;
  border:1px dashed #333;background:repeating-linear-gradient(45deg,#f4f4f4 0 3px,#bbb 3px 5px)}
 .try.failed{border-color:#d22}
+.teardown{position:absolute;top:4px;height:8px;min-width:2px;background:#88a}
 .dim{opacity:.12}
 #filter{margin:4px 0 8px;font:inherit;width:24em}
 .bar.failed,.bar.error,.bar.timeout{cursor:pointer}
@@ -196,7 +203,7 @@ const nodeOf=name=>{if(!nodes.has(name))nodes.set(name,{name:name,host:'',status
 for(const n of D.nodes)Object.assign(nodeOf(n.name),n,{runners:[]});
 const laneOf=(id,node)=>{if(!lanes.has(id)){const l={id:id,files:[],tries:[]};lanes.set(id,l);
  nodeOf(node).runners.push(l);}return lanes.get(id);};
-for(const r of D.runners)laneOf(r.id,r.node);
+for(const r of D.runners)laneOf(r.id,r.node).td=r.td||[];
 for(const f of D.files){if(f.s!=='not run')laneOf(f.r,f.n).files.push(f);
  (f.e||[]).forEach((a,i)=>laneOf(a.r,a.n).tries.push({f:f,a:a,k:i+1}));}
 const frag=document.createDocumentFragment();
@@ -230,6 +237,9 @@ for(const n of nodes.values()){
    b.title=x.f.p+'\nattempt '+x.k+' of '+x.f.a+': '+x.a.o+' after '+d.toFixed(2)+'s (started at '+
      t.toFixed(2)+'s)'+(x.a.w?'\n'+x.a.w:'')+'\nfinally '+x.f.s+' on '+x.f.r;
    shown.push([b,x.f.p]);lane.appendChild(b);}
+  // The framework's teardown after the runner's last file (after(:suite), session fixtures).
+  for(const [t,d] of l.td||[]){const b=el('div','teardown');b.style.left=pct(t);b.style.width=pct(d);
+   b.title='teardown of '+l.id+': '+d.toFixed(2)+'s (from '+t.toFixed(2)+'s)';lane.appendChild(b);}
   if(typeof n.lost==='number'){const m=el('div','lostmark');m.style.left=pct(n.lost);
    m.title='node '+n.name+' '+n.status;lane.appendChild(m);}
   frag.appendChild(lane);}}
@@ -276,6 +286,7 @@ std::string html_report(const RunResult& result) {
        "</span><span class=\"timeout\">timeout</span><span class=\"flaky\">flaky</span>"
        "<span class=\"passed retry\">retried</span><span class=\"passed last\">ends last</span>"
        "<span class=\"try\" style=\"position:static\">earlier try</span>"
+       "<span class=\"teardown\" style=\"position:static;color:#fff\">teardown</span>"
        "<span class=\"lostmark\" style=\"position:static\">node lost</span>"
        "</p>\n<input id=\"filter\" type=\"search\" placeholder=\"filter by path\" "
        "aria-label=\"filter bars by path\">\n<div id=\"timeline\"></div>\n<h2>Failures</h2><div id=\"failures\"></div>\n"

@@ -181,6 +181,18 @@ TEST(HtmlReportTest, EarlierAttemptsAreEmbeddedWhereTheyRan) {
   EXPECT_EQ(d["failures"][0]["earlier"][0]["r"], "ci7_1");
 }
 
+TEST(HtmlReportTest, RunnersTeardownsAreEmbeddedForTheirLane) {
+  RunResult r = sample_run();
+  r.runners[0].teardowns = {TeardownSpan{5.75, 3.5}};
+  std::string page = html_report(r);
+  json d = embedded(page);
+  ASSERT_EQ(d["runners"][0]["td"].size(), 1u);
+  EXPECT_DOUBLE_EQ(d["runners"][0]["td"][0][0].get<double>(), 5.75);
+  EXPECT_DOUBLE_EQ(d["runners"][0]["td"][0][1].get<double>(), 3.5);
+  EXPECT_TRUE(d["runners"][1]["td"].empty());
+  EXPECT_NE(page.find("class=\"teardown\""), std::string::npos) << "in the legend";
+}
+
 TEST(HtmlReportTest, WritesFile) {
   std::string path = ::testing::TempDir() + "html_report_test.html";
   ASSERT_EQ(write_html_report(sample_run(), path), "");

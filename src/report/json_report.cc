@@ -85,12 +85,19 @@ std::string json_report(const RunResult& result) {
   for (const FileResult& f : result.files) files.push_back(file_json(f));
   report["files"] = std::move(files);
   json runners = json::array();
-  for (const RunnerResult& r : result.runners)
+  for (const RunnerResult& r : result.runners) {
+    json teardowns = json::array();
+    for (const TeardownSpan& t : r.teardowns) {
+      teardowns.push_back({{"started_seconds", t.started_seconds},
+                           {"duration_seconds", t.duration_seconds}});
+    }
     runners.push_back({{"id", r.id},
                        {"node", r.node},
                        {"index", r.index},
                        {"status", r.status},
-                       {"files", r.files}});
+                       {"files", r.files},
+                       {"teardowns", std::move(teardowns)}});
+  }
   report["runners"] = std::move(runners);
   json nodes = json::array();
   for (const NodeResult& n : result.nodes)

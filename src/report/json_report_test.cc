@@ -33,7 +33,8 @@ RunResult sample_run() {
   FileResult n;
   n.path = "spec/n_spec.rb";
   r.files = {f, n};
-  r.runners = {{"devbox_local_2", "devbox", 2, {"spec/b_spec.rb", "spec/x_spec.rb"}, "ok"}};
+  r.runners = {{"devbox_local_2", "devbox", 2, {"spec/b_spec.rb", "spec/x_spec.rb"}, "ok",
+                {TeardownSpan{4.5, 1.25}}}};
   r.nodes = {{"devbox", "devbox.example", "ok", "/home/u/.cache/distributest/p"},
              {"lan", "lan.example", "lost after 1.2s: the connection broke", "/srv/dt/p", 1.25}};
   r.summary = {1, 2, 1, 0, 0, 1, 12.5, 4.5};
@@ -112,6 +113,9 @@ TEST(JsonReportTest, RunnersAndNodes) {
   EXPECT_EQ(j["runners"][0]["index"], 2);
   EXPECT_EQ(j["runners"][0]["status"], "ok");
   EXPECT_EQ(j["runners"][0]["files"], json({"spec/b_spec.rb", "spec/x_spec.rb"}));
+  ASSERT_EQ(j["runners"][0]["teardowns"].size(), 1u);
+  EXPECT_DOUBLE_EQ(j["runners"][0]["teardowns"][0]["started_seconds"].get<double>(), 4.5);
+  EXPECT_DOUBLE_EQ(j["runners"][0]["teardowns"][0]["duration_seconds"].get<double>(), 1.25);
   ASSERT_EQ(j["nodes"].size(), 2u);
   EXPECT_EQ(j["nodes"][0]["name"], "devbox");
   EXPECT_EQ(j["nodes"][0]["host"], "devbox.example");

@@ -57,12 +57,19 @@ struct NodeResult {
   double lost_seconds = -1;  // when its connection broke, since the run started; < 0: not lost
 };
 
+// A runner process's end: from "no more work" to its exit (the framework's teardown).
+struct TeardownSpan {
+  double started_seconds = 0;   // since the run started
+  double duration_seconds = 0;
+};
+
 struct RunnerResult {
   std::string id;
   std::string node;
   int index = 0;
   std::vector<std::string> files;  // in the order run
   std::string status;              // "ok" or why it was left out
+  std::vector<TeardownSpan> teardowns{};  // one per process that ended in order
 };
 
 struct RunSummary {

@@ -98,7 +98,7 @@ RunResult EngineRun::run() {
                    });
   for (const RunnerState& rs : runners_) {
     result.runners.push_back(RunnerResult{rs.slot.id, rs.slot.node, rs.slot.index, rs.files_run,
-                                          rs.failure.empty() ? "ok" : rs.failure});
+                                          rs.failure.empty() ? "ok" : rs.failure, rs.teardowns});
   }
   for (std::size_t n = 0; n < nodes_.size(); ++n) {
     const NodeState& node = node_state_[n];

@@ -89,6 +89,10 @@ TEST_F(EngineTest, ARunnerIsToldThereIsNoMoreWorkAndGivenItsTeardownTime) {
   EXPECT_TRUE(transport.terminated.empty()) << "its teardown was cut short";
   EXPECT_NEAR(r.summary.wall_seconds, 31.5, 0.1);
   EXPECT_FALSE(status.has_event("after its last file"));
+  // The reports show where the time went: 30 s of teardown after the file.
+  ASSERT_EQ(r.runners[0].teardowns.size(), 1u);
+  EXPECT_NEAR(r.runners[0].teardowns[0].started_seconds, 1.5, 1e-9);
+  EXPECT_NEAR(r.runners[0].teardowns[0].duration_seconds, 30, 1e-9);
 }
 
 TEST_F(EngineTest, ATeardownThatHangsIsEndedAfterTheTeardownTimeoutWithItsOutput) {

@@ -295,6 +295,7 @@ void EngineRun::dispatch_idle() {
 void EngineRun::end_runner(std::size_t r) {
   RunnerState& rs = runners_[r];
   rs.phase = RunnerState::Phase::kDraining;
+  rs.told_no_more_work = transport_.now();
   rs.output.clear();
   rs.deadline = transport_.now() + std::chrono::duration_cast<Clock::duration>(
                                        std::chrono::duration<double>(options_.teardown_timeout_seconds));
@@ -360,6 +361,9 @@ void EngineRun::on_runner_exit(std::size_t r, const TransportEvent& ev) {
                                   "\n" + tail_lines(rs.output, 20));
     case RunnerState::Phase::kDraining: {
       rs.phase = RunnerState::Phase::kDone;
+      rs.teardowns.push_back(TeardownSpan{
+          since_start(rs.told_no_more_work),
+          std::chrono::duration<double>(transport_.now() - rs.told_no_more_work).count()});
       std::string output = tail_lines(rs.output, 20);
       rs.output.clear();
       // Its teardown (after(:suite), at_exit) failed: the runner's, not any file's.

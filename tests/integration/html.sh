@@ -22,6 +22,8 @@ end=$(date +%s.%N)
 bars=$(count_in "$WORK/dom.html" 'class="bar')
 [[ $bars == 5001 ]] || fail "the page shows $bars bars for 5001 files"
 [[ $(count_in "$WORK/dom.html" 'class="try ') == 0 ]] || fail "tries drawn where every file ran once"
+# Each of the 2 runners ended in order once: its teardown is drawn in its lane.
+[[ $(count_in "$WORK/dom.html" 'class="teardown" title="teardown of') == 2 ]] || fail "the runners' teardowns are not drawn"
 grep -q '<img src="x"' "$WORK/dom.html" && fail "a test's output became markup"
 grep -q 'id="failure-0"' "$WORK/dom.html" || fail "the failure has no anchor for its bar to jump to"
 # A link with #filter=TEXT dims every bar but the matching file's.
