@@ -268,7 +268,7 @@ void EngineRun::on_node_setup_event(std::size_t n, const TransportEvent& ev) {
                          ? "timed out after " + format_seconds(options_.hook_timeout_seconds)
                          : describe_exit(ev);
   node.status = "failed: node_setup " + what;
-  std::string output = tail_lines(node.setup_output, 20);
+  std::string output = output_tail(node.setup_output);
   status_.event(Status::Level::kError, "node " + nodes_[n].name + ": node_setup " + what +
                                            "; its runners are left out" +
                                            (output.empty() ? "" : "\n" + output));
@@ -299,7 +299,7 @@ void EngineRun::on_runner_setup_event(std::size_t r, const TransportEvent& ev) {
   }
   std::string what = rs.timed_out ? "timed out after " + format_seconds(options_.hook_timeout_seconds)
                                   : describe_exit(ev);
-  std::string output = tail_lines(rs.output, 20);
+  std::string output = output_tail(rs.output);
   runner_failed(r, "runner_setup " + what + (output.empty() ? "" : "\n" + output));
 }
 

@@ -320,7 +320,7 @@ void EngineRun::on_deadline(std::size_t r) {
     transport_.terminate(rs.process);
     return;  // not `ending`: its exit reports the failed hook
   } else if (rs.phase == RunnerState::Phase::kDraining) {
-    std::string output = tail_lines(rs.output, 20);
+    std::string output = output_tail(rs.output);
     status_.event(Status::Level::kWarning,
                   "runner " + rs.slot.id + " did not exit within " +
                       format_seconds(options_.teardown_timeout_seconds) +
@@ -358,13 +358,13 @@ void EngineRun::on_runner_exit(std::size_t r, const TransportEvent& ev) {
       if (stopping_ || work_done_) break;
       return runner_failed(r, "runner failed to start: " +
                                   (rs.protocol_error ? *rs.protocol_error : describe_exit(ev)) +
-                                  "\n" + tail_lines(rs.output, 20));
+                                  "\n" + output_tail(rs.output));
     case RunnerState::Phase::kDraining: {
       rs.phase = RunnerState::Phase::kDone;
       rs.teardowns.push_back(TeardownSpan{
           since_start(rs.told_no_more_work),
           std::chrono::duration<double>(transport_.now() - rs.told_no_more_work).count()});
-      std::string output = tail_lines(rs.output, 20);
+      std::string output = output_tail(rs.output);
       rs.output.clear();
       // Its teardown (after(:suite), at_exit) failed: the runner's, not any file's.
       if (!exited_ok(ev) && !rs.ending) {

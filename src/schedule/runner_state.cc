@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "report/text_util.h"
+
 namespace dt {
 
 namespace {
@@ -21,16 +23,10 @@ void append_bounded(std::string& buffer, std::string_view data, std::size_t limi
   buffer.replace(0, cut, kDroppedNote);
 }
 
-std::string tail_lines(const std::string& text, int n) {
-  std::size_t end = text.size();
-  if (end > 0 && text[end - 1] == '\n') --end;
-  std::size_t begin = end;
-  int lines = 0;
-  while (begin > 0) {
-    if (text[begin - 1] == '\n' && ++lines == n) break;
-    --begin;
-  }
-  return text.substr(begin, end - begin);
+std::string output_tail(std::string_view output) {
+  std::string tail(tail_lines(output, 20));
+  if (!tail.empty() && tail.back() == '\n') tail.pop_back();
+  return tail;
 }
 
 std::string format_seconds(double seconds) {

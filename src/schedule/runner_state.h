@@ -77,8 +77,9 @@ struct RunnerState {
 // Appends `data` to `buffer`, keeping at most `limit` bytes: the tail, which is where
 // frameworks print their failure summaries. A note says how much was dropped.
 void append_bounded(std::string& buffer, std::string_view data, std::size_t limit);
-// The last `n` lines of `text`.
-std::string tail_lines(const std::string& text, int n);
+// The last 20 lines of a process's output, without the final newline: what a message about
+// its failure quotes.
+std::string output_tail(std::string_view output);
 // "2.5s", "90s".
 std::string format_seconds(double seconds);
 
