@@ -14,11 +14,11 @@
 # project helper (spec_helper, test_helper, conftest.py) loaded once per runner; one end
 # marker per file on stderr, each before its record; exit 0 on EOF; broken and missing files
 # get an error record and the runner goes on; tests cannot read the runner's stdin; crashing
-# files end the runner. The rspec adapter, on the rspec-session fixture: one RSpec suite per
-# runner (every kind of suite hook once, logged by the fixture), the teardown after the empty
-# line finishing before the runner exits, a teardown error failing the runner (stderr, exit
-# status) and no file, no teardown on EOF, per-file counts as serial rspec's, and the process
-# title naming the file in progress.
+# files end the runner. The Ruby adapters, on the *-session fixtures: one framework run per
+# runner (before(:suite)/after(:suite), Minitest.after_run, Test::Unit.at_start/at_exit once,
+# logged by the fixtures), the teardown after the empty line finishing before the runner
+# exits, a teardown error failing the runner (stderr, exit status) and no file, no teardown on
+# EOF, per-file counts as serial rspec's, and the process title naming the file in progress.
 # Needs ruby with rspec, minitest and test-unit, and a python with pytest.
 set -u
 
@@ -292,6 +292,44 @@ import json, sys
 recs = [json.loads(l.split(" ", 2)[2]) for l in open(sys.argv[1]) if l.startswith("@distributest result ")]
 sys.exit(0 if [r["examples"] for r in recs if r.get("path") == "test/pass_test.rb"] == [3, 3] else 1)
 EOF
+
+  # One minitest/test-unit run per runner: Minitest.after_run blocks and Test::Unit.at_start /
+  # at_exit hooks once, around all of its files (serial: once per process); class-level
+  # startup/shutdown once per class, as in a serial run.
+  d=$fixtures/minitest-session
+  printf '%s\n' test/mt_a_test.rb test/tu_a_test.rb test/mt_b_test.rb test/tu_b_test.rb test/mt_c_test.rb \
+    test/wait_test.rb >"$tmp/minitest-session.list"
+  run_ended minitest-session minitest "$d" "$tmp/minitest-session.list" FIXTURE_AFTER_RUN_FILE="$tmp/minitest-session.written"
+  check minitest-session minitest "$tmp/minitest-session.list" --expected "$d/EXPECTED" --expect-path-key \
+    --status test/tu_b_test.rb=failed --status test/mt_c_test.rb=failed
+  expect_logged minitest-session 1 after_run test_unit_at_start test_unit_at_exit at_exit \
+    'startup TuATest' 'shutdown TuATest' 'startup TuBTest' 'shutdown TuBTest'
+  last_logged minitest-session 'test mt_c' test_unit_at_exit after_run at_exit
+  grep -qx 'written by Minitest.after_run' "$tmp/minitest-session.written" 2>/dev/null ||
+    fail "minitest-session: the after_run block's file is missing when the runner has exited"
+
+  # A Minitest.after_run block that raises: the runner's teardown fails (stderr, exit status);
+  # the other block and at_exit still run.
+  run_ended minitest-after-raises minitest "$d" "$tmp/minitest-session.list" FIXTURE_AFTER_RUN_RAISES=1 \
+    FIXTURE_AFTER_RUN_FILE="$tmp/minitest-after-raises.written"
+  check minitest-after-raises minitest "$tmp/minitest-session.list" --answered "$(wc -l <"$tmp/minitest-session.list")" \
+    --status test/tu_b_test.rb=failed --status test/mt_c_test.rb=failed
+  after_last_marker "$tmp/minitest-after-raises.err" | grep -q 'Minitest.after_run failed on purpose' ||
+    fail "minitest-after-raises: the after_run error is not on stderr after the last file"
+  expect_logged minitest-after-raises 1 after_run test_unit_at_exit at_exit
+  [ -f "$tmp/minitest-after-raises.written" ] || fail "minitest-after-raises: the other after_run block did not finish"
+
+  # EOF instead of the empty line: no teardown.
+  rm -f "$tmp/minitest-eof.log"
+  (cd "$d" && FIXTURE_SUITE_LOG="$tmp/minitest-eof.log" "$runners/minitest" <"$tmp/minitest-session.list" \
+    >"$tmp/minitest-eof.out" 2>"$tmp/minitest-eof.err")
+  echo $? >"$tmp/minitest-eof.rc"
+  check minitest-eof minitest "$tmp/minitest-session.list" \
+    --status test/tu_b_test.rb=failed --status test/mt_c_test.rb=failed
+  expect_logged minitest-eof 0 after_run test_unit_at_exit at_exit
+
+  check_titles minitest-titles minitest "$d" test/wait_test.rb
+  [ "$failed" = 0 ] && echo "ok   minitest-session: after_run and test-unit hooks once per runner, teardown errors, EOF, process titles"
 fi
 
 # --- pytest ---------------------------------------------------------------------------------
