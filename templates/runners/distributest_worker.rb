@@ -32,8 +32,12 @@ module Distributest
     RUNNER_PID = Process.pid
 
     # Registered before anything else, so it runs after every other at_exit hook: one that
-    # raised (a coverage writer) leaves Ruby's exit status at 0, which would hide it.
-    at_exit { exit 1 if Process.pid == RUNNER_PID && $! && !$!.is_a?(SystemExit) }
+    # raised in the teardown (a coverage writer) leaves Ruby's exit status at 0, hiding it.
+    at_exit { exit 1 if Worker.at_exit_hook_failed? }
+
+    def self.at_exit_hook_failed?
+      Process.pid == RUNNER_PID && @tearing_down && ($!.is_a?(StandardError) || $!.is_a?(ScriptError))
+    end
 
     # Before the framework: a Gemfile.lock may pin a json other than the default gem.
     def self.require_bundle
@@ -168,6 +172,7 @@ module Distributest
     # status, which the master reports as the runner's teardown failure.
     def self.finish_run
       title("teardown")
+      @tearing_down = true
       failures = surviving_teardown { @adapter.teardown }
       leave_if_forked
       flush_output
