@@ -249,6 +249,12 @@ EOF
   expect_logged rspec-after-raises 1 after_suite at_exit
   [ -f "$tmp/rspec-after-raises.written" ] || fail "rspec-after-raises: the other after(:suite) hook did not finish"
 
+  # An at_exit hook that raises (Ruby would still exit 0): the teardown failed.
+  run_ended rspec-at-exit-raises rspec "$d" "$tmp/rspec-session-1.list" FIXTURE_AT_EXIT_RAISES=1
+  check rspec-at-exit-raises rspec "$tmp/rspec-session-1.list" --answered 3
+  grep -q 'at_exit failed on purpose' "$tmp/rspec-at-exit-raises.err" ||
+    fail "rspec-at-exit-raises: the at_exit error is not on stderr"
+
   # A before(:suite) that raises: once; no file runs (each gets the error), as serial rspec
   # runs no example; after(:suite) still runs.
   run_ended rspec-before-raises rspec "$d" "$tmp/rspec-session-1.list" FIXTURE_BEFORE_SUITE_RAISES=1
