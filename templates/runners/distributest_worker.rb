@@ -27,7 +27,8 @@ module Distributest
   module Worker
     END_MARKER = "\x1edistributest:end\n"
     MAX_TEXT = 64 * 1024
-    # The master refuses a record over 64 MiB; half of it leaves room for what JSON escapes.
+    # The master refuses a record over 64 MiB (docs/protocol.md): one past half of that is
+    # slimmed, well clear of the limit.
     MAX_RECORD = 32 * 1024 * 1024
     RUNNER_PID = Process.pid
 
