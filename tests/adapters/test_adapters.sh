@@ -14,7 +14,11 @@
 # project helper (spec_helper, test_helper, conftest.py) loaded once per runner; one end
 # marker per file on stderr, each before its record; exit 0 on EOF; broken and missing files
 # get an error record and the runner goes on; tests cannot read the runner's stdin; crashing
-# files end the runner.
+# files end the runner. The Ruby adapters, on the *-session fixtures: one framework run per
+# runner (before(:suite)/after(:suite), Minitest.after_run, Test::Unit.at_start/at_exit once,
+# logged by the fixtures), the teardown after the empty line finishing before the runner
+# exits, a teardown error failing the runner (stderr, exit status) and no file, no teardown on
+# EOF, per-file counts as serial rspec's, and the process title naming the file in progress.
 # Needs ruby with rspec, minitest and test-unit, and a python with pytest.
 set -u
 
@@ -86,6 +90,91 @@ want() { # want FRAMEWORK: true if this framework was asked for (all when no arg
 }
 selected=$*
 
+# --- Ruby: one framework run per runner (helpers) -------------------------------------------
+# run_ended NAME ADAPTER FIXTURE_DIR LIST [VAR=VALUE...]: one run on LIST followed by the empty
+# line (the master's "no more work"), with the fixture's suite log in $tmp/NAME.log.
+run_ended() {
+  name=$1 adapter=$2 dir=$3 list=$4
+  shift 4
+  rm -f "$tmp/$name.log"
+  { cat "$list"; echo; } >"$tmp/$name.sent"
+  (cd "$dir" && env FIXTURE_SUITE_LOG="$tmp/$name.log" "$@" "$runners/$adapter" \
+    <"$tmp/$name.sent" >"$tmp/$name.out" 2>"$tmp/$name.err")
+  echo $? >"$tmp/$name.rc"
+}
+
+# logged NAME EVENT: how many times the suite log of run NAME has EVENT (any process)
+logged() {
+  grep -c "^$2 [0-9]*\$" "$tmp/$1.log" 2>/dev/null || true
+}
+
+# expect_logged NAME COUNT EVENT...: each EVENT is in the suite log COUNT times
+expect_logged() {
+  name=$1 count=$2
+  shift 2
+  for event in "$@"; do
+    n=$(logged "$name" "$event")
+    [ "$n" = "$count" ] || fail "$name: '$event' logged $n times, expected $count"
+  done
+}
+
+# last_logged NAME EVENT...: the suite log ends with these events, in this order
+last_logged() {
+  name=$1
+  shift
+  want=$(printf '%s\n' "$@")
+  got=$(sed 's/ [0-9]*$//' "$tmp/$name.log" 2>/dev/null | tail -n $#)
+  [ "$got" = "$want" ] || fail "$name: the suite log ends with $(echo "$got" | paste -sd,), expected $(echo "$want" | paste -sd,)"
+}
+
+# after_last_marker FILE: what a runner wrote to stderr after its last file's end marker
+after_last_marker() {
+  awk -v m="$(printf '\036')distributest:end" 'index($0, m) { out = ""; next } { out = out $0 "\n" } END { printf "%s", out }' "$1"
+}
+
+# proc_title PID: the process's command line as ps shows it
+proc_title() {
+  tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline"
+}
+
+# await_title NAME PID TITLE: waits (10 s at most) until the process title starts with TITLE
+await_title() {
+  i=0
+  while [ $i -lt 200 ]; do
+    case $(proc_title "$2") in "$3"*) return 0 ;; esac
+    sleep 0.05
+    i=$((i + 1))
+  done
+  fail "$1: process title '$(proc_title "$2")', expected '$3'"
+  return 1
+}
+
+# check_titles NAME ADAPTER FIXTURE_DIR FILE: the runner's process title while it waits for a
+# path, runs FILE (held by the fixture while $tmp/NAME.file-hold exists) and tears down (held
+# while $tmp/NAME.teardown-hold exists)
+check_titles() {
+  name=$1 adapter=$2 dir=$3 file=$4
+  rm -f "$tmp/$name.fifo"
+  mkfifo "$tmp/$name.fifo"
+  : >"$tmp/$name.file-hold"
+  : >"$tmp/$name.teardown-hold"
+  (cd "$dir" && FIXTURE_FILE_HOLD="$tmp/$name.file-hold" FIXTURE_TEARDOWN_HOLD="$tmp/$name.teardown-hold" \
+    exec "$runners/$adapter" <"$tmp/$name.fifo" >"$tmp/$name.out" 2>"$tmp/$name.err") &
+  pid=$!
+  exec 3>"$tmp/$name.fifo"
+  await_title "$name" $pid "distributest $adapter: idle" &&
+    printf '%s\n' "$file" >&3 &&
+    await_title "$name" $pid "distributest $adapter: $file" &&
+    rm -f "$tmp/$name.file-hold" &&
+    await_title "$name" $pid "distributest $adapter: idle" &&
+    echo >&3 &&
+    await_title "$name" $pid "distributest $adapter: teardown"
+  rm -f "$tmp/$name.file-hold" "$tmp/$name.teardown-hold"
+  exec 3>&-
+  wait $pid || fail "$name: runner exit status $?"
+  grep -q '^@distributest result ' "$tmp/$name.out" || fail "$name: no record for $file"
+}
+
 # --- rspec ----------------------------------------------------------------------------------
 if want rspec; then
   d=$fixtures/rspec
@@ -106,6 +195,85 @@ if want rspec; then
   check rspec-broken rspec "$tmp/rspec-broken.list" --combined "$tmp/rspec-broken.both" \
     --status broken/syntax_error_spec.rb=error --status broken/load_error_spec.rb=error \
     --status broken/after_all_error_spec.rb=error --status does/not/exist_spec.rb=error
+
+  # One RSpec suite per runner: every kind of suite hook once, around all of its files (serial
+  # rspec: once per process), and each file's counts as serial rspec's.
+  d=$fixtures/rspec-session
+  list "$d" 'spec/*_spec.rb' >"$tmp/rspec-session.list"
+  run_ended rspec-session rspec "$d" "$tmp/rspec-session.list" FIXTURE_AFTER_SUITE_FILE="$tmp/rspec-session.written"
+  check rspec-session rspec "$tmp/rspec-session.list" --expected "$d/EXPECTED" --expect-path-key \
+    --status spec/e_spec.rb=failed
+  expect_logged rspec-session 1 prepend_before_suite before_suite append_before_suite db_defined \
+    db_before_suite after_suite at_exit
+  last_logged rspec-session 'example f' after_suite at_exit
+  # the hook when_first_matching_example_defined added ran before the examples that wanted it
+  sed 's/ [0-9]*$//' "$tmp/rspec-session.log" | grep -A1 -x db_before_suite | grep -qx 'example b' ||
+    fail "rspec-session: db_before_suite did not run right before b_spec.rb's example: $(cat "$tmp/rspec-session.log")"
+  grep -qx 'written by after(:suite)' "$tmp/rspec-session.written" 2>/dev/null ||
+    fail "rspec-session: the after(:suite) hook's file is missing when the runner has exited"
+  (cd "$d" && rspec --format json --out "$tmp/rspec-session.serial.json" >/dev/null 2>&1)
+  "$py" - "$tmp/rspec-session.serial.json" "$tmp/rspec-session.out" <<'EOF' || fail "rspec-session: per-file counts differ from serial rspec's"
+import collections, json, sys
+serial = collections.defaultdict(lambda: {"examples": 0, "failures": 0, "pending": 0})
+for e in json.load(open(sys.argv[1]))["examples"]:
+    c = serial[e["file_path"].removeprefix("./")]
+    c["examples"] += 1
+    c["failures"] += e["status"] == "failed"
+    c["pending"] += e["status"] == "pending"
+recs = [json.loads(l.split(" ", 2)[2]) for l in open(sys.argv[2]) if l.startswith("@distributest result ")]
+got = {r["path"]: {k: r[k] for k in ("examples", "failures", "pending")} for r in recs}
+if got != dict(serial):
+    print(f"  serial {dict(serial)}\n  runner {got}")
+    sys.exit(1)
+EOF
+
+  # Two runners, three files each: two suites.
+  head -n 3 "$tmp/rspec-session.list" >"$tmp/rspec-session-1.list"
+  tail -n +4 "$tmp/rspec-session.list" | head -n 3 >"$tmp/rspec-session-2.list"
+  rm -f "$tmp/rspec-session-2r.log"
+  run_ended rspec-session-1 rspec "$d" "$tmp/rspec-session-1.list" FIXTURE_SUITE_LOG="$tmp/rspec-session-2r.log" &
+  run_ended rspec-session-2 rspec "$d" "$tmp/rspec-session-2.list" FIXTURE_SUITE_LOG="$tmp/rspec-session-2r.log"
+  wait
+  expect_logged rspec-session-2r 2 before_suite after_suite
+  pids=$(sed -n 's/^before_suite //p' "$tmp/rspec-session-2r.log" | sort -u | wc -l)
+  [ "$pids" = 2 ] || fail "rspec-session-2r: before(:suite) ran in $pids processes, expected 2"
+
+  # An after(:suite) that raises: the runner's teardown fails (stderr, exit status), not a
+  # file; the other after(:suite) hooks and at_exit still run.
+  run_ended rspec-after-raises rspec "$d" "$tmp/rspec-session.list" FIXTURE_AFTER_SUITE_RAISES=1 \
+    FIXTURE_AFTER_SUITE_FILE="$tmp/rspec-after-raises.written"
+  check rspec-after-raises rspec "$tmp/rspec-session.list" --answered "$(wc -l <"$tmp/rspec-session.list")" \
+    --status spec/e_spec.rb=failed
+  after_last_marker "$tmp/rspec-after-raises.err" | grep -q 'after(:suite) failed on purpose' ||
+    fail "rspec-after-raises: the after(:suite) error is not on stderr after the last file"
+  expect_logged rspec-after-raises 1 after_suite at_exit
+  [ -f "$tmp/rspec-after-raises.written" ] || fail "rspec-after-raises: the other after(:suite) hook did not finish"
+
+  # An at_exit hook that raises (Ruby would still exit 0): the teardown failed.
+  run_ended rspec-at-exit-raises rspec "$d" "$tmp/rspec-session-1.list" FIXTURE_AT_EXIT_RAISES=1
+  check rspec-at-exit-raises rspec "$tmp/rspec-session-1.list" --answered 3
+  grep -q 'at_exit failed on purpose' "$tmp/rspec-at-exit-raises.err" ||
+    fail "rspec-at-exit-raises: the at_exit error is not on stderr"
+
+  # A before(:suite) that raises: once; no file runs (each gets the error), as serial rspec
+  # runs no example; after(:suite) still runs.
+  run_ended rspec-before-raises rspec "$d" "$tmp/rspec-session-1.list" FIXTURE_BEFORE_SUITE_RAISES=1
+  check rspec-before-raises rspec "$tmp/rspec-session-1.list" --default-status error
+  grep -q 'before(:suite) failed on purpose' "$tmp/rspec-before-raises.out" ||
+    fail "rspec-before-raises: the records do not say that before(:suite) failed"
+  expect_logged rspec-before-raises 1 append_before_suite after_suite
+  expect_logged rspec-before-raises 0 db_before_suite
+
+  # EOF instead of the empty line: the master is gone or ending the runner: no teardown.
+  rm -f "$tmp/rspec-eof.log"
+  (cd "$d" && FIXTURE_SUITE_LOG="$tmp/rspec-eof.log" "$runners/rspec" <"$tmp/rspec-session-1.list" \
+    >"$tmp/rspec-eof.out" 2>"$tmp/rspec-eof.err")
+  echo $? >"$tmp/rspec-eof.rc"
+  check rspec-eof rspec "$tmp/rspec-session-1.list"
+  expect_logged rspec-eof 0 after_suite at_exit
+
+  check_titles rspec-titles rspec "$d" spec/wait_spec.rb
+  [ "$failed" = 0 ] && echo "ok   rspec-session: suite hooks once per runner, teardown errors, EOF, process titles"
 fi
 
 # --- minitest (and test-unit) ---------------------------------------------------------------
@@ -130,6 +298,44 @@ import json, sys
 recs = [json.loads(l.split(" ", 2)[2]) for l in open(sys.argv[1]) if l.startswith("@distributest result ")]
 sys.exit(0 if [r["examples"] for r in recs if r.get("path") == "test/pass_test.rb"] == [3, 3] else 1)
 EOF
+
+  # One minitest/test-unit run per runner: Minitest.after_run blocks and Test::Unit.at_start /
+  # at_exit hooks once, around all of its files (serial: once per process); class-level
+  # startup/shutdown once per class, as in a serial run.
+  d=$fixtures/minitest-session
+  printf '%s\n' test/mt_a_test.rb test/tu_a_test.rb test/mt_b_test.rb test/tu_b_test.rb test/mt_c_test.rb \
+    test/wait_test.rb >"$tmp/minitest-session.list"
+  run_ended minitest-session minitest "$d" "$tmp/minitest-session.list" FIXTURE_AFTER_RUN_FILE="$tmp/minitest-session.written"
+  check minitest-session minitest "$tmp/minitest-session.list" --expected "$d/EXPECTED" --expect-path-key \
+    --status test/tu_b_test.rb=failed --status test/mt_c_test.rb=failed
+  expect_logged minitest-session 1 after_run test_unit_at_start test_unit_at_exit at_exit \
+    'startup TuATest' 'shutdown TuATest' 'startup TuBTest' 'shutdown TuBTest'
+  last_logged minitest-session 'test mt_c' test_unit_at_exit after_run at_exit
+  grep -qx 'written by Minitest.after_run' "$tmp/minitest-session.written" 2>/dev/null ||
+    fail "minitest-session: the after_run block's file is missing when the runner has exited"
+
+  # A Minitest.after_run block that raises: the runner's teardown fails (stderr, exit status);
+  # the other block and at_exit still run.
+  run_ended minitest-after-raises minitest "$d" "$tmp/minitest-session.list" FIXTURE_AFTER_RUN_RAISES=1 \
+    FIXTURE_AFTER_RUN_FILE="$tmp/minitest-after-raises.written"
+  check minitest-after-raises minitest "$tmp/minitest-session.list" --answered "$(wc -l <"$tmp/minitest-session.list")" \
+    --status test/tu_b_test.rb=failed --status test/mt_c_test.rb=failed
+  after_last_marker "$tmp/minitest-after-raises.err" | grep -q 'Minitest.after_run failed on purpose' ||
+    fail "minitest-after-raises: the after_run error is not on stderr after the last file"
+  expect_logged minitest-after-raises 1 after_run test_unit_at_exit at_exit
+  [ -f "$tmp/minitest-after-raises.written" ] || fail "minitest-after-raises: the other after_run block did not finish"
+
+  # EOF instead of the empty line: no teardown.
+  rm -f "$tmp/minitest-eof.log"
+  (cd "$d" && FIXTURE_SUITE_LOG="$tmp/minitest-eof.log" "$runners/minitest" <"$tmp/minitest-session.list" \
+    >"$tmp/minitest-eof.out" 2>"$tmp/minitest-eof.err")
+  echo $? >"$tmp/minitest-eof.rc"
+  check minitest-eof minitest "$tmp/minitest-session.list" \
+    --status test/tu_b_test.rb=failed --status test/mt_c_test.rb=failed
+  expect_logged minitest-eof 0 after_run test_unit_at_exit at_exit
+
+  check_titles minitest-titles minitest "$d" test/wait_test.rb
+  [ "$failed" = 0 ] && echo "ok   minitest-session: after_run and test-unit hooks once per runner, teardown errors, EOF, process titles"
 fi
 
 # --- pytest ---------------------------------------------------------------------------------
