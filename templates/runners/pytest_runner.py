@@ -382,7 +382,7 @@ class RunnerSession:
     def __init__(self, collector):
         self.collector = collector
         self.started = False
-        self.teardown_failed = False
+        self.teardown_errors = None  # what failed in the session's teardown, if it did
         self.last_item = None  # the item that set up what is still set up
         self.terminal = None
 
@@ -488,8 +488,11 @@ class RunnerSession:
         such an error is reported in that next file's record, naming the item)."""
         if not session._setupstate.stack:
             return True
-        call = pytest.CallInfo.from_call(lambda: session._setupstate.teardown_exact(node),
-                                         when="teardown",
+        def teardown():
+            __tracebackhide__ = True  # the error's traceback starts in the user's code
+            session._setupstate.teardown_exact(node)
+
+        call = pytest.CallInfo.from_call(teardown, when="teardown",
                                          reraise=(pytest.exit.Exception, KeyboardInterrupt))
         if call.excinfo is None:
             return True
@@ -510,10 +513,7 @@ class RunnerSession:
         session.testsfailed = 0
         session.shouldfail = session.shouldstop = False
         if not self.teardown_to(session, None):
-            self.teardown_failed = True
-            reasons = "\n".join(c.get("message", "") for c in self.collector.cases.values())
-            sys.stderr.write("distributest: tearing down the pytest session failed "
-                             f"(session or package fixtures): {reasons}\n")
+            self.teardown_errors = [c.get("message", "") for c in self.collector.cases.values()]
         self.terminal.quiet_final_stats()
 
 
@@ -556,7 +556,11 @@ def main():
         # this stderr (a conftest that does not import, a failing pytest_sessionstart).
         sys.stderr.write(f"distributest: loading the project with pytest failed (exit code {code})\n")
         return 1
-    if runner.teardown_failed or code not in (0, 5):
+    if runner.teardown_errors is not None:
+        sys.stderr.write("distributest: the pytest session's teardown after the last file failed "
+                         "(session or package fixtures): " + "; ".join(runner.teardown_errors) + "\n")
+        return 1
+    if code not in (0, 5):
         sys.stderr.write(f"distributest: the pytest session ended with errors (exit code {code})\n")
         return 1
     return 0
