@@ -152,6 +152,68 @@ if want pytest; then
   check pytest-broken pytest "$tmp/pytest-broken.list" --combined "$tmp/pytest-broken.both" \
     --status broken/test_import_error.py=error --status broken/test_syntax_error.py=error \
     --status no_such_test.py=error --status broken/test_teardown_error.py=failed
+
+  # -x stops the file, not the runner: test_fail.py stops at its first failure (1 example),
+  # the files after it still run in full, test_fail.py again too.
+  printf '%s\n' tests/test_fail.py tests/test_pass.py tests/test_fail.py >"$tmp/pytest-x.list"
+  (cd "$d" && PYTHONDONTWRITEBYTECODE=1 "$runners/pytest" -x <"$tmp/pytest-x.list" \
+    >"$tmp/pytest-x.out" 2>"$tmp/pytest-x.err")
+  echo $? >"$tmp/pytest-x.rc"
+  check pytest-x pytest "$tmp/pytest-x.list" --status tests/test_fail.py=failed
+  "$py" - "$tmp/pytest-x.out" <<'EOF' || fail "pytest -x: not per file (examples per record, want [1, 3, 1])"
+import json, sys
+recs = [json.loads(l.split(" ", 2)[2]) for l in open(sys.argv[1]) if l.startswith("@distributest result ")]
+sys.exit(0 if [r["examples"] for r in recs] == [1, 3, 1] else 1)
+EOF
+
+  # One pytest session per runner (tests/fixtures/pytest-session logs its hooks and
+  # fixtures): check_pytest_session.py says what must hold. The list ends with the empty
+  # line (no more work), so the runner tears the session down and exits 0.
+  d=$fixtures/pytest-session
+  printf '%s\n' tests/test_s1.py tests/pkg_a/test_a1.py tests/pkg_a/test_a2.py \
+    tests/test_module_teardown_error.py tests/pkg_b/test_b1.py tests/test_s2.py tests/test_s3.py \
+    tests/test_proctitle.py >"$tmp/pytest-session.list"
+  (cat "$tmp/pytest-session.list"; echo) >"$tmp/pytest-session.in"
+  rm -f "$tmp/session.log" "$tmp/title.log"
+  (cd "$d" && FIXTURE_SESSION_LOG="$tmp/session.log" FIXTURE_TITLE_LOG="$tmp/title.log" PYTHONDONTWRITEBYTECODE=1 \
+    "$runners/pytest" <"$tmp/pytest-session.in" >"$tmp/pytest-session.out" 2>"$tmp/pytest-session.err")
+  echo $? >"$tmp/pytest-session.rc"
+  check pytest-session pytest "$tmp/pytest-session.list" --expected "$d/EXPECTED" --expect-path-key \
+    --status tests/test_module_teardown_error.py=failed
+  "$py" "$here/check_pytest_session.py" --name pytest-session-log --log "$tmp/session.log" \
+    --paths "$tmp/pytest-session.list" || failed=1
+  if "$py" -c 'import setproctitle' 2>/dev/null; then
+    grep -qF 'distributest pytest runner' "$tmp/title.log" && grep -qF ': tests/test_proctitle.py' "$tmp/title.log" ||
+      fail "pytest: the process title does not name the running file: $(cat "$tmp/title.log" 2>/dev/null)"
+  else
+    echo "note: $py has no setproctitle (python3-setproctitle): process title not checked"
+  fi
+
+  # A session fixture whose teardown raises: every file passes; after the empty line the
+  # runner prints the error and exits non-zero (the master reports the runner's teardown).
+  printf '%s\n' tests/test_s1.py tests/test_s2.py >"$tmp/pytest-teardown.list"
+  (cat "$tmp/pytest-teardown.list"; echo) >"$tmp/pytest-teardown.in"
+  (cd "$d" && FIXTURE_SESSION_TEARDOWN_FAIL=1 PYTHONDONTWRITEBYTECODE=1 \
+    "$runners/pytest" <"$tmp/pytest-teardown.in" >"$tmp/pytest-teardown.out" 2>"$tmp/pytest-teardown.err")
+  echo $? >"$tmp/pytest-teardown.rc"
+  check pytest-teardown pytest "$tmp/pytest-teardown.list" --answered 2
+  "$py" - "$tmp/pytest-teardown.err" <<'EOF' || fail "pytest: the session teardown error is not in the runner's output after the last file"
+import sys
+after_last_file = open(sys.argv[1], "rb").read().rsplit(b"\x1edistributest:end\n", 1)[-1]
+sys.exit(0 if b"the session fixture's teardown fails on purpose" in after_last_file else 1)
+EOF
+
+  # A failing pytest_sessionstart or conftest import: the runner fails before its hello line.
+  for var in FIXTURE_SESSIONSTART_FAIL FIXTURE_CONFTEST_FAIL; do
+    (cd "$d" && env "$var=1" PYTHONDONTWRITEBYTECODE=1 "$runners/pytest" <"$tmp/pytest-teardown.in" \
+      >"$tmp/pytest-start.out" 2>"$tmp/pytest-start.err")
+    rc=$?
+    if [ "$rc" = 0 ] || [ -s "$tmp/pytest-start.out" ] || ! grep -q "on purpose ($var)" "$tmp/pytest-start.err"; then
+      fail "pytest $var: want exit != 0, nothing on stdout, the error on stderr; got rc $rc, stdout: $(head -c 300 "$tmp/pytest-start.out")"
+    else
+      echo "ok   pytest-start $var: exit $rc before the hello line, with the error on stderr"
+    fi
+  done
 fi
 
 # --- command --------------------------------------------------------------------------------
