@@ -129,6 +129,14 @@ try:
     from _pytest import timing as _timing
 except ImportError:  # pragma: no cover
     _timing = time
+try:
+    from _pytest.warnings import catch_warnings_for_item as _catch_warnings
+except ImportError:  # pragma: no cover  (pytest < 6)
+    _catch_warnings = None
+try:
+    from _pytest.assertion import assertstate_key as _assertstate_key
+except ImportError:  # pragma: no cover
+    _assertstate_key = None
 
 
 def text(value, limit=MAX_TEXT):
@@ -285,8 +293,9 @@ class FileTerminal:
     it runs, so a file's output on stderr, which the master keeps with the file's result,
     says what went wrong in it, as a serial `pytest FILE` would.
 
-    Uses the reporter's summary methods and resets its per-run state; only attributes it has
-    are reset, so another pytest version at worst keeps totals across files."""
+    Uses the reporter's summary methods and clears its per-run state after each file (so
+    what was reported before the first file, config-time warnings, shows with the first);
+    only attributes it has are reset, so another pytest version at worst keeps totals."""
 
     def __init__(self, config):
         self.tr = config.pluginmanager.get_plugin("terminalreporter")
@@ -295,9 +304,11 @@ class FileTerminal:
         if hasattr(self.tr, name):
             setattr(self.tr, name, value)
 
-    def reset(self):
-        if self.tr is None:
-            return
+    def begin(self):
+        if self.tr is not None:
+            self._set("_sessionstarttime", _timing.time())  # "in 0.05s" is the file's time
+
+    def _clear(self):
         self.tr.stats = {}
         self._set("_numcollected", 0)
         self._set("_progress_nodeids_reported", set())
@@ -305,12 +316,17 @@ class FileTerminal:
         self._set("_already_displayed_warnings", None)
         self._set("_main_color", None)
         self._set("_known_types", None)
-        self._set("_sessionstarttime", _timing.time())
 
     def summary(self, session, interrupted=None):
         tr = self.tr
         if tr is None:
             return
+        try:
+            self._summary(tr, session, interrupted)
+        finally:
+            self._clear()
+
+    def _summary(self, tr, session, interrupted):
         tr._tw.line("")
         if not getattr(tr, "no_summary", False):
             tr.summary_errors()
@@ -375,6 +391,15 @@ def _share_packages(session):
     session._collectfile = _collectfile
 
 
+def _rewrite_paths_of(session):
+    """pytest rewrites the asserts of a module not named test_*.py when it is a path given to
+    the session; the rewriter reads the session's paths once per set_session (which
+    pytest_collection calls). Each file is a new path given, so it must read them again."""
+    state = session.config.stash.get(_assertstate_key, None) if _assertstate_key else None
+    if state is not None and state.hook is not None:
+        state.hook.set_session(session)
+
+
 class RunnerSession:
     """The plugin that turns the one session into the runner's loop (as xdist's worker
     turns its session into a loop on commands from its controller)."""
@@ -386,11 +411,17 @@ class RunnerSession:
         self.last_item = None  # the item that set up what is still set up
         self.terminal = None
 
-    @pytest.hookimpl(tryfirst=True)
+    @pytest.hookimpl(hookwrapper=True)
     def pytest_collection(self, session):
+        """pytest's collection runs as usual (every plugin's hook, warnings and log capture)
+        but over no paths: files are collected one at a time, as they arrive."""
         _share_packages(session)
-        session.items = []
-        return True  # files are collected one at a time, as they arrive
+        config = session.config
+        args, config.args = config.args, []
+        try:
+            yield
+        finally:
+            config.args = args
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
@@ -435,12 +466,12 @@ class RunnerSession:
             sys.stderr.write(f"ERROR: file or directory not found: {path}\n")
             return error_record(f"no such file: {path}")
         self.collector.reset()
-        self.terminal.reset()
+        self.terminal.begin()
         # -x/--maxfail/--sw stop the file, not the runner: the master runs the other files.
         session.testsfailed = 0
         session.shouldfail = session.shouldstop = False
         try:
-            items = session.perform_collect([path])
+            items = self.collect(session, path)
         except pytest.UsageError as e:  # e.g. no collector for this kind of file
             message = "\n".join(str(a) for a in e.args) or str(e)
             sys.stderr.write(f"ERROR: {message}\n")
@@ -458,6 +489,16 @@ class RunnerSession:
         if aborted:
             record.update(status="error", errors=record["errors"] + 1, message=text(aborted))
         return record
+
+    @staticmethod
+    def collect(session, path):
+        """Collects one file as pytest_collection would: under pytest's warning filters
+        (filterwarnings, -W), its warnings reported."""
+        _rewrite_paths_of(session)
+        if _catch_warnings is None:
+            return session.perform_collect([path])
+        with _catch_warnings(session.config, ihook=session.config.hook, when="collect", item=None):
+            return session.perform_collect([path])
 
     def run_items(self, session, items):
         """Runs one file's items; returns why they stopped early, if they did (pytest.exit,
@@ -509,7 +550,7 @@ class RunnerSession:
         session fixtures). pytest_sessionfinish and the rest of pytest's ending follow when
         this loop returns."""
         self.collector.reset()
-        self.terminal.reset()
+        self.terminal.begin()
         session.testsfailed = 0
         session.shouldfail = session.shouldstop = False
         if not self.teardown_to(session, None):
