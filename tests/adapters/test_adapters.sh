@@ -166,6 +166,23 @@ recs = [json.loads(l.split(" ", 2)[2]) for l in open(sys.argv[1]) if l.startswit
 sys.exit(0 if [r["examples"] for r in recs] == [1, 3, 1] else 1)
 EOF
 
+  # Collecting a file is pytest's collection: warning filters apply while it imports (-W
+  # error makes the import-time warning a collection error, as serially), and a file given
+  # explicitly has its asserts rewritten even when not named test_*.py.
+  printf '%s\n' broken/test_import_warning.py broken/check_explicit_file.py >"$tmp/pytest-collect.list"
+  (cd "$d" && PYTHONDONTWRITEBYTECODE=1 "$runners/pytest" -W "error:warned at import on purpose" \
+    <"$tmp/pytest-collect.list" >"$tmp/pytest-collect.out" 2>"$tmp/pytest-collect.err")
+  echo $? >"$tmp/pytest-collect.rc"
+  check pytest-collect pytest "$tmp/pytest-collect.list" --status broken/test_import_warning.py=error \
+    --status broken/check_explicit_file.py=failed
+  "$py" - "$tmp/pytest-collect.out" <<'EOF' || fail "pytest: collection lost the warning filter or assertion rewriting"
+import json, sys
+recs = [json.loads(l.split(" ", 2)[2]) for l in open(sys.argv[1]) if l.startswith("@distributest result ")]
+ok = ("UserWarning: warned at import on purpose" in recs[0].get("message", "")
+      and recs[1]["cases"][0].get("message") == "assert 1 == 2")
+sys.exit(0 if ok else 1)
+EOF
+
   # One pytest session per runner (tests/fixtures/pytest-session logs its hooks and
   # fixtures): check_pytest_session.py says what must hold. The list ends with the empty
   # line (no more work), so the runner tears the session down and exits 0.
