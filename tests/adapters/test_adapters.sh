@@ -220,6 +220,42 @@ after_last_file = open(sys.argv[1], "rb").read().rsplit(b"\x1edistributest:end\n
 sys.exit(0 if b"the session fixture's teardown fails on purpose" in after_last_file else 1)
 EOF
 
+  # Plugins see one session per runner, as in an xdist worker. pytest-cov: the data written
+  # after the empty line covers both files (not only the last one's); pytest-django: the test
+  # database is set up once for three files.
+  if "$py" -c 'import pytest_cov' 2>/dev/null; then
+    printf '%s\n' tests/test_a.py tests/test_b.py '' >"$tmp/pytest-cov.in"
+    (cd "$fixtures/pytest-cov" && COVERAGE_FILE="$tmp/cov.data" PYTHONDONTWRITEBYTECODE=1 \
+      "$runners/pytest" --cov=covered --cov-report= <"$tmp/pytest-cov.in" >"$tmp/pytest-cov.out" 2>"$tmp/pytest-cov.err")
+    echo $? >"$tmp/pytest-cov.rc"
+    printf '%s\n' tests/test_a.py tests/test_b.py >"$tmp/pytest-cov.list"
+    check pytest-cov pytest "$tmp/pytest-cov.list"
+    "$py" - "$tmp/cov.data" "$fixtures/pytest-cov/covered" <<'EOF' || fail "pytest-cov: the runner's coverage data does not cover both files it ran"
+import os, sys
+import coverage
+data = coverage.CoverageData(basename=sys.argv[1])
+data.read()
+lines = {name: sorted(data.lines(os.path.join(sys.argv[2], name)) or []) for name in ("a.py", "b.py")}
+print(f"     coverage data: {lines}")
+sys.exit(0 if lines == {"a.py": [1, 2, 3], "b.py": [1, 2, 4]} else 1)
+EOF
+  else
+    echo "note: $py has no pytest_cov (python3-pytest-cov): pytest-cov not checked"
+  fi
+  if "$py" -c 'import pytest_django' 2>/dev/null; then
+    printf '%s\n' tests/test_users1.py tests/test_users2.py tests/test_users3.py >"$tmp/pytest-django.list"
+    (cat "$tmp/pytest-django.list"; echo) >"$tmp/pytest-django.in"
+    rm -f "$tmp/db.log"
+    (cd "$fixtures/pytest-django" && FIXTURE_DB_LOG="$tmp/db.log" PYTHONDONTWRITEBYTECODE=1 \
+      "$runners/pytest" <"$tmp/pytest-django.in" >"$tmp/pytest-django.out" 2>"$tmp/pytest-django.err")
+    echo $? >"$tmp/pytest-django.rc"
+    check pytest-django pytest "$tmp/pytest-django.list"
+    [ "$(grep -c '^db setup' "$tmp/db.log" 2>/dev/null)" = 1 ] ||
+      fail "pytest-django: the test database was set up $(grep -c '^db setup' "$tmp/db.log" 2>/dev/null) times for 3 files, want once per runner"
+  else
+    echo "note: $py has no pytest_django (python3-pytest-django): pytest-django not checked"
+  fi
+
   # A failing pytest_sessionstart or conftest import: the runner fails before its hello line.
   for var in FIXTURE_SESSIONSTART_FAIL FIXTURE_CONFTEST_FAIL; do
     (cd "$d" && env "$var=1" PYTHONDONTWRITEBYTECODE=1 "$runners/pytest" <"$tmp/pytest-teardown.in" \
