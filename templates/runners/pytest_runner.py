@@ -120,7 +120,9 @@ def _title(state):
     """`ps` on a node says which file each runner is in, so a stuck test is easy to find."""
     if _setproctitle is not None:
         runner = os.environ.get("DISTRIBUTEST_RUNNER_ID", str(_RUNNER_PID))
-        _setproctitle(f"distributest pytest runner {runner}: {state}")
+        title = f"distributest pytest runner {runner}: {state}"
+        # A path that is not UTF-8 arrives surrogate-escaped, which setproctitle refuses.
+        _setproctitle(title.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
 
 
 import pytest  # noqa: E402  (after the descriptors are in place: its import may print)
@@ -357,7 +359,7 @@ def _kept_after_file(item):
     (the session and, for a package, its Package), so module and class fixtures end with
     their file and package fixtures live on until a file outside the package comes."""
     kept = item.session
-    for node in item.listchain():
+    for node in item.listchain()[:-1]:
         if _is_file_node(node):
             break
         kept = node
