@@ -183,6 +183,22 @@ ok = ("UserWarning: warned at import on purpose" in recs[0].get("message", "")
 sys.exit(0 if ok else 1)
 EOF
 
+  # A file name that is not UTF-8 (made here: git would not keep it portably) runs and passes;
+  # the process title shows it (replacement characters) without ending the runner. Without
+  # the cache plugin: it cannot store such a node id at the session's end (serial pytest
+  # fails there too), which the runner would rightly report as its teardown failing.
+  mkdir -p "$tmp/latin1/tests"
+  printf '[pytest]\ntestpaths = tests\n' >"$tmp/latin1/pytest.ini"
+  printf 'def test_runs():\n    pass\n' >"$tmp/latin1/$(printf 'tests/test_caf\351.py')"
+  printf 'tests/test_caf\351.py\n\n' >"$tmp/latin1.in"
+  (cd "$tmp/latin1" && PYTHONDONTWRITEBYTECODE=1 "$runners/pytest" -p no:cacheprovider <"$tmp/latin1.in" >"$tmp/latin1.out" 2>"$tmp/latin1.err")
+  rc=$?
+  if [ "$rc" = 0 ] && [ "$(grep -c '^@distributest result .*"status":"passed"' "$tmp/latin1.out")" = 1 ]; then
+    echo "ok   pytest-latin1: a non-UTF-8 file name passed"
+  else
+    fail "pytest: a non-UTF-8 file name: exit $rc, records: $(grep -c '^@distributest result' "$tmp/latin1.out")"
+  fi
+
   # One pytest session per runner (tests/fixtures/pytest-session logs its hooks and
   # fixtures): check_pytest_session.py says what must hold. The list ends with the empty
   # line (no more work), so the runner tears the session down and exits 0.
