@@ -272,6 +272,23 @@ EOF
     echo "note: $py has no pytest_django (python3-pytest-django): pytest-django not checked"
   fi
 
+  # A package fixture ends when a file outside the package comes: its teardown error is in
+  # that next file's record, as an error of the package's last test (serial pytest reports it
+  # on that test too); the package's own files passed.
+  printf '%s\n' tests/pkg_a/test_a1.py tests/pkg_a/test_a2.py tests/test_s1.py >"$tmp/pytest-pkg.list"
+  (cat "$tmp/pytest-pkg.list"; echo) >"$tmp/pytest-pkg.in"
+  (cd "$d" && FIXTURE_PACKAGE_TEARDOWN_FAIL=1 PYTHONDONTWRITEBYTECODE=1 \
+    "$runners/pytest" <"$tmp/pytest-pkg.in" >"$tmp/pytest-pkg.out" 2>"$tmp/pytest-pkg.err")
+  echo $? >"$tmp/pytest-pkg.rc"
+  check pytest-pkg pytest "$tmp/pytest-pkg.list" --status tests/test_s1.py=failed
+  "$py" - "$tmp/pytest-pkg.out" <<'EOF' || fail "pytest: the package teardown error is not an error of test_in_a2 in the next file's record"
+import json, sys
+recs = [json.loads(l.split(" ", 2)[2]) for l in open(sys.argv[1]) if l.startswith("@distributest result ")]
+errors = [c for c in recs[2]["cases"] if c["status"] == "error"]
+sys.exit(0 if [c["name"] for c in errors] == ["tests/pkg_a/test_a2.py::test_in_a2"]
+         and "fails in its teardown on purpose" in errors[0].get("message", "") else 1)
+EOF
+
   # A failing pytest_sessionstart or conftest import: the runner fails before its hello line.
   for var in FIXTURE_SESSIONSTART_FAIL FIXTURE_CONFTEST_FAIL; do
     (cd "$d" && env "$var=1" PYTHONDONTWRITEBYTECODE=1 "$runners/pytest" <"$tmp/pytest-teardown.in" \
