@@ -560,10 +560,6 @@ class RunnerSession:
         self.terminal.quiet_final_stats()
 
 
-def _has_option(args, name):
-    return any(a == name or a.startswith(name + "=") for a in args)
-
-
 def _cache_args(user_args):
     """pytest's cache (the `cache` fixture, request.config.cache) in a private directory of this
     runner's, removed when it ends: runners never share or race on the project's .pytest_cache,

@@ -216,8 +216,9 @@ EOF
   "$py" "$here/check_pytest_session.py" --name pytest-session-log --log "$tmp/session.log" \
     --paths "$tmp/pytest-session.list" || failed=1
   if "$py" -c 'import setproctitle' 2>/dev/null; then
-    grep -qF 'distributest pytest runner' "$tmp/title.log" && grep -qF ': tests/test_proctitle.py' "$tmp/title.log" ||
+    if ! grep -qF 'distributest pytest runner' "$tmp/title.log" || ! grep -qF ': tests/test_proctitle.py' "$tmp/title.log"; then
       fail "pytest: the process title does not name the running file: $(cat "$tmp/title.log" 2>/dev/null)"
+    fi
   else
     echo "note: $py has no setproctitle (python3-setproctitle): process title not checked"
   fi
