@@ -358,6 +358,155 @@ if want pytest; then
   check pytest-broken pytest "$tmp/pytest-broken.list" --combined "$tmp/pytest-broken.both" \
     --status broken/test_import_error.py=error --status broken/test_syntax_error.py=error \
     --status no_such_test.py=error --status broken/test_teardown_error.py=failed
+
+  # -x stops the file, not the runner: test_fail.py stops at its first failure (1 example),
+  # the files after it still run in full, test_fail.py again too.
+  printf '%s\n' tests/test_fail.py tests/test_pass.py tests/test_fail.py >"$tmp/pytest-x.list"
+  (cd "$d" && PYTHONDONTWRITEBYTECODE=1 "$runners/pytest" -x <"$tmp/pytest-x.list" \
+    >"$tmp/pytest-x.out" 2>"$tmp/pytest-x.err")
+  echo $? >"$tmp/pytest-x.rc"
+  check pytest-x pytest "$tmp/pytest-x.list" --status tests/test_fail.py=failed
+  "$py" - "$tmp/pytest-x.out" <<'EOF' || fail "pytest -x: not per file (examples per record, want [1, 3, 1])"
+import json, sys
+recs = [json.loads(l.split(" ", 2)[2]) for l in open(sys.argv[1]) if l.startswith("@distributest result ")]
+sys.exit(0 if [r["examples"] for r in recs] == [1, 3, 1] else 1)
+EOF
+
+  # Collecting a file is pytest's collection: warning filters apply while it imports (-W
+  # error makes the import-time warning a collection error, as serially), and a file given
+  # explicitly has its asserts rewritten even when not named test_*.py.
+  printf '%s\n' broken/test_import_warning.py broken/check_explicit_file.py >"$tmp/pytest-collect.list"
+  (cd "$d" && PYTHONDONTWRITEBYTECODE=1 "$runners/pytest" -W "error:warned at import on purpose" \
+    <"$tmp/pytest-collect.list" >"$tmp/pytest-collect.out" 2>"$tmp/pytest-collect.err")
+  echo $? >"$tmp/pytest-collect.rc"
+  check pytest-collect pytest "$tmp/pytest-collect.list" --status broken/test_import_warning.py=error \
+    --status broken/check_explicit_file.py=failed
+  "$py" - "$tmp/pytest-collect.out" <<'EOF' || fail "pytest: collection lost the warning filter or assertion rewriting"
+import json, sys
+recs = [json.loads(l.split(" ", 2)[2]) for l in open(sys.argv[1]) if l.startswith("@distributest result ")]
+ok = ("UserWarning: warned at import on purpose" in recs[0].get("message", "")
+      and recs[1]["cases"][0].get("message") == "assert 1 == 2")
+sys.exit(0 if ok else 1)
+EOF
+
+  # A file name that is not UTF-8 (made here: git would not keep it portably) runs and passes;
+  # the process title shows it (replacement characters) without ending the runner. Without
+  # the cache plugin: it cannot store such a node id at the session's end (serial pytest
+  # fails there too), which the runner would rightly report as its teardown failing.
+  mkdir -p "$tmp/latin1/tests"
+  printf '[pytest]\ntestpaths = tests\n' >"$tmp/latin1/pytest.ini"
+  printf 'def test_runs():\n    pass\n' >"$tmp/latin1/$(printf 'tests/test_caf\351.py')"
+  printf 'tests/test_caf\351.py\n\n' >"$tmp/latin1.in"
+  (cd "$tmp/latin1" && PYTHONDONTWRITEBYTECODE=1 "$runners/pytest" -p no:cacheprovider <"$tmp/latin1.in" >"$tmp/latin1.out" 2>"$tmp/latin1.err")
+  rc=$?
+  if [ "$rc" = 0 ] && [ "$(grep -c '^@distributest result .*"status":"passed"' "$tmp/latin1.out")" = 1 ]; then
+    echo "ok   pytest-latin1: a non-UTF-8 file name passed"
+  else
+    fail "pytest: a non-UTF-8 file name: exit $rc, records: $(grep -c '^@distributest result' "$tmp/latin1.out")"
+  fi
+
+  # One pytest session per runner (tests/fixtures/pytest-session logs its hooks and
+  # fixtures): check_pytest_session.py says what must hold. The list ends with the empty
+  # line (no more work), so the runner tears the session down and exits 0.
+  d=$fixtures/pytest-session
+  printf '%s\n' tests/test_s1.py tests/pkg_a/test_a1.py tests/pkg_a/test_a2.py \
+    tests/test_module_teardown_error.py tests/pkg_b/test_b1.py tests/test_s2.py tests/test_s3.py \
+    tests/test_proctitle.py >"$tmp/pytest-session.list"
+  (cat "$tmp/pytest-session.list"; echo) >"$tmp/pytest-session.in"
+  rm -f "$tmp/session.log" "$tmp/title.log"
+  (cd "$d" && FIXTURE_SESSION_LOG="$tmp/session.log" FIXTURE_TITLE_LOG="$tmp/title.log" PYTHONDONTWRITEBYTECODE=1 \
+    "$runners/pytest" <"$tmp/pytest-session.in" >"$tmp/pytest-session.out" 2>"$tmp/pytest-session.err")
+  echo $? >"$tmp/pytest-session.rc"
+  check pytest-session pytest "$tmp/pytest-session.list" --expected "$d/EXPECTED" --expect-path-key \
+    --status tests/test_module_teardown_error.py=failed
+  "$py" "$here/check_pytest_session.py" --name pytest-session-log --log "$tmp/session.log" \
+    --paths "$tmp/pytest-session.list" || failed=1
+  if "$py" -c 'import setproctitle' 2>/dev/null; then
+    if ! grep -qF 'distributest pytest runner' "$tmp/title.log" || ! grep -qF ': tests/test_proctitle.py' "$tmp/title.log"; then
+      fail "pytest: the process title does not name the running file: $(cat "$tmp/title.log" 2>/dev/null)"
+    fi
+  else
+    echo "note: $py has no setproctitle (python3-setproctitle): process title not checked"
+  fi
+
+  # A session fixture whose teardown raises: every file passes; after the empty line the
+  # runner prints the error and exits non-zero (the master reports the runner's teardown).
+  printf '%s\n' tests/test_s1.py tests/test_s2.py >"$tmp/pytest-teardown.list"
+  (cat "$tmp/pytest-teardown.list"; echo) >"$tmp/pytest-teardown.in"
+  (cd "$d" && FIXTURE_SESSION_TEARDOWN_FAIL=1 PYTHONDONTWRITEBYTECODE=1 \
+    "$runners/pytest" <"$tmp/pytest-teardown.in" >"$tmp/pytest-teardown.out" 2>"$tmp/pytest-teardown.err")
+  echo $? >"$tmp/pytest-teardown.rc"
+  check pytest-teardown pytest "$tmp/pytest-teardown.list" --answered 2
+  "$py" - "$tmp/pytest-teardown.err" <<'EOF' || fail "pytest: the session teardown error is not in the runner's output after the last file"
+import sys
+after_last_file = open(sys.argv[1], "rb").read().rsplit(b"\x1edistributest:end\n", 1)[-1]
+sys.exit(0 if b"the session fixture's teardown fails on purpose" in after_last_file else 1)
+EOF
+
+  # Plugins see one session per runner, as in an xdist worker. pytest-cov: the data written
+  # after the empty line covers both files (not only the last one's); pytest-django: the test
+  # database is set up once for three files.
+  if "$py" -c 'import pytest_cov' 2>/dev/null; then
+    printf '%s\n' tests/test_a.py tests/test_b.py '' >"$tmp/pytest-cov.in"
+    (cd "$fixtures/pytest-cov" && COVERAGE_FILE="$tmp/cov.data" PYTHONDONTWRITEBYTECODE=1 \
+      "$runners/pytest" --cov=covered --cov-report= <"$tmp/pytest-cov.in" >"$tmp/pytest-cov.out" 2>"$tmp/pytest-cov.err")
+    echo $? >"$tmp/pytest-cov.rc"
+    printf '%s\n' tests/test_a.py tests/test_b.py >"$tmp/pytest-cov.list"
+    check pytest-cov pytest "$tmp/pytest-cov.list"
+    "$py" - "$tmp/cov.data" "$fixtures/pytest-cov/covered" <<'EOF' || fail "pytest-cov: the runner's coverage data does not cover both files it ran"
+import os, sys
+import coverage
+data = coverage.CoverageData(basename=sys.argv[1])
+data.read()
+lines = {name: sorted(data.lines(os.path.join(sys.argv[2], name)) or []) for name in ("a.py", "b.py")}
+print(f"     coverage data: {lines}")
+sys.exit(0 if lines == {"a.py": [1, 2, 3], "b.py": [1, 2, 4]} else 1)
+EOF
+  else
+    echo "note: $py has no pytest_cov (python3-pytest-cov): pytest-cov not checked"
+  fi
+  if "$py" -c 'import pytest_django' 2>/dev/null; then
+    printf '%s\n' tests/test_users1.py tests/test_users2.py tests/test_users3.py >"$tmp/pytest-django.list"
+    (cat "$tmp/pytest-django.list"; echo) >"$tmp/pytest-django.in"
+    rm -f "$tmp/db.log"
+    (cd "$fixtures/pytest-django" && FIXTURE_DB_LOG="$tmp/db.log" PYTHONDONTWRITEBYTECODE=1 \
+      "$runners/pytest" <"$tmp/pytest-django.in" >"$tmp/pytest-django.out" 2>"$tmp/pytest-django.err")
+    echo $? >"$tmp/pytest-django.rc"
+    check pytest-django pytest "$tmp/pytest-django.list"
+    [ "$(grep -c '^db setup' "$tmp/db.log" 2>/dev/null)" = 1 ] ||
+      fail "pytest-django: the test database was set up $(grep -c '^db setup' "$tmp/db.log" 2>/dev/null) times for 3 files, want once per runner"
+  else
+    echo "note: $py has no pytest_django (python3-pytest-django): pytest-django not checked"
+  fi
+
+  # A package fixture ends when a file outside the package comes: its teardown error is in
+  # that next file's record, as an error of the package's last test (serial pytest reports it
+  # on that test too); the package's own files passed.
+  printf '%s\n' tests/pkg_a/test_a1.py tests/pkg_a/test_a2.py tests/test_s1.py >"$tmp/pytest-pkg.list"
+  (cat "$tmp/pytest-pkg.list"; echo) >"$tmp/pytest-pkg.in"
+  (cd "$d" && FIXTURE_PACKAGE_TEARDOWN_FAIL=1 PYTHONDONTWRITEBYTECODE=1 \
+    "$runners/pytest" <"$tmp/pytest-pkg.in" >"$tmp/pytest-pkg.out" 2>"$tmp/pytest-pkg.err")
+  echo $? >"$tmp/pytest-pkg.rc"
+  check pytest-pkg pytest "$tmp/pytest-pkg.list" --status tests/test_s1.py=failed
+  "$py" - "$tmp/pytest-pkg.out" <<'EOF' || fail "pytest: the package teardown error is not an error of test_in_a2 in the next file's record"
+import json, sys
+recs = [json.loads(l.split(" ", 2)[2]) for l in open(sys.argv[1]) if l.startswith("@distributest result ")]
+errors = [c for c in recs[2]["cases"] if c["status"] == "error"]
+sys.exit(0 if [c["name"] for c in errors] == ["tests/pkg_a/test_a2.py::test_in_a2"]
+         and "fails in its teardown on purpose" in errors[0].get("message", "") else 1)
+EOF
+
+  # A failing pytest_sessionstart or conftest import: the runner fails before its hello line.
+  for var in FIXTURE_SESSIONSTART_FAIL FIXTURE_CONFTEST_FAIL; do
+    (cd "$d" && env "$var=1" PYTHONDONTWRITEBYTECODE=1 "$runners/pytest" <"$tmp/pytest-teardown.in" \
+      >"$tmp/pytest-start.out" 2>"$tmp/pytest-start.err")
+    rc=$?
+    if [ "$rc" = 0 ] || [ -s "$tmp/pytest-start.out" ] || ! grep -q "on purpose ($var)" "$tmp/pytest-start.err"; then
+      fail "pytest $var: want exit != 0, nothing on stdout, the error on stderr; got rc $rc, stdout: $(head -c 300 "$tmp/pytest-start.out")"
+    else
+      echo "ok   pytest-start $var: exit $rc before the hello line, with the error on stderr"
+    fi
+  done
 fi
 
 # --- command --------------------------------------------------------------------------------
