@@ -135,7 +135,6 @@ echo "ok: minitest here: Minitest.after_run once per runner"
 # ---- on nodes: the logs go to each node's /tmp/sessions.
 cluster_available || { echo "SKIP (the cluster half): the test cluster needs root and network namespaces"; exit 0; }
 cluster_up 2 sessions
-export SESSION_LOG=/tmp/sessions
 for n in n1 n2; do "$TC" exec "$n" mkdir -p /tmp/sessions; done
 node_log() {  # node_log RUNNER: its node is the part of the id after the host
   local node
@@ -145,6 +144,8 @@ node_log() {  # node_log RUNNER: its node is the part of the id after the host
 for fw in pytest:py rspec:rb minitest:mt; do
   framework=${fw%%:*}
   cd "$WORK/${fw##*:}"
+  mkdir -p .distributest
+  printf '[env]\nSESSION_LOG = "/tmp/sessions"\n' >.distributest/config.toml  # the nodes' runners
   run_cluster -n 2 --framework "$framework" --json cluster.json
   assert_rc 0
   report_now=$WORK/${fw##*:}/cluster.json
