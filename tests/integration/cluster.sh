@@ -28,8 +28,9 @@ for fw_dir in "rspec spec" "minitest test" "pytest tests"; do
   assert_rc 1
   assert_fixture_summary report.json "$1" "$1 on the cluster"
   [[ $(json_get report.json "len(r['runners'])") == 6 ]] || fail "$1: wanted 3 nodes x 2 runners"
-  [[ $(json_get report.json "sorted(set(x['node'] for x in r['runners'] if x['status'] == 'ok'))") == "['n1', 'n2', 'n3']" ]] ||
-    fail "$1: not every node's runners came up: $(cat "$WORK/out")"
+  # A runner still starting when every file already ran is ended "not used", not failed.
+  [[ $(json_get report.json "sorted(set(x['node'] for x in r['runners'] if x['status'] == 'ok' or x['status'].startswith('not used')))") == "['n1', 'n2', 'n3']" ]] ||
+    fail "$1: not every node's runners came up: $(json_get report.json "[(x['id'], x['status']) for x in r['runners']]")"
   dir=$(remote_copy "$project")
   [[ $(json_get report.json "r['nodes'][0]['remote_dir']") == "$dir" ]] || fail "remote_dir in JSON"
   for n in n1 n2 n3; do
