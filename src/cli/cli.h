@@ -38,6 +38,9 @@ struct CliOptions {
   std::optional<int> retry;
   int verbose = 0;
   std::vector<std::string> files;
+  // With in_order (replay, bisect): the work items to run, in order, parts of files included;
+  // `files` then holds their paths.
+  std::vector<WorkItem> work;
   // After `--`: the framework's own arguments, replacing the `args` setting.
   std::optional<std::vector<std::string>> framework_args;
 };

@@ -27,7 +27,7 @@ constexpr int kMaxProbes = 30;
 // The last run's order per runner, from the timing store the project's config names.
 // Returns false (after printing why) when the config cannot be read.
 bool load_last_run(const std::string& project_dir, const std::string& config_file,
-                   std::map<std::string, std::vector<std::string>>& last_run) {
+                   std::map<std::string, std::vector<WorkItem>>& last_run) {
   Config config;
   if (auto error = load_config_layers(project_dir, config_file, config)) {
     std::cerr << error->message << "\n";
@@ -41,7 +41,7 @@ bool load_last_run(const std::string& project_dir, const std::string& config_fil
   return true;
 }
 
-std::string recorded_ids(const std::map<std::string, std::vector<std::string>>& last_run) {
+std::string recorded_ids(const std::map<std::string, std::vector<WorkItem>>& last_run) {
   if (last_run.empty()) return " (none: run the suite first)";
   std::string ids;
   for (const auto& [id, files] : last_run) ids += " " + id;
@@ -55,7 +55,7 @@ std::string normalized(const std::string& file) {
   return s;
 }
 
-CliOptions probe_options(const std::string& config_file, std::vector<std::string> files,
+CliOptions probe_options(const std::string& config_file, std::vector<WorkItem> work,
                          bool quiet) {
   CliOptions o;
   o.config_file = config_file;
@@ -68,7 +68,8 @@ CliOptions probe_options(const std::string& config_file, std::vector<std::string
   // rerun (fail_fast, retry from the config) would answer a different question.
   o.fail_fast = 0;
   o.retry = 0;
-  o.files = std::move(files);
+  for (const WorkItem& item : work) o.files.push_back(item.path);
+  o.work = std::move(work);  // parts of split files as they ran, not whole files
   return o;
 }
 
@@ -80,25 +81,29 @@ bool is_failure(FileStatus status) {
 // One probe of bisect: runs `before` + [file] quietly on one local runner, in order.
 class Prober {
  public:
-  Prober(std::string project_dir, std::string config_file, std::string file)
+  Prober(std::string project_dir, std::string config_file, WorkItem item)
       : project_dir_(std::move(project_dir)),
         config_file_(std::move(config_file)),
-        file_(std::move(file)) {}
+        item_(std::move(item)) {}
 
   // Whether `file` failed after `before`. A run that could not happen at all (usage error,
   // cannot run, interrupted) sets `abort_code` and counts as "no".
-  bool fails(const std::vector<std::string>& before) {
+  bool fails(const std::vector<WorkItem>& before) {
     ++runs_;
-    std::vector<std::string> files = before;
-    files.push_back(file_);
+    std::vector<WorkItem> work = before;
+    work.push_back(item_);
     RunResult result;
-    int code = run_tests(probe_options(config_file_, files, true), project_dir_, &result);
+    int code = run_tests(probe_options(config_file_, work, true), project_dir_, &result);
     if (code != kExitPassed && code != kExitFailed) {
       abort_code = code;
       return false;
     }
+    // The item is the last one run: a part of its file that ran earlier in `before` must not
+    // answer for it.
     for (const FileResult& f : result.files) {
-      if (normalized(f.path) == file_ && is_failure(f.status)) return true;
+      if (normalized(f.path) != item_.path) continue;
+      if (f.parts.empty()) return is_failure(f.status);
+      return is_failure(f.parts.back().status);
     }
     return false;
   }
@@ -109,29 +114,31 @@ class Prober {
  private:
   std::string project_dir_;
   std::string config_file_;
-  std::string file_;
+  WorkItem item_;
   int runs_ = 0;
 };
 
-std::string join_quoted(const std::vector<std::string>& files) {
+std::string join_quoted(const std::vector<WorkItem>& work) {
   std::string out;
-  for (const std::string& f : files) {
+  for (const WorkItem& item : work) {
     out += ' ';  // two appends: GCC 12 at -O3 warns -Wrestrict on `" " + shell_quote(f)`
-    out += shell_quote(f);
+    out += shell_quote(item.path);
   }
   return out;
 }
+
+std::string label(const WorkItem& item) { return work_label(item.path, item.selection); }
 
 }  // namespace
 
 int replay_runner(const std::string& project_dir, const std::string& config_file,
                   const std::string& runner) {
-  std::map<std::string, std::vector<std::string>> last_run;
+  std::map<std::string, std::vector<WorkItem>> last_run;
   if (!load_last_run(project_dir, config_file, last_run)) return kExitUsage;
 
-  std::map<std::string, std::vector<std::string>>::const_iterator found = last_run.find(runner);
+  std::map<std::string, std::vector<WorkItem>>::const_iterator found = last_run.find(runner);
   if (found == last_run.end()) {
-    std::vector<std::map<std::string, std::vector<std::string>>::const_iterator> matches;
+    std::vector<std::map<std::string, std::vector<WorkItem>>::const_iterator> matches;
     for (auto it = last_run.cbegin(); it != last_run.cend(); ++it) {
       const std::string& id = it->first;
       if (id.size() > runner.size() && id.compare(id.size() - runner.size(), runner.size(),
@@ -154,24 +161,32 @@ int replay_runner(const std::string& project_dir, const std::string& config_file
     return kExitUsage;
   }
   std::cout << "distributest: replaying " << id << ": " << files.size()
-            << " files in their order" << std::endl;
+            << " work items (files or parts) in their order" << std::endl;
   // Records this replay as the last run in the timing store, as any run does.
   return run_tests(probe_options(config_file, files, false), project_dir);
 }
 
 int bisect_file(const std::string& project_dir, const std::string& config_file,
                 const std::string& file_arg) {
-  std::map<std::string, std::vector<std::string>> last_run;
+  std::map<std::string, std::vector<WorkItem>> last_run;
   if (!load_last_run(project_dir, config_file, last_run)) return kExitUsage;
   const std::string file = normalized(file_arg);
 
+  // The first item of FILE in the last run: for a split file, its first part found (the store
+  // keeps no per-part outcome).
   std::string runner;
-  std::vector<std::string> candidates;
-  for (const auto& [id, files] : last_run) {
-    for (std::size_t i = 0; i < files.size(); ++i) {
-      if (normalized(files[i]) != file) continue;
+  WorkItem target;
+  std::vector<WorkItem> candidates;
+  for (const auto& [id, items] : last_run) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (normalized(items[i].path) != file) continue;
       runner = id;
-      for (std::size_t j = 0; j < i; ++j) candidates.push_back(normalized(files[j]));
+      target = items[i];
+      target.path = file;
+      for (std::size_t j = 0; j < i; ++j) {
+        candidates.push_back(items[j]);
+        candidates.back().path = normalized(items[j].path);
+      }
       break;
     }
     if (!runner.empty()) break;
@@ -181,10 +196,10 @@ int bisect_file(const std::string& project_dir, const std::string& config_file,
               << recorded_ids(last_run) << ")\n";
     return kExitUsage;
   }
-  std::cout << "bisect: " << file << " ran on " << runner << " after " << candidates.size()
+  std::cout << "bisect: " << label(target) << " ran on " << runner << " after " << candidates.size()
             << " files" << std::endl;
 
-  Prober probe(project_dir, config_file, file);
+  Prober probe(project_dir, config_file, target);
   std::cout << "bisect: running " << file << " on its own ..." << std::endl;
   bool alone = probe.fails({});
   if (probe.abort_code) return probe.abort_code;
@@ -207,7 +222,7 @@ int bisect_file(const std::string& project_dir, const std::string& config_file,
   }
 
   // Halve while one half alone still makes it fail (one culprit, or culprits on one side) ...
-  std::vector<std::string> current = candidates;
+  std::vector<WorkItem> current = candidates;
   bool capped = false;
   while (current.size() > 1) {
     if (probe.runs() >= kMaxProbes + 2) {
@@ -215,10 +230,10 @@ int bisect_file(const std::string& project_dir, const std::string& config_file,
       break;
     }
     std::size_t mid = current.size() / 2;
-    std::vector<std::string> first(current.begin(), current.begin() + mid);
-    std::vector<std::string> second(current.begin() + mid, current.end());
+    std::vector<WorkItem> first(current.begin(), current.begin() + mid);
+    std::vector<WorkItem> second(current.begin() + mid, current.end());
     bool narrowed = false;
-    for (std::vector<std::string>* half : {&first, &second}) {
+    for (std::vector<WorkItem>* half : {&first, &second}) {
       std::cout << "bisect: " << current.size() << " candidates, testing " << half->size()
                 << " ..." << std::endl;
       if (probe.fails(*half)) {
@@ -237,9 +252,9 @@ int bisect_file(const std::string& project_dir, const std::string& config_file,
       capped = true;
       break;
     }
-    std::vector<std::string> without = current;
+    std::vector<WorkItem> without = current;
     without.erase(without.begin() + static_cast<std::ptrdiff_t>(i));
-    std::cout << "bisect: " << current.size() << " candidates, testing without " << current[i]
+    std::cout << "bisect: " << current.size() << " candidates, testing without " << label(current[i])
               << " ..." << std::endl;
     if (probe.fails(without)) {
       current = std::move(without);
@@ -253,12 +268,20 @@ int bisect_file(const std::string& project_dir, const std::string& config_file,
             << (current.size() == 1 ? " file" : " files") << " (" << probe.runs() << " runs"
             << (capped ? "; stopped at the run limit, so the set may not be minimal" : "")
             << "):\n";
-  for (const std::string& f : current) std::cout << "  " << f << "\n";
-  std::vector<std::string> repro = current;
-  repro.push_back(file);
+  bool parts = !target.selection.whole();
+  for (const WorkItem& item : current) {
+    std::cout << "  " << label(item) << "\n";
+    parts |= !item.selection.whole();
+  }
+  std::vector<WorkItem> repro = current;
+  repro.push_back(target);
   std::string config_arg = config_file.empty() ? "" : " -c " + shell_quote(config_file);
   std::cout << "reproduce with:\n  distributest" << config_arg << " -n 1 --local --retry 0 --in-order"
             << join_quoted(repro) << std::endl;
+  if (parts) {
+    std::cout << "  (that command runs whole files; the probes ran the parts shown, as the "
+                 "last run did)" << std::endl;
+  }
   return kExitPassed;
 }
 

@@ -116,11 +116,18 @@ void print_plan(const std::vector<PlannedFile>& files, const std::vector<RunnerS
   }
   std::printf("runners: %zu:", runners.size());
   for (const RunnerSlot& r : runners) std::printf(" %s", r.id.c_str());
-  std::printf("\nfiles in dispatch order (%zu):\n", files.size());
+  std::printf("\nwork items in dispatch order (%zu):\n", files.size());
   std::vector<double> durations;
   for (const PlannedFile& f : files) {
+    std::string label = work_label(f.path, f.selection);
+    if (!f.selection.whole()) {
+      std::size_t ids = f.selection.ids.size();
+      label += f.selection.kind == Selection::Kind::kOnly
+                   ? ": " + std::to_string(ids) + " example(s)"
+                   : ": the examples not in its other parts (" + std::to_string(ids) + ")";
+    }
     std::printf("  %9.3fs  %-9s  %s\n", f.expected_seconds, f.from_history ? "history" : "estimate",
-                f.path.c_str());
+                label.c_str());
     durations.push_back(f.expected_seconds);
   }
   int n = static_cast<int>(runners.size());
@@ -131,19 +138,25 @@ void print_plan(const std::vector<PlannedFile>& files, const std::vector<RunnerS
 
 void update_timings(TimingStore& store, const RunResult& result, const std::string& project_dir,
                     const std::string& path, Status& status) {
-  for (const FileResult& f : result.files) {
-    if (f.status == FileStatus::kNotRun || f.status == FileStatus::kError) continue;
-    store.record(f.path, f.duration_seconds);
-  }
+  store.record_run(result);
   store.prune([&](const std::string& file) {
     std::error_code ec;
     return fs::exists(fs::path(project_dir) / file, ec);
   });
-  std::map<std::string, std::vector<std::string>> order;
-  for (const RunnerResult& r : result.runners) order[r.id] = r.files;
-  store.set_last_run(std::move(order));
   if (std::string error = store.save(path); !error.empty()) {
     status.event(Status::Level::kWarning, "cannot save the timing store: " + error);
+  }
+}
+
+// Before the reports, so the JSON carries it; printed after the run's summary.
+void report_suite_drift(const TimingStore& store, RunResult& result, Status& status) {
+  result.drift = find_suite_drift(store, result);
+  for (const SuiteDrift& d : result.drift) {
+    status.event(Status::Level::kWarning,
+                 d.path + " ran " + std::to_string(d.examples) + " examples on " + d.nodes +
+                     ", " + std::to_string(d.last_examples) +
+                     " in the last run: something it needs may be missing there (a compiled "
+                     "extension, a gitignored fixture)");
   }
 }
 
@@ -166,18 +179,24 @@ std::optional<UsageError> pick_nodes(const std::vector<std::string>& names,
 }
 
 void print_node_plan(const std::vector<PlannedFile>& files, const std::vector<NodeConfig>& nodes,
-                     const Config& config) {
+                     const Config& config, const TimingStore& store) {
   int runners = 0;
   std::printf("nodes (%zu):\n", nodes.size());
+  bool auto_runners = false;
   for (const NodeConfig& n : nodes) {
     int count = config.runners.origin.file == "command line" ? config.runners.value : n.runners;
     std::printf("  %s  %s@%s:%d  runners: %s\n", n.name.c_str(),
                 n.user.empty() ? "(you)" : n.user.c_str(), n.host.c_str(), n.port,
                 count > 0 ? std::to_string(count).c_str() : "auto (its cores)");
     runners += count > 0 ? count : 1;
+    auto_runners |= count <= 0;
+  }
+  if (auto_runners) {
+    std::printf("(a node with runners = \"auto\" is counted as 1 runner here: its cores are "
+                "known once connected, and the run plans its parts for them)\n");
   }
   std::vector<RunnerSlot> slots(static_cast<std::size_t>(runners));
-  print_plan(files, slots, config);
+  print_plan(split_slow_files(files, store, runners), slots, config);
 }
 
 int exit_code_for(const RunResult& result, const Config& config) {
@@ -280,6 +299,12 @@ std::optional<UsageError> load_plan(const CliOptions& options, const std::string
   }
   plan.timings_path = (fs::path(project_dir) / config.timings_file.value).string();
   std::vector<std::string> args = options.files;
+  if (!options.work.empty()) {  // replay, bisect: their paths, once each
+    args.clear();
+    for (const WorkItem& item : options.work) {
+      if (std::find(args.begin(), args.end(), item.path) == args.end()) args.push_back(item.path);
+    }
+  }
   if (options.only_failures) {
     if (!args.empty()) return UsageError{"distributest: --only-failures takes no file arguments"};
     args = last_failures(failures_path(plan.timings_path), project_dir);
@@ -298,7 +323,18 @@ std::optional<UsageError> load_plan(const CliOptions& options, const std::string
   if (!warning.empty()) std::cerr << "distributest: warning: " << warning << "\n";
   plan.files = plan_files(project_dir, files, plan.store);
   mark_fresh_sessions(plan.files, config.session_per_file.value);
-  if (options.in_order) {
+  if (!options.work.empty()) {
+    // Replay and bisect: these items (parts of files as they ran) in this order.
+    std::map<std::string, PlannedFile> by_path;
+    for (PlannedFile& f : plan.files) by_path.emplace(f.path, std::move(f));
+    plan.files.clear();
+    for (const WorkItem& item : options.work) {
+      auto it = by_path.find(item.path);
+      if (it == by_path.end()) continue;  // left out above, with a warning
+      plan.files.push_back(it->second);
+      plan.files.back().selection = item.selection;
+    }
+  } else if (options.in_order) {
     // As named, not slowest first: replaying a runner's order is the point.
     if (options.files.empty()) return UsageError{"distributest: --in-order needs the files"};
     std::map<std::string, std::size_t> rank;
@@ -313,7 +349,10 @@ std::optional<UsageError> load_plan(const CliOptions& options, const std::string
                      });
   }
   int runners = config.runners.value > 0 ? config.runners.value : local_core_count();
-  // More runners than files would only start processes that get no work.
+  if (plan.nodes.empty() && !options.in_order) {
+    plan.files = split_slow_files(std::move(plan.files), plan.store, runners);
+  }
+  // More runners than work items would only start processes that get no work.
   plan.local_runners = std::max(1, std::min<int>(runners, static_cast<int>(plan.files.size())));
   return std::nullopt;
 }
@@ -395,7 +434,7 @@ int run_tests(const CliOptions& options, const std::string& project_dir, RunResu
     if (plan.nodes.empty()) {
       print_plan(plan.files, local_setup(plan.config, plan.local_runners).runners, plan.config);
     } else {
-      print_node_plan(plan.files, plan.nodes, plan.config);
+      print_node_plan(plan.files, plan.nodes, plan.config, plan.store);
     }
     return kExitPassed;
   }
@@ -419,9 +458,15 @@ int run_tests(const CliOptions& options, const std::string& project_dir, RunResu
   if (std::optional<int> code = set_up_runners(transport, status, plan, project_dir, setup)) {
     return *code;
   }
+  if (!plan.nodes.empty() && !options.in_order) {
+    // Only now is the runner count known ("auto" runners are the nodes' cores).
+    plan.files = split_slow_files(std::move(plan.files), plan.store,
+                                  static_cast<int>(setup.runners.size()));
+  }
   Engine engine(transport, status, engine_options(plan.config, project_dir, tty));
   RunResult result = engine.run(setup.nodes, setup.runners, plan.files);
   for (NodeResult& n : setup.left_out) result.nodes.push_back(std::move(n));
+  report_suite_drift(plan.store, result, status);
 
   write_reports(options, result, status);
   if (result_out) *result_out = result;

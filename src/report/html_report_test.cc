@@ -41,8 +41,8 @@ RunResult sample_run() {
   FileResult n;
   n.path = "spec/n_spec.rb";
   r.files = {f, p, n};
-  r.runners = {{"devbox_local_2", "devbox", 2, {"spec/x_spec.rb"}, "ok"},
-               {"ci7_1", "ci7", 1, {"spec/p_spec.rb"}, "ok"}};
+  r.runners = {{"devbox_local_2", "devbox", 2, {{"spec/x_spec.rb"}}, "ok"},
+               {"ci7_1", "ci7", 1, {{"spec/p_spec.rb"}}, "ok"}};
   r.nodes = {{"devbox", "devbox.example", "ok", ""},
              {"ci7", "ci7.example", "lost after 12s: connection reset", "/tmp/d", 12.25}};
   r.summary = {2, 5, 1, 0, 0, 1, 12.5, 4.5};

@@ -91,11 +91,13 @@ std::string json_report(const RunResult& result) {
       teardowns.push_back({{"started_seconds", t.started_seconds},
                            {"duration_seconds", t.duration_seconds}});
     }
+    json work = json::array();
+    for (const WorkItem& item : r.work) work.push_back(work_label(item.path, item.selection));
     runners.push_back({{"id", r.id},
                        {"node", r.node},
                        {"index", r.index},
                        {"status", r.status},
-                       {"files", r.files},
+                       {"files", std::move(work)},
                        {"teardowns", std::move(teardowns)}});
   }
   report["runners"] = std::move(runners);

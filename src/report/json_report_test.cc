@@ -33,7 +33,7 @@ RunResult sample_run() {
   FileResult n;
   n.path = "spec/n_spec.rb";
   r.files = {f, n};
-  r.runners = {{"devbox_local_2", "devbox", 2, {"spec/b_spec.rb", "spec/x_spec.rb"}, "ok",
+  r.runners = {{"devbox_local_2", "devbox", 2, {{"spec/b_spec.rb"}, {"spec/x_spec.rb"}}, "ok",
                 {TeardownSpan{4.5, 1.25}}}};
   r.nodes = {{"devbox", "devbox.example", "ok", "/home/u/.cache/distributest/p"},
              {"lan", "lan.example", "lost after 1.2s: the connection broke", "/srv/dt/p", 1.25}};

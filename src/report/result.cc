@@ -1,6 +1,8 @@
 #include "report/result.h"
 
 #include <algorithm>
+#include <map>
+#include <utility>
 
 namespace dt {
 
@@ -39,11 +41,106 @@ void summarize(RunResult& result, int runner_count) {
     ++s.files;
     if (f.flaky) ++s.flaky;
     if (f.status == FileStatus::kError || f.status == FileStatus::kTimeout) ++s.errors;
-    longest = std::max(longest, f.duration_seconds);
     total += f.duration_seconds;
+    if (f.parts.empty()) longest = std::max(longest, f.duration_seconds);
+    for (const FileResult& part : f.parts) longest = std::max(longest, part.duration_seconds);
   }
-  // No schedule beats the longest file, nor perfect packing of all the work onto the runners.
+  // No schedule beats the longest work item, nor perfect packing of all the work onto the
+  // runners.
   s.lower_bound_seconds = std::max(longest, total / std::max(runner_count, 1));
+}
+
+namespace {
+
+// Which status a merged file shows: the worst of its parts. A part that never ran leaves the
+// file incomplete, worse than a pass, but a failure says more.
+int severity(FileStatus status) {
+  switch (status) {
+    case FileStatus::kPassed: return 0;
+    case FileStatus::kNotRun: return 1;
+    case FileStatus::kFailed: return 2;
+    case FileStatus::kTimeout: return 3;
+    case FileStatus::kError: return 4;
+  }
+  return 4;
+}
+
+void append_text(std::string& into, const std::string& label, const std::string& text) {
+  if (text.empty()) return;
+  if (!into.empty() && into.back() != '\n') into += '\n';
+  into += label + ": " + text;
+}
+
+FileResult merged(std::vector<FileResult> parts) {
+  std::sort(parts.begin(), parts.end(), [](const FileResult& a, const FileResult& b) {
+    return a.selection.part < b.selection.part;
+  });
+  FileResult file;
+  file.path = parts.front().path;
+  file.status = FileStatus::kPassed;
+  file.started_seconds = parts.front().started_seconds;
+  bool first = true;
+  for (FileResult& part : parts) {
+    if (severity(part.status) > severity(file.status)) file.status = part.status;
+    if (part.status != FileStatus::kNotRun) {
+      file.started_seconds = first ? part.started_seconds
+                                   : std::min(file.started_seconds, part.started_seconds);
+      if (first) {
+        file.node = part.node;
+        file.runner = part.runner;
+      }
+      first = false;
+    }
+    file.duration_seconds += part.duration_seconds;
+    file.attempts = std::max(file.attempts, part.attempts);
+    file.flaky = file.flaky || part.flaky;
+    file.examples += part.examples;
+    file.failures += part.failures;
+    file.pending += part.pending;
+    file.errors = std::max(file.errors, part.errors);
+    std::string label = work_label(part.path, part.selection);
+    for (CaseResult& c : part.cases) file.cases.push_back(std::move(c));
+    part.cases.clear();
+    if (!part.output.empty()) {
+      file.output += "--- " + label + " (" + part.node + ", " + part.runner + ")\n";
+      file.output += part.output;
+      if (part.output.back() != '\n') file.output += '\n';
+      part.output.clear();
+    }
+    append_text(file.error, label, part.error);
+    for (const AttemptResult& a : part.earlier_attempts) file.earlier_attempts.push_back(a);
+  }
+  // A flaky part that passed in the end leaves the file passed and flaky; one that failed
+  // throughout leaves it failed, not flaky.
+  if (file.status != FileStatus::kPassed) file.flaky = false;
+  file.parts = std::move(parts);
+  return file;
+}
+
+}  // namespace
+
+void merge_parts(RunResult& result) {
+  // Each merged file takes the place of the first of its parts to finish, so completion order
+  // is kept as far as it can be.
+  std::vector<FileResult> files;
+  std::map<std::string, std::pair<std::size_t, std::vector<FileResult>>> parts_of;
+  for (FileResult& f : result.files) {
+    if (f.selection.whole()) {
+      files.push_back(std::move(f));
+      continue;
+    }
+    auto [it, first] = parts_of.try_emplace(f.path, files.size(), std::vector<FileResult>{});
+    if (first) files.emplace_back();
+    it->second.second.push_back(std::move(f));
+  }
+  for (auto& [path, place] : parts_of) files[place.first] = merged(std::move(place.second));
+  result.files = std::move(files);
+}
+
+std::string work_label(const std::string& path, const Selection& selection) {
+  if (selection.whole()) return path;
+  return path + " (part " + std::to_string(selection.part) + "/" +
+         std::to_string(selection.parts) + ")";
 }
 
 }  // namespace dt

@@ -17,6 +17,7 @@ struct CaseResult {
   double duration_seconds = 0;
   std::string message;      // for failed/error
   std::string backtrace;    // for failed/error
+  std::string id = {};      // what a part's selection names it by; empty: never split
 };
 
 // One try of a file that did not give its result: its runner died or its node was lost under it
@@ -30,8 +31,29 @@ struct AttemptResult {
   std::string why;              // what happened, in words
 };
 
+// Which of a file's examples one work item runs: the whole file, or one part of it (docs/protocol.md:
+// `only` the listed example ids, or all `except` them; a split file's parts are disjoint and
+// their last part is the `except` one, so every example runs once, new ones included).
+struct Selection {
+  enum class Kind { kWhole, kOnly, kExcept };
+  Kind kind = Kind::kWhole;
+  std::vector<std::string> ids;
+  int part = 0;   // 1..parts; 0 for a whole file
+  int parts = 0;
+  bool whole() const { return kind == Kind::kWhole; }
+  bool operator==(const Selection&) const = default;
+};
+
+// One item a runner ran, in the order run: a file, or a part of one.
+struct WorkItem {
+  std::string path;
+  Selection selection = {};
+  bool operator==(const WorkItem&) const = default;
+};
+
 struct FileResult {
   std::string path;          // relative to the project root, as dispatched
+  Selection selection;       // the part this result answers; whole for a file or a merged file
   FileStatus status = FileStatus::kNotRun;
   double duration_seconds = 0;
   double started_seconds = 0;  // since the run started, for timelines
@@ -47,6 +69,10 @@ struct FileResult {
   std::string output;        // the file's captured stdout+stderr, as the terminal would show it
   std::string error;         // why an error/timeout happened, in words
   std::vector<AttemptResult> earlier_attempts;  // the tries before the one reported, in order
+  // A file that ran as parts, merged back into one (merge_parts): each part's own result, in
+  // part order, with its status, counts, node, runner and times; its cases and output are the
+  // file's, in part order.
+  std::vector<FileResult> parts;
 };
 
 struct NodeResult {
@@ -67,7 +93,7 @@ struct RunnerResult {
   std::string id;
   std::string node;
   int index = 0;
-  std::vector<std::string> files;  // in the order run
+  std::vector<WorkItem> work;      // in the order run
   std::string status;              // "ok" or why it was left out
   std::vector<TeardownSpan> teardowns{};  // one per process that ended in order
 };
@@ -84,16 +110,37 @@ struct RunSummary {
   int flaky = 0;           // files that failed, then passed on a rerun
 };
 
+// A file that ran fewer examples than it did in the last run: on a node, a compiled extension
+// or a gitignored fixture can be missing, and the run would otherwise say nothing.
+struct SuiteDrift {
+  std::string path;
+  int examples = 0;       // this run
+  int last_examples = 0;  // the last run that ran it
+  std::string nodes;      // where this run's parts ran, ", "-separated
+};
+
 struct RunResult {
-  std::vector<FileResult> files;     // one per dispatched file, in completion order
+  // One per dispatched work item, in completion order; one per file after merge_parts.
+  std::vector<FileResult> files;
   std::vector<RunnerResult> runners;
   std::vector<NodeResult> nodes;
   RunSummary summary;
   bool interrupted = false;
   bool fail_fast_triggered = false;
+  std::vector<SuiteDrift> drift;
 };
 
 // Fills result.summary from result.files; wall_seconds is the caller's to set.
 void summarize(RunResult& result, int runner_count);
+
+// Folds the results of a file's parts into one result per file, at the place of its first part
+// to finish: counts summed (errors outside examples are the file's: the largest part's count,
+// as a load error repeats in every part), status the worst, cases and output in part order,
+// started at its first part, duration = the parts' summed runner time. Whole files are left as
+// they are. Idempotent.
+void merge_parts(RunResult& result);
+
+// "spec/a_spec.rb" or "spec/a_spec.rb (part 2/3)": how a person is shown a work item.
+std::string work_label(const std::string& path, const Selection& selection);
 
 }  // namespace dt

@@ -76,7 +76,8 @@ std::optional<std::string> read_case(const json& object, CaseResult& out) {
   if (!object.is_object()) return "a case is not an object";
   // A case's status is kept as the framework's word: reports show it, and a new word from an
   // adapter must not make the master kill the runner.
-  for (auto [key, field] : {std::pair{"name", &out.name}, {"location", &out.location},
+  for (auto [key, field] : {std::pair{"id", &out.id}, {"name", &out.name},
+                            {"location", &out.location},
                             {"status", &out.status}, {"message", &out.message},
                             {"backtrace", &out.backtrace}}) {
     if (auto error = read_string(object, key, *field)) return "case " + *error;
@@ -266,6 +267,16 @@ void OutputSplitter::feed(std::string_view chunk, std::vector<std::string>& segm
 void OutputSplitter::finish(std::string& output) {
   output += pending_;
   pending_.clear();
+}
+
+std::string work_line(const std::string& path, const Selection& selection) {
+  if (selection.whole()) return path + "\n";
+  json part = {{"path", path}};
+  part[selection.kind == Selection::Kind::kOnly ? "only" : "except"] = selection.ids;
+  // Ids come from records (valid UTF-8, as the parser checked); a path that is not valid UTF-8
+  // is never split (split_slow_files), so `replace` never changes what the adapter matches.
+  return std::string(kPartPrefix) + part.dump(-1, ' ', false, json::error_handler_t::replace) +
+         "\n";
 }
 
 }  // namespace dt

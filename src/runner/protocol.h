@@ -42,6 +42,11 @@ class RecordParser {
   bool skipping_oversized_ = false;
 };
 
+// The stdin line that sends one work item to a runner: the path for a whole file, or the part
+// prefix and {"path": ..., "only"|"except": [ids]} for a part of one (docs/protocol.md).
+std::string work_line(const std::string& path, const Selection& selection);
+inline constexpr std::string_view kPartPrefix = "\x1f";
+
 // Parses the JSON body of a result record. Returns the error in words on failure.
 std::optional<std::string> parse_result_json(std::string_view json, FileResult& result);
 

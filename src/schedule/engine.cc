@@ -80,6 +80,7 @@ RunResult EngineRun::run() {
   for (Item& item : items_) {
     if (!item.finished) {
       item.result.path = item.file.path;
+      item.result.selection = item.file.selection;
       item.result.status = FileStatus::kNotRun;
       item.result.error = not_run_reason_;
       item.result.attempts = item.attempts;
@@ -106,6 +107,7 @@ RunResult EngineRun::run() {
                                       node.status.empty() ? "ok" : node.status,
                                       nodes_[n].remote_dir, node.lost_at});
   }
+  merge_parts(result);
   result.summary.wall_seconds = since_start(transport_.now());
   summarize(result, static_cast<int>(runners_.size()));
   status_.run_finished(result);

@@ -29,7 +29,7 @@ TEST_F(EngineTest, DispatchesInPlanOrderAndEveryRunnerPullsWhenFree) {
   // Runner 2: b(0.5-4.5), c(4.5-7.5); runner 1: a(0.5-5.5), d(5.5-7.5); e to the first free.
   EXPECT_NEAR(r.summary.wall_seconds, 9.5, 0.1);
   ASSERT_EQ(r.runners.size(), 2u);
-  EXPECT_EQ(r.runners[1].files, (std::vector<std::string>{"b", "c", "e"}));
+  EXPECT_EQ(r.runners[1].work, (std::vector<WorkItem>{{"b"}, {"c"}, {"e"}}));
 }
 
 TEST_F(EngineTest, EtaComesFromTheExpectedDurationsLeft) {
@@ -203,7 +203,7 @@ TEST_F(EngineTest, FailingRunnerSetupLeavesOnlyThatRunnerOut) {
   EXPECT_EQ(result_of(r, "b").status, FileStatus::kPassed);
   EXPECT_EQ(r.runners[0].status, "ok");
   EXPECT_NE(r.runners[1].status.find("runner_setup exited with status 1"), std::string::npos);
-  EXPECT_EQ(r.runners[1].files.size(), 0u);
+  EXPECT_EQ(r.runners[1].work.size(), 0u);
 }
 
 TEST_F(EngineTest, RunnersThatCannotStartAreReportedWithTheirOutput) {

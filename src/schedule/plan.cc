@@ -287,10 +287,16 @@ std::vector<std::string> discover_files(const std::string& project_dir,
   std::sort(found.begin(), found.end());
   found.erase(std::unique(found.begin(), found.end()), found.end());
   for (const std::string& file : found) {
-    // Paths go to runners one per line (docs/protocol.md), so a newline cannot be sent.
+    // Paths go to runners one per line (docs/protocol.md), so a newline cannot be sent, and a
+    // line that begins with 0x1f is a part of a file, not a path.
     if (file.find('\n') != std::string::npos) {
       *error = "distributest: cannot run '" + display(file) +
                "': file names with newlines are not supported";
+      return {};
+    }
+    if (file.starts_with('\x1f')) {
+      *error = "distributest: cannot run '" + display(file) +
+               "': a path that begins with the byte 0x1f is not supported";
       return {};
     }
   }

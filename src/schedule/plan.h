@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "report/result.h"
+
 namespace dt {
 
 class TimingStore;
@@ -17,6 +19,8 @@ struct PlannedFile {
   // Runs in a runner process of its own (`session_per_file`): one that has run nothing else,
   // and is ended after it.
   bool fresh_session = false;
+  // The examples this item runs: the whole file, or one part of it (split_slow_files).
+  Selection selection = {};
 };
 
 // Expands FILE|DIR|GLOB arguments (or the default globs when `args` is empty) into the
@@ -44,6 +48,12 @@ bool glob_match(const std::string& glob, const std::string& path);
 std::vector<PlannedFile> plan_files(const std::string& project_dir,
                                     const std::vector<std::string>& files,
                                     const TimingStore& store);
+
+// Cuts the files that bound the run into parts (Selection), when that lowers the makespan that
+// greedy scheduling on `runners` predicts, counting the set-up each extra part pays; only
+// files with per-example history (TimingStore) are cut. Returns the work items longest first.
+std::vector<PlannedFile> split_slow_files(std::vector<PlannedFile> files, const TimingStore& store,
+                                          int runners);
 
 // Marks the files matching any of `globs` (config `session_per_file`) for a fresh session.
 void mark_fresh_sessions(std::vector<PlannedFile>& files, const std::vector<std::string>& globs);

@@ -146,7 +146,7 @@ void EngineRun::rerun(std::size_t r, const FileResult& failed) {
   }
   record_attempt(r, "failed", failed.cases.empty() ? failed.error : first_failed_case(failed));
   status_.event(Status::Level::kWarning,
-                item.file.path + " failed on " + rs.slot.id + "; rerunning it elsewhere (rerun " +
+                work_label(item.file.path, item.file.selection) + " failed on " + rs.slot.id + "; rerunning it elsewhere (rerun " +
                     std::to_string(item.reruns) + " of " + std::to_string(options_.retries) + ")");
   queue_.push_front(*rs.item);
   rs.item.reset();
@@ -178,6 +178,7 @@ FileResult EngineRun::base_result(std::size_t r, const Item& item) const {
   const RunnerState& rs = runners_[r];
   FileResult result;
   result.path = item.file.path;
+  result.selection = item.file.selection;
   result.node = rs.slot.node;
   result.runner = rs.slot.id;
   result.attempts = item.attempts;
@@ -275,13 +276,13 @@ void EngineRun::dispatch(std::size_t r) {
   rs.item = i;
   rs.phase = RunnerState::Phase::kBusy;
   rs.file_started = transport_.now();
-  rs.files_run.push_back(item.file.path);
+  rs.files_run.push_back(WorkItem{item.file.path, item.file.selection});
   if (options_.timeout_seconds > 0) {
     rs.deadline = rs.file_started + std::chrono::duration_cast<Clock::duration>(
                                         std::chrono::duration<double>(options_.timeout_seconds));
   }
-  status_.file_started(rs.slot.id, item.file.path);
-  transport_.write_stdin(rs.process, item.file.path + "\n");
+  status_.file_started(rs.slot.id, work_label(item.file.path, item.file.selection));
+  transport_.write_stdin(rs.process, work_line(item.file.path, item.file.selection));
 }
 
 void EngineRun::dispatch_idle() {
@@ -308,7 +309,7 @@ void EngineRun::on_deadline(std::size_t r) {
   if (rs.phase == RunnerState::Phase::kBusy) {
     rs.timed_out = true;
     status_.event(Status::Level::kWarning, "runner " + rs.slot.id + ": " +
-                                               items_[*rs.item].file.path + " timed out after " +
+                                               work_label(items_[*rs.item].file.path, items_[*rs.item].file.selection) + " timed out after " +
                                                format_seconds(options_.timeout_seconds));
   } else if (rs.phase == RunnerState::Phase::kStarting) {
     rs.protocol_error = "no handshake within " + format_seconds(options_.startup_timeout_seconds);
@@ -412,7 +413,7 @@ void EngineRun::crash_in_flight(std::size_t r, const std::string& why) {
   }
   if (item.attempts - item.reruns < options_.max_attempts) {
     status_.event(Status::Level::kWarning, "runner " + rs.slot.id + ": " + why + " while running " +
-                                               item.file.path + "; requeued (attempt " +
+                                               work_label(item.file.path, item.file.selection) + "; requeued (attempt " +
                                                std::to_string(item.attempts) + " of " +
                                                std::to_string(options_.max_attempts) + ")");
     record_attempt(r, "requeued", why);

@@ -68,7 +68,7 @@ struct RunnerState {
   int restarts = 0;
   int files_in_process = 0;               // files the current process has taken
   bool recycle = false;                   // being ended for a fresh process (session_per_file)
-  std::vector<std::string> files_run;
+  std::vector<WorkItem> files_run;
   std::vector<TeardownSpan> teardowns;
   Clock::time_point told_no_more_work;    // when end_runner() sent the empty line
   std::string failure;                    // why the slot was left out, if it was

@@ -1,20 +1,23 @@
-// The timing store file, version 1 (also described in docs/timing-store.md):
+// The timing store file, version 2 (described in docs/timing-store.md; v1 is still read):
 //
-//   # distributest timings v1
-//   <seconds, 3 decimals>\t<runs>\t<escaped path>      one line per file, sorted by path
+//   # distributest timings v2
+//   <seconds>\t<runs>\t<examples|->\t<setup seconds>\t<path>   one line per file, by path
+//   # examples
+//   <path>\t<seconds>\t<id>                      per-example timings, by path, in run order
 //   # last run
-//   <escaped runner id>\t<escaped path>                runners sorted by id, files in run order
+//   <runner>\t<path>[\t<part>/<parts>\t<only|except>\t<id>...]   runners by id, in run order
 //
 // Like Ninja's .ninja_log it is plain text with a version line, but it is rewritten whole on
 // every save instead of appended to: it is small, and a sorted file diffs and merges well when
-// teams commit it. Paths are arbitrary bytes; `\` `\t` `\n` `\r` are written as `\\` `\t` `\n`
-// `\r` so every path round-trips and a line is always one record. Raw `\r` therefore never
-// belongs to a path, so a trailing `\r` (a checkout with CRLF line endings) is dropped on load.
+// teams commit it. Paths and ids are arbitrary bytes; `\` `\t` `\n` `\r` are written as `\\`
+// `\t` `\n` `\r` so every field round-trips and a line is always one record. Raw `\r` therefore
+// never belongs to a field, so a trailing `\r` (a checkout with CRLF line endings) is dropped.
 //
 // The store is only a cache of measurements: anything unreadable is reported once and rebuilt,
 // never a reason to refuse a run.
 #include "schedule/timing_store.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cerrno>
 #include <cmath>
@@ -22,6 +25,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string_view>
 #include <system_error>
@@ -32,8 +36,10 @@
 namespace dt {
 namespace {
 
-constexpr std::string_view kHeader = "# distributest timings v1";
+constexpr std::string_view kHeader = "# distributest timings v2";
+constexpr std::string_view kHeaderV1 = "# distributest timings v1";
 constexpr std::string_view kHeaderPrefix = "# distributest timings v";
+constexpr std::string_view kExamples = "# examples";
 constexpr std::string_view kLastRun = "# last run";
 // The weight of the newest measurement. 0.5 follows a file that got slower within a couple of
 // runs while one outlier (a cold cache, a loaded machine) only moves it half way.
@@ -98,12 +104,101 @@ bool parse_runs(std::string_view text, int& value) {
 
 struct Parsed {
   std::map<std::string, FileTiming> timings;
-  std::map<std::string, std::vector<std::string>> last_run;
+  std::map<std::string, std::vector<WorkItem>> last_run;
   int error_line = 0;
   std::string error;  // complete clause: "corrupt timing store (...)" or a version mismatch
 };
 
 std::string corrupt(const std::string& why) { return "corrupt timing store (" + why + ")"; }
+
+std::vector<std::string_view> split_tabs(std::string_view line) {
+  std::vector<std::string_view> fields;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t tab = line.find('\t', start);
+    fields.push_back(line.substr(start, tab == std::string_view::npos ? tab : tab - start));
+    if (tab == std::string_view::npos) return fields;
+    start = tab + 1;
+  }
+}
+
+bool parse_count(std::string_view text, int& value) {
+  if (text.empty() || text.front() < '0' || text.front() > '9') return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+// Each line parser returns "" or why the line is corrupt.
+std::string parse_file_line(const std::vector<std::string_view>& f, bool v1, Parsed& parsed) {
+  if (f.size() != (v1 ? 3u : 5u)) {
+    return v1 ? "expected <seconds>\\t<runs>\\t<path>"
+              : "expected <seconds>\\t<runs>\\t<examples>\\t<setup seconds>\\t<path>";
+  }
+  FileTiming timing;
+  if (!parse_seconds(f[0], timing.seconds)) return "bad seconds '" + std::string(f[0]) + "'";
+  if (!parse_runs(f[1], timing.runs)) return "bad run count '" + std::string(f[1]) + "'";
+  if (!v1) {
+    if (f[2] != "-" && !parse_count(f[2], timing.examples)) {
+      return "bad example count '" + std::string(f[2]) + "'";
+    }
+    if (!parse_seconds(f[3], timing.setup_seconds)) {
+      return "bad setup seconds '" + std::string(f[3]) + "'";
+    }
+  }
+  std::string path;
+  if (!unescape(f.back(), path)) return "bad escape sequence";
+  if (path.empty()) return "empty path";
+  // A duplicate means two versions were pasted together (a bad merge); neither is trusted.
+  if (!parsed.timings.emplace(path, std::move(timing)).second) return "duplicate entry";
+  return "";
+}
+
+std::string parse_example_line(const std::vector<std::string_view>& f, Parsed& parsed) {
+  if (f.size() != 3) return "expected <path>\\t<seconds>\\t<id>";
+  std::string path;
+  ExampleTiming example;
+  if (!unescape(f[0], path) || !unescape(f[2], example.id)) return "bad escape sequence";
+  if (!parse_seconds(f[1], example.seconds)) return "bad seconds '" + std::string(f[1]) + "'";
+  if (example.id.empty()) return "empty example id";
+  auto it = parsed.timings.find(path);
+  if (it == parsed.timings.end()) return "examples of a file that has no line above";
+  it->second.example_timings.push_back(std::move(example));
+  return "";
+}
+
+std::string parse_part(const std::vector<std::string_view>& f, Selection& selection) {
+  std::string_view fraction = f[2];
+  std::size_t slash = fraction.find('/');
+  if (slash == std::string_view::npos || !parse_count(fraction.substr(0, slash), selection.part) ||
+      !parse_count(fraction.substr(slash + 1), selection.parts) || selection.part < 1 ||
+      selection.part > selection.parts) {
+    return "bad part '" + std::string(fraction) + "'";
+  }
+  if (f.size() < 4 || (f[3] != "only" && f[3] != "except")) return "expected only or except";
+  selection.kind = f[3] == "only" ? Selection::Kind::kOnly : Selection::Kind::kExcept;
+  for (std::size_t i = 4; i < f.size(); ++i) {
+    std::string id;
+    if (!unescape(f[i], id)) return "bad escape sequence";
+    selection.ids.push_back(std::move(id));
+  }
+  return "";
+}
+
+std::string parse_last_run_line(const std::vector<std::string_view>& f, bool v1,
+                                Parsed& parsed) {
+  if (f.size() < 2 || (v1 && f.size() != 2) || f.size() == 3) {
+    return v1 ? "expected <runner>\\t<path>" : "expected <runner>\\t<path>[\\t<part>...]";
+  }
+  std::string runner;
+  WorkItem item;
+  if (!unescape(f[0], runner) || !unescape(f[1], item.path)) return "bad escape sequence";
+  if (item.path.empty()) return "empty path";
+  if (f.size() > 2) {
+    if (std::string error = parse_part(f, item.selection); !error.empty()) return error;
+  }
+  parsed.last_run[runner].push_back(std::move(item));
+  return "";
+}
 
 Parsed parse_store(const std::string& text) {
   Parsed parsed;
@@ -118,8 +213,8 @@ Parsed parse_store(const std::string& text) {
 
   std::string_view rest = text;
   int line_number = 0;
-  bool in_last_run = false;
-  std::string path, runner;
+  bool v1 = false;
+  enum class Section { kFiles, kExamples, kLastRun } section = Section::kFiles;
   while (!rest.empty()) {
     std::size_t newline = rest.find('\n');
     std::string_view line = rest.substr(0, newline);
@@ -128,47 +223,38 @@ Parsed parse_store(const std::string& text) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
 
     if (line_number == 1) {
-      if (line == kHeader) continue;
+      if (line == kHeader || line == kHeaderV1) {
+        v1 = line == kHeaderV1;
+        continue;
+      }
       if (line.starts_with(kHeaderPrefix)) {
         std::string version(line.substr(kHeaderPrefix.size()));
         return fail(1, "timing store format v" + version +
-                           " is not supported (this distributest reads v1)");
+                           " is not supported (this distributest reads v1 and v2)");
       }
       return fail(1, corrupt("missing the '" + std::string(kHeader) + "' header"));
     }
+    // Sections come in this order, each at most once; v1 has no examples.
+    if (line == kExamples && !v1) {
+      if (section != Section::kFiles) return fail(line_number, corrupt("misplaced '# examples'"));
+      section = Section::kExamples;
+      continue;
+    }
     if (line == kLastRun) {
-      if (in_last_run) return fail(line_number, corrupt("second '# last run' section"));
-      in_last_run = true;
+      if (section == Section::kLastRun) {
+        return fail(line_number, corrupt("second '# last run' section"));
+      }
+      section = Section::kLastRun;
       continue;
     }
-
-    std::size_t tab1 = line.find('\t');
-    if (in_last_run) {
-      if (tab1 == std::string_view::npos || line.find('\t', tab1 + 1) != std::string_view::npos)
-        return fail(line_number, corrupt("expected <runner>\\t<path>"));
-      if (!unescape(line.substr(0, tab1), runner) || !unescape(line.substr(tab1 + 1), path))
-        return fail(line_number, corrupt("bad escape sequence"));
-      if (path.empty()) return fail(line_number, corrupt("empty path"));
-      parsed.last_run[runner].push_back(path);
-      continue;
+    std::vector<std::string_view> fields = split_tabs(line);
+    std::string error;
+    switch (section) {
+      case Section::kFiles: error = parse_file_line(fields, v1, parsed); break;
+      case Section::kExamples: error = parse_example_line(fields, parsed); break;
+      case Section::kLastRun: error = parse_last_run_line(fields, v1, parsed); break;
     }
-
-    std::size_t tab2 = tab1 == std::string_view::npos ? tab1 : line.find('\t', tab1 + 1);
-    if (tab2 == std::string_view::npos ||
-        line.find('\t', tab2 + 1) != std::string_view::npos)
-      return fail(line_number, corrupt("expected <seconds>\\t<runs>\\t<path>"));
-    FileTiming timing;
-    if (!parse_seconds(line.substr(0, tab1), timing.seconds))
-      return fail(line_number, corrupt("bad seconds '" + std::string(line.substr(0, tab1)) + "'"));
-    std::string_view runs = line.substr(tab1 + 1, tab2 - tab1 - 1);
-    if (!parse_runs(runs, timing.runs))
-      return fail(line_number, corrupt("bad run count '" + std::string(runs) + "'"));
-    if (!unescape(line.substr(tab2 + 1), path))
-      return fail(line_number, corrupt("bad escape sequence"));
-    if (path.empty()) return fail(line_number, corrupt("empty path"));
-    // A duplicate means two versions were pasted together (a bad merge); neither is trusted.
-    if (!parsed.timings.emplace(path, timing).second)
-      return fail(line_number, corrupt("duplicate entry"));
+    if (!error.empty()) return fail(line_number, corrupt(error));
   }
   return parsed;
 }
@@ -235,36 +321,145 @@ void TimingStore::record(const std::string& file, double seconds) {
   ++timing.runs;
 }
 
+namespace {
+
+// to_chars, unlike printf, ignores the locale: the decimal point is always '.'.
+void append_seconds(std::string& out, double seconds) {
+  char number[64];
+  auto result = std::to_chars(number, number + sizeof number, seconds, std::chars_format::fixed, 3);
+  out.append(number, result.ptr);
+}
+
+void append_item(std::string& out, const WorkItem& item) {
+  out += escape(item.path);
+  const Selection& s = item.selection;
+  if (s.whole()) return;
+  out += '\t' + std::to_string(s.part) + "/" + std::to_string(s.parts);
+  out += s.kind == Selection::Kind::kOnly ? "\tonly" : "\texcept";
+  for (const std::string& id : s.ids) {
+    out += '\t';
+    out += escape(id);
+  }
+}
+
+bool ran_completely(const FileResult& f) {
+  auto complete = [](FileStatus status) {
+    return status == FileStatus::kPassed || status == FileStatus::kFailed;
+  };
+  if (!complete(f.status)) return false;
+  return std::all_of(f.parts.begin(), f.parts.end(),
+                     [&](const FileResult& p) { return complete(p.status); });
+}
+
+// What one work item of `f` costs beyond its examples: its duration minus theirs; for a file
+// that ran as parts (its duration is theirs summed), an average part's.
+double measured_setup(const FileResult& f) {
+  double examples = 0;
+  for (const CaseResult& c : f.cases) examples += c.duration_seconds;
+  double items = f.parts.empty() ? 1.0 : static_cast<double>(f.parts.size());
+  return std::max(0.0, f.duration_seconds - examples) / items;
+}
+
+}  // namespace
+
+void TimingStore::record_run(const RunResult& result) {
+  for (const FileResult& f : result.files) {
+    if (f.status == FileStatus::kNotRun || f.status == FileStatus::kError) continue;
+    record(f.path, f.duration_seconds);
+    if (!ran_completely(f)) continue;
+    FileTiming& timing = timings_[f.path];
+    timing.examples = f.examples + f.pending;
+    timing.setup_seconds = measured_setup(f);
+    timing.example_timings.clear();
+    bool ids = !f.cases.empty() && std::all_of(f.cases.begin(), f.cases.end(),
+                                               [](const CaseResult& c) { return !c.id.empty(); });
+    if (!ids || (timing.seconds < kMinSplitSeconds && f.parts.empty())) continue;
+    for (const CaseResult& c : f.cases) {
+      timing.example_timings.push_back(ExampleTiming{c.id, std::max(0.0, c.duration_seconds)});
+    }
+  }
+  bound_example_timings();
+  std::map<std::string, std::vector<WorkItem>> order;
+  for (const RunnerResult& r : result.runners) order[r.id] = r.work;
+  last_run_ = std::move(order);
+}
+
+void TimingStore::bound_example_timings() {
+  std::size_t kept = 0;
+  std::vector<FileTiming*> by_duration;
+  for (auto& [path, timing] : timings_) {
+    if (!timing.example_timings.empty()) by_duration.push_back(&timing);
+  }
+  std::sort(by_duration.begin(), by_duration.end(),
+            [](const FileTiming* a, const FileTiming* b) { return a->seconds > b->seconds; });
+  for (FileTiming* timing : by_duration) {
+    if (kept + timing->example_timings.size() > kMaxExampleTimings) {
+      timing->example_timings.clear();
+    } else {
+      kept += timing->example_timings.size();
+    }
+  }
+}
+
 std::string TimingStore::serialize() const {
   std::string out(kHeader);
   out += '\n';
-  char number[64];
   for (const auto& [path, timing] : timings_) {
-    // to_chars, unlike printf, ignores the locale: the decimal point is always '.'.
-    auto result = std::to_chars(number, number + sizeof number, timing.seconds,
-                                std::chars_format::fixed, 3);
-    out.append(number, result.ptr);
+    append_seconds(out, timing.seconds);
+    out += '\t' + std::to_string(timing.runs) + '\t';
+    out += timing.examples < 0 ? std::string("-") : std::to_string(timing.examples);
     out += '\t';
-    out += std::to_string(timing.runs);
+    append_seconds(out, timing.setup_seconds);
     out += '\t';
     out += escape(path);
     out += '\n';
   }
+  bool any_examples = false;
+  for (const auto& [path, timing] : timings_) any_examples |= !timing.example_timings.empty();
+  if (any_examples) {
+    out += kExamples;
+    out += '\n';
+    for (const auto& [path, timing] : timings_) {
+      for (const ExampleTiming& example : timing.example_timings) {
+        out += escape(path) + '\t';
+        append_seconds(out, example.seconds);
+        out += '\t' + escape(example.id) + '\n';
+      }
+    }
+  }
   bool any_run = false;
-  for (const auto& [runner, files] : last_run_) any_run = any_run || !files.empty();
+  for (const auto& [runner, items] : last_run_) any_run = any_run || !items.empty();
   if (any_run) {
     out += kLastRun;
     out += '\n';
-    for (const auto& [runner, files] : last_run_) {
-      for (const std::string& file : files) {
-        out += escape(runner);
-        out += '\t';
-        out += escape(file);
+    for (const auto& [runner, items] : last_run_) {
+      for (const WorkItem& item : items) {
+        out += escape(runner) + '\t';
+        append_item(out, item);
         out += '\n';
       }
     }
   }
   return out;
+}
+
+std::vector<SuiteDrift> find_suite_drift(const TimingStore& store, const RunResult& result) {
+  std::vector<SuiteDrift> drift;
+  for (const FileResult& f : result.files) {
+    const FileTiming* timing = store.find(f.path);
+    if (!timing || timing->examples < 0 || !ran_completely(f)) continue;
+    int examples = f.examples + f.pending;
+    if (examples >= timing->examples) continue;
+    SuiteDrift d{f.path, examples, timing->examples, f.node};
+    std::set<std::string> seen{f.node};
+    for (const FileResult& part : f.parts) {
+      if (seen.insert(part.node).second) d.nodes += ", " + part.node;
+    }
+    drift.push_back(std::move(d));
+  }
+  std::sort(drift.begin(), drift.end(),
+            [](const SuiteDrift& a, const SuiteDrift& b) { return a.path < b.path; });
+  return drift;
 }
 
 std::string TimingStore::save(const std::string& path) const {

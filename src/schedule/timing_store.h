@@ -1,19 +1,40 @@
 // The timing store: a plain, versioned, line-oriented text file in the project
 // (.distributest/timings by default) that teams can commit or cache in CI. It holds each file's
-// smoothed duration, sorted by path so it diffs well, and the order of files each runner ran
-// in the last run (for replay and bisect).
+// smoothed duration, sorted by path so it diffs well, per-example durations of the files that
+// may be split (split_slow_files), and the work items each runner ran in the last run (for
+// replay and bisect). docs/timing-store.md describes the format (v2; v1 is still read).
 #pragma once
 
 #include <map>
 #include <string>
 #include <vector>
 
+#include "report/result.h"
+
 namespace dt {
+
+struct ExampleTiming {
+  std::string id;       // as the adapter reports it (cases[].id)
+  double seconds = 0;   // the last measurement
+};
 
 struct FileTiming {
   double seconds = 0;  // exponentially smoothed over runs
   int runs = 0;
+  int examples = -1;   // examples it ran the last time it ran completely; -1 = unknown
+  // What one work item of this file costs beyond its examples (loading the file, its module
+  // set-up): the item's duration minus its examples', from the last run; a part pays it again.
+  double setup_seconds = 0;
+  // Kept only for files that may be worth splitting (kMinSplitSeconds or more, or split last
+  // time), in the order last run; empty when the adapter reports no ids.
+  std::vector<ExampleTiming> example_timings;
 };
+
+// Files faster than this are never split, so their examples are not kept either: cutting one
+// could not shorten a run by more than this, and a part pays the file's set-up again.
+inline constexpr double kMinSplitSeconds = 0.5;
+// The most per-example entries a store keeps; past it, those of the fastest files go first.
+inline constexpr std::size_t kMaxExampleTimings = 100000;
 
 class TimingStore {
  public:
@@ -26,16 +47,22 @@ class TimingStore {
 
   // Folds one measured duration in.
   void record(const std::string& file, double seconds);
+  // Folds a run in (its files merged: merge_parts): each file's duration (the sum of its parts'),
+  // and for a file that ran completely (no part errored, timed out or was left unrun) its
+  // example count, set-up cost and, when it qualifies, its examples' durations; then the
+  // work items each runner ran, as the last run. Files that errored or did not run keep their
+  // history.
+  void record_run(const RunResult& result);
   // Drops files that no longer exist (`exists` says which do).
   template <typename Pred>
   void prune(Pred exists) {
     std::erase_if(timings_, [&](const auto& entry) { return !exists(entry.first); });
   }
 
-  void set_last_run(std::map<std::string, std::vector<std::string>> order_by_runner) {
+  void set_last_run(std::map<std::string, std::vector<WorkItem>> order_by_runner) {
     last_run_ = std::move(order_by_runner);
   }
-  const std::map<std::string, std::vector<std::string>>& last_run() const { return last_run_; }
+  const std::map<std::string, std::vector<WorkItem>>& last_run() const { return last_run_; }
 
   // Writes atomically (temp file + rename). Returns an error in words, or "" on success.
   std::string save(const std::string& path) const;
@@ -45,8 +72,15 @@ class TimingStore {
   std::string parse(const std::string& text);
 
  private:
+  void bound_example_timings();
+
   std::map<std::string, FileTiming> timings_;
-  std::map<std::string, std::vector<std::string>> last_run_;
+  std::map<std::string, std::vector<WorkItem>> last_run_;
 };
+
+// The files of `result` (merged) that ran completely but ran fewer examples than the store says
+// they ran the last time: a node may lack what a test needs (a compiled extension, a gitignored
+// fixture) and skip it silently.
+std::vector<SuiteDrift> find_suite_drift(const TimingStore& store, const RunResult& result);
 
 }  // namespace dt

@@ -47,10 +47,10 @@ TEST(TimingStoreTest, SerializesSortedByPathWithThreeDecimals) {
   store.record("spec/a_spec.rb", 1.23456);
   store.record("spec/c_spec.rb", 0.0004);
   EXPECT_EQ(store.serialize(),
-            "# distributest timings v1\n"
-            "1.235\t1\tspec/a_spec.rb\n"
-            "2.000\t1\tspec/b_spec.rb\n"
-            "0.000\t1\tspec/c_spec.rb\n");
+            "# distributest timings v2\n"
+            "1.235\t1\t-\t0.000\tspec/a_spec.rb\n"
+            "2.000\t1\t-\t0.000\tspec/b_spec.rb\n"
+            "0.000\t1\t-\t0.000\tspec/c_spec.rb\n");
 }
 
 TEST(TimingStoreTest, SmoothsWithHalfWeightOnTheNewMeasurement) {
@@ -85,8 +85,8 @@ TEST(TimingStoreTest, RoundTripsAnyBytesInPathsAndRunnerIds) {
   TimingStore store;
   double seconds = 1;
   for (const std::string& path : paths) store.record(path, seconds++);
-  store.set_last_run({{"devbox_local_1", {"new\nline", "tab\there"}},
-                      {"node\t2", {"back\\slash"}}});
+  store.set_last_run({{"devbox_local_1", {{"new\nline"}, {"tab\there"}}},
+                      {"node\t2", {{"back\\slash"}}}});
 
   TimingStore loaded;
   ASSERT_EQ(loaded.parse(store.serialize()), "");
@@ -103,17 +103,17 @@ TEST(TimingStoreTest, RoundTripsAnyBytesInPathsAndRunnerIds) {
 TEST(TimingStoreTest, WritesLastRunSectionWithRunnersSortedAndFilesInRunOrder) {
   TimingStore store;
   store.record("a", 1);
-  store.set_last_run({{"r2", {"z", "a"}}, {"r1", {"m"}}, {"idle", {}}});
+  store.set_last_run({{"r2", {{"z"}, {"a"}}}, {"r1", {{"m"}}}, {"idle", {}}});
   EXPECT_EQ(store.serialize(),
-            "# distributest timings v1\n"
-            "1.000\t1\ta\n"
+            "# distributest timings v2\n"
+            "1.000\t1\t-\t0.000\ta\n"
             "# last run\n"
             "r1\tm\n"
             "r2\tz\n"
             "r2\ta\n");
   TimingStore nothing_run;
   nothing_run.set_last_run({{"idle", {}}});
-  EXPECT_EQ(nothing_run.serialize(), "# distributest timings v1\n");
+  EXPECT_EQ(nothing_run.serialize(), "# distributest timings v2\n");
 }
 
 TEST(TimingStoreTest, AcceptsCrlfLineEndings) {
@@ -123,7 +123,7 @@ TEST(TimingStoreTest, AcceptsCrlfLineEndings) {
   ASSERT_NE(store.find("a"), nullptr);
   EXPECT_DOUBLE_EQ(store.find("a")->seconds, 1.5);
   EXPECT_EQ(store.find("a")->runs, 2);
-  EXPECT_EQ(store.last_run().at("r1"), std::vector<std::string>{"a"});
+  EXPECT_EQ(store.last_run().at("r1"), std::vector<WorkItem>{{"a"}});
 }
 
 TEST(TimingStoreTest, RejectsMalformedTextAndSaysWhichLine) {
@@ -184,13 +184,13 @@ TEST(TimingStoreTest, CorruptFileLoadsEmptyWithAWarningNamingTheLine) {
 TEST(TimingStoreTest, OtherVersionLoadsEmptyWithAWarning) {
   TempDir dir;
   fs::path file = dir.path() / "timings";
-  write_file(file, "# distributest timings v2\n{\"a\": 1}\n");
+  write_file(file, "# distributest timings v3\n{\"a\": 1}\n");
   std::string warning;
   TimingStore store = TimingStore::load(file.string(), &warning);
   EXPECT_TRUE(store.timings().empty());
   EXPECT_EQ(warning, file.string() +
-                         ":1: timing store format v2 is not supported (this distributest reads "
-                         "v1); it will be rebuilt");
+                         ":1: timing store format v3 is not supported (this distributest reads "
+                         "v1 and v2); it will be rebuilt");
 }
 
 TEST(TimingStoreTest, UnreadablePathLoadsEmptyWithAWarning) {
@@ -206,7 +206,7 @@ TEST(TimingStoreTest, SaveCreatesTheDirectoryAndLoadReadsItBack) {
   fs::path file = dir.path() / "a" / "b" / "timings";
   TimingStore store;
   store.record("spec/x_spec.rb", 1.5);
-  store.set_last_run({{"r1", {"spec/x_spec.rb"}}});
+  store.set_last_run({{"r1", {{"spec/x_spec.rb"}}}});
   ASSERT_EQ(store.save(file.string()), "");
   EXPECT_EQ(read_file(file), store.serialize());
 
@@ -285,6 +285,120 @@ TEST(TimingStoreTest, PruneDropsFilesThatNoLongerExist) {
   EXPECT_NE(store.find("keep"), nullptr);
   EXPECT_NE(store.find("also_keep"), nullptr);
   EXPECT_EQ(store.timings().size(), 2u);
+}
+
+
+namespace {
+
+CaseResult example(const std::string& id, double seconds) {
+  CaseResult c;
+  c.id = id;
+  c.name = id;
+  c.status = "passed";
+  c.duration_seconds = seconds;
+  return c;
+}
+
+FileResult ran(const std::string& path, double seconds, std::vector<CaseResult> cases) {
+  FileResult f;
+  f.path = path;
+  f.status = FileStatus::kPassed;
+  f.duration_seconds = seconds;
+  f.examples = static_cast<int>(cases.size());
+  f.cases = std::move(cases);
+  f.node = "n1";
+  return f;
+}
+
+}  // namespace
+
+TEST(TimingStoreTest, ReadsVersion1) {
+  TimingStore store;
+  ASSERT_EQ(store.parse("# distributest timings v1\n1.500\t2\ta\n# last run\nr1\ta\n"), "");
+  ASSERT_NE(store.find("a"), nullptr);
+  EXPECT_DOUBLE_EQ(store.find("a")->seconds, 1.5);
+  EXPECT_EQ(store.find("a")->examples, -1);
+  EXPECT_EQ(store.last_run().at("r1"), std::vector<WorkItem>{{"a"}});
+  // v1 has no examples section and two-field last-run lines only.
+  EXPECT_NE(store.parse("# distributest timings v1\n1.500\t2\ta\n# examples\n"), "");
+  EXPECT_NE(store.parse("# distributest timings v1\n1.500\t2\t3\t0.100\ta\n"), "");
+}
+
+TEST(TimingStoreTest, RecordRunKeepsExampleCountsSetupAndSlowFilesExamples) {
+  RunResult run;
+  run.files = {ran("slow.py", 3.0, {example("slow.py::a", 1.0), example("slow.py::b", 1.5)}),
+               ran("fast.py", 0.2, {example("fast.py::a", 0.1)})};
+  run.runners = {RunnerResult{"r1", "n1", 1, {{"slow.py"}, {"fast.py"}}, "ok"}};
+  TimingStore store;
+  store.record_run(run);
+  const FileTiming* slow = store.find("slow.py");
+  ASSERT_NE(slow, nullptr);
+  EXPECT_EQ(slow->examples, 2);
+  EXPECT_NEAR(slow->setup_seconds, 0.5, 1e-9);
+  ASSERT_EQ(slow->example_timings.size(), 2u);
+  EXPECT_EQ(slow->example_timings[1].id, "slow.py::b");
+  EXPECT_DOUBLE_EQ(slow->example_timings[1].seconds, 1.5);
+  // Under kMinSplitSeconds: never split, so its examples are not kept.
+  EXPECT_EQ(store.find("fast.py")->examples, 1);
+  EXPECT_TRUE(store.find("fast.py")->example_timings.empty());
+
+  TimingStore loaded;
+  ASSERT_EQ(loaded.parse(store.serialize()), "");
+  EXPECT_EQ(loaded.serialize(), store.serialize());
+  EXPECT_EQ(loaded.find("slow.py")->example_timings.size(), 2u);
+  EXPECT_EQ(loaded.last_run(), store.last_run());
+}
+
+TEST(TimingStoreTest, LastRunPartsRoundTripWithTheirIds) {
+  TimingStore store;
+  store.record("a b.py", 1);
+  Selection only{Selection::Kind::kOnly, {"a b.py::t[x\ty]", "a b.py::u"}, 1, 2};
+  Selection except{Selection::Kind::kExcept, {"a b.py::t[x\ty]", "a b.py::u"}, 2, 2};
+  store.set_last_run({{"r1", {{"a b.py", only}, {"other.py"}}}, {"r2", {{"a b.py", except}}}});
+  std::string text = store.serialize();
+  EXPECT_NE(text.find("r1\ta b.py\t1/2\tonly\ta b.py::t[x\\ty]\ta b.py::u\n"), std::string::npos)
+      << text;
+  TimingStore loaded;
+  ASSERT_EQ(loaded.parse(text), "");
+  EXPECT_EQ(loaded.last_run(), store.last_run());
+  EXPECT_NE(loaded.parse("# distributest timings v2\n# last run\nr1\ta\t3/2\tonly\tx\n"), "");
+  EXPECT_NE(loaded.parse("# distributest timings v2\n# last run\nr1\ta\t1/2\tsome\tx\n"), "");
+  EXPECT_NE(loaded.parse("# distributest timings v2\n# examples\na\t1.000\tx\n"), "")
+      << "examples of a file with no line";
+}
+
+TEST(TimingStoreTest, AFileThatDidNotRunCompletelyKeepsItsExampleHistory) {
+  RunResult first;
+  first.files = {ran("s.py", 2.0, {example("s.py::a", 1.0), example("s.py::b", 0.9)})};
+  TimingStore store;
+  store.record_run(first);
+  RunResult second;
+  second.files = {ran("s.py", 2.0, {example("s.py::a", 1.0)})};
+  second.files[0].status = FileStatus::kTimeout;
+  store.record_run(second);
+  EXPECT_EQ(store.find("s.py")->examples, 2);
+  EXPECT_EQ(store.find("s.py")->example_timings.size(), 2u);
+}
+
+TEST(TimingStoreTest, SuiteDriftNamesFilesThatRanFewerExamplesThanLastTime) {
+  RunResult first;
+  first.files = {ran("a.py", 1.0, {example("a::1", 0.1), example("a::2", 0.1)}),
+                 ran("b.py", 1.0, {example("b::1", 0.1)})};
+  TimingStore store;
+  store.record_run(first);
+  RunResult second;
+  second.files = {ran("a.py", 1.0, {example("a::1", 0.1)}),
+                  ran("b.py", 1.0, {example("b::1", 0.1), example("b::2", 0.1)})};
+  second.files[0].node = "n2";
+  std::vector<SuiteDrift> drift = find_suite_drift(store, second);
+  ASSERT_EQ(drift.size(), 1u);
+  EXPECT_EQ(drift[0].path, "a.py");
+  EXPECT_EQ(drift[0].examples, 1);
+  EXPECT_EQ(drift[0].last_examples, 2);
+  EXPECT_EQ(drift[0].nodes, "n2");
+  // A file that errored (it could not load) is an error already, not drift.
+  second.files[0].status = FileStatus::kError;
+  EXPECT_TRUE(find_suite_drift(store, second).empty());
 }
 
 }  // namespace
