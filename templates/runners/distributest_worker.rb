@@ -1,7 +1,7 @@
 # frozen_string_literal: true
 #
 # What the Ruby adapters (rspec, minitest) share: the protocol's streams (docs/protocol.md,
-# version 2), the record format and its size cap, the loop over the paths on stdin and the
+# version 3), the record format and its size cap, the loop over the paths on stdin and the
 # runner's end. An adapter requires this first, before anything that could print, and hands
 # `Distributest::Worker.serve` its name (for the hello line and the process title) and a module
 # that answers:
@@ -87,7 +87,7 @@ module Distributest
       @adapter = adapter
       title("loading")
       adapter.boot
-      send_line("@distributest hello 2 #{@name}")
+      send_line("@distributest hello 3 #{@name}")
       title("idle")
       while (path = next_path)
         answer(path)

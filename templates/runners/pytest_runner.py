@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""distributest runner adapter for pytest (runner protocol v2, docs/protocol.md).
+"""distributest runner adapter for pytest (runner protocol v3, docs/protocol.md).
 
 Started by templates/runners/pytest (which picks a Python that has pytest):
 
@@ -69,7 +69,7 @@ def _remove_cache_dir():
 
 def _exit_at_once(code=0):
     """stdin ended or the master stopped reading: the master is gone or is ending this runner,
-    so nothing is torn down (protocol v2: EOF means exit at once)."""
+    so nothing is torn down (protocol v3: EOF means exit at once)."""
     _flush_std()
     _remove_cache_dir()
     os._exit(code)
@@ -430,7 +430,7 @@ class RunnerSession:
         self.terminal = FileTerminal(session.config)
         # Configuration, plugins, initial conftests and pytest_sessionstart are done: the
         # project loads, so the master may send work.
-        emit("@distributest hello 2 pytest")
+        emit("@distributest hello 3 pytest")
         self.started = True
         _title("idle")
         while True:

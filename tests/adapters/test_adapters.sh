@@ -1,6 +1,6 @@
 #!/bin/sh
 # shellcheck disable=SC2016 # the '$(touch pwned)' file names are meant literally
-# Self-test of the framework adapters (templates/runners/) against runner protocol v1
+# Self-test of the framework adapters (templates/runners/) against runner protocol v3
 # (docs/protocol.md), on the real fixture suites in tests/fixtures/.
 #
 #   tests/adapters/test_adapters.sh [rspec|minitest|pytest|command|crash|slow]...
