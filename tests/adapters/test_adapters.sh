@@ -294,7 +294,7 @@ EOF
   d=$fixtures/split-rspec
   f='./spec/big split_spec.rb'
   split split-rspec rspec "$d" 'spec/big split_spec.rb' --expected "$d/EXPECTED" \
-    --part "[\"$f[1:1]\", \"$f[1:4:1]\"]" --part "[\"$f[2:1]\"]" \
+    --part "[\"${f}[1:1]\", \"${f}[1:4:1]\"]" --part "[\"${f}[2:1]\"]" \
     --log file_loaded=4 --log before_suite=1 --log 'before_context Big=2' \
     --log 'before_context Inner=2' --log 'before_context Lonely=1' --log 'before_context Second=1'
 fi
