@@ -1,4 +1,4 @@
-// The runner protocol, version 2 (docs/protocol.md). A runner reads test file paths on stdin,
+// The runner protocol, version 3 (docs/protocol.md). A runner reads test file paths on stdin,
 // one per line, and answers each with one result record on stdout. Test output goes to the
 // runner's stderr, closed per file by an end marker, so the master can tie it to the file.
 #pragma once
@@ -13,7 +13,7 @@
 
 namespace dt {
 
-inline constexpr int kProtocolVersion = 2;
+inline constexpr int kProtocolVersion = 3;
 inline constexpr std::size_t kMaxRecordBytes = 64 * 1024 * 1024;
 
 // Splits a runner's stdout into protocol messages. Lines before the handshake are noise

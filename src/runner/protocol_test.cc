@@ -8,7 +8,7 @@ namespace {
 using Kind = RecordParser::Message::Kind;
 using Messages = std::vector<RecordParser::Message>;
 
-const std::string kHello = "@distributest hello 2 rspec\n";
+const std::string kHello = "@distributest hello 3 rspec\n";
 
 Messages parse_all(const std::vector<std::string>& chunks, RecordParser* parser = nullptr) {
   RecordParser local;
@@ -87,7 +87,7 @@ TEST(RecordParserTest, ChunkBoundariesDoNotChangeTheMessages) {
 }
 
 TEST(RecordParserTest, CrLfLineEndings) {
-  auto out = parse_all({"noise\r\n@distributest hello 2 pytest\r\n"
+  auto out = parse_all({"noise\r\n@distributest hello 3 pytest\r\n"
                         "@distributest result {\"path\":\"t.py\",\"status\":\"passed\"}\r\n"});
   EXPECT_EQ(describe(out), (std::vector<std::string>{"noise noise", "hello pytest",
                                                      "result t.py 0 0/0"}));
@@ -97,13 +97,13 @@ TEST(RecordParserTest, WrongProtocolVersion) {
   RecordParser parser;
   auto out = parse_all({"@distributest hello 1 rspec\n"}, &parser);
   EXPECT_EQ(describe(out), std::vector<std::string>{
-                               "error runner speaks protocol v1, this distributest speaks v2"});
+                               "error runner speaks protocol v1, this distributest speaks v3"});
   EXPECT_FALSE(parser.handshaken());
 }
 
 TEST(RecordParserTest, MalformedHandshake) {
   for (const std::string line : {"@distributest hello x rspec\n", "@distributest hello 1\n",
-                                 "@distributest hello 2 \n", "@distributest hello \n"}) {
+                                 "@distributest hello 3 \n", "@distributest hello \n"}) {
     auto out = parse_all({line});
     ASSERT_EQ(out.size(), 1u) << line;
     EXPECT_EQ(out[0].kind, Kind::kError) << line;

@@ -1,13 +1,16 @@
 # frozen_string_literal: true
 #
 # What the Ruby adapters (rspec, minitest) share: the protocol's streams (docs/protocol.md,
-# version 2), the record format and its size cap, the loop over the paths on stdin and the
-# runner's end. An adapter requires this first, before anything that could print, and hands
-# `Distributest::Worker.serve` its name (for the hello line and the process title) and a module
-# that answers:
+# version 3), the work items (a file, or a part of one), the record format and its size cap,
+# the loop over stdin and the runner's end. An adapter requires this first, before anything
+# that could print, and hands `Distributest::Worker.serve` its name (for the hello line and the
+# process title) and a module that answers:
 #
 #   boot              load the framework and the project (raise or exit to fail the start)
-#   run_file(path)    run one existing file in this process, return its record (a Hash)
+#   run_file(path, selection)
+#                     run one existing file in this process, return its record (a Hash);
+#                     selection is nil for the whole file, or a Worker::Selection (a part):
+#                     run only the examples whose id it `run?`s, and count no other
 #   teardown          the framework's end of the run, once, after the empty line; returns the
 #                     failures to report (Strings), empty when it went well
 #   backtrace(lines)  the lines of an error's backtrace worth showing
@@ -26,6 +29,7 @@ PROTO_OUT.binmode
 module Distributest
   module Worker
     END_MARKER = "\x1edistributest:end\n"
+    PART_PREFIX = "\x1f"
     MAX_TEXT = 64 * 1024
     # The master refuses a record over 64 MiB (docs/protocol.md): one past half of that is
     # slimmed, well clear of the limit.
@@ -87,10 +91,10 @@ module Distributest
       @adapter = adapter
       title("loading")
       adapter.boot
-      send_line("@distributest hello 2 #{@name}")
+      send_line("@distributest hello 3 #{@name}")
       title("idle")
-      while (path = next_path)
-        answer(path)
+      while (item = next_item)
+        answer(*item)
         title("idle")
       end
       finish_run
@@ -98,20 +102,84 @@ module Distributest
       exit_at_once
     end
 
-    # The next path; nil for the empty line (no more work). EOF: the master is gone or is
-    # ending this runner, so nothing is torn down.
-    def self.next_path
+    # Which examples of a file a part runs (docs/protocol.md, "Work items"): `only` the listed
+    # ids, or all `except` them. An example without an id (a test-unit test) is in no `only`
+    # list, so it runs in the `except` part: every example still runs exactly once.
+    class Selection
+      attr_reader :kind, :ids
+
+      def initialize(kind, ids)
+        @kind = kind
+        @ids = ids.to_h { |id| [id, true] }
+      end
+
+      def only?
+        @kind == "only"
+      end
+
+      def run?(id)
+        return !only? if id.nil?
+
+        @ids.key?(id) == only?
+      end
+
+      def to_s
+        "#{@kind} #{@ids.size} id#{@ids.size == 1 ? "" : "s"}"
+      end
+    end
+
+    # The next work item, as [path, selection, error]: selection nil for a whole file, error a
+    # String for a malformed part (answered with an error record, the runner goes on). nil for
+    # the empty line (no more work). EOF: the master is gone or is ending this runner, so
+    # nothing is torn down.
+    def self.next_item
       line = PROTO_IN.gets("\n")
       exit_at_once if line.nil?
       return nil if line == "\n"
 
-      line.delete_suffix("\n").force_encoding(Encoding::UTF_8)
+      line = line.delete_suffix("\n").force_encoding(Encoding::UTF_8)
+      return [line, nil, nil] unless line.start_with?(PART_PREFIX)
+
+      parse_part(line.byteslice(1..))
     end
 
-    def self.answer(path)
-      title(path)
+    def self.parse_part(json)
+      excerpt = text(json, 200)
+      spec =
+        begin
+          JSON.parse(json)
+        rescue JSON::ParserError, EncodingError, ArgumentError => e
+          return ["", nil, "malformed part (not JSON: #{text(e.message, 200)}): #{excerpt}"]
+        end
+      return ["", nil, "malformed part (not a JSON object): #{excerpt}"] unless spec.is_a?(Hash)
+
+      path = spec["path"]
+      unless path.is_a?(String) && !path.empty?
+        return ["", nil, "malformed part (no \"path\" string): #{excerpt}"]
+      end
+
+      kinds = %w[only except].select { |k| spec.key?(k) }
+      unless kinds.size == 1
+        return [path, nil, "malformed part (needs exactly one of \"only\" and \"except\"): #{excerpt}"]
+      end
+
+      ids = spec[kinds[0]]
+      unless ids.is_a?(Array) && ids.all?(String)
+        return [path, nil, "malformed part (\"#{kinds[0]}\" must be an array of strings): #{excerpt}"]
+      end
+
+      [path, Selection.new(kinds[0], ids), nil]
+    end
+
+    def self.answer(path, selection, error)
+      title(selection ? "#{path} (part)" : path)
       started = monotonic
-      record = surviving { File.file?(path) ? @adapter.run_file(path) : missing_record(path) }
+      record =
+        if error
+          error_record(error)
+        else
+          surviving { File.file?(path) ? @adapter.run_file(path, selection) : missing_record(path) }
+        end
       leave_if_forked
       finish(path, record, started)
     end

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""distributest runner adapter for pytest (runner protocol v2, docs/protocol.md).
+"""distributest runner adapter for pytest (runner protocol v3, docs/protocol.md).
 
 Started by templates/runners/pytest (which picks a Python that has pytest):
 
@@ -9,8 +9,9 @@ Run in the project root. One pytest session per runner, as a pytest-xdist worker
 configuration, plugins and conftests load once, pytest_sessionstart/pytest_sessionfinish run
 once, session fixtures live until the runner ends. The session's collection is empty; each
 path read on stdin is collected when it arrives and its tests run through pytest's own
-pytest_runtest_protocol, then it is answered with one result record. Extra arguments are
-pytest options (-m, -k, -x, --tb=short ...); -x/--maxfail count per file.
+pytest_runtest_protocol, then it is answered with one result record. A part of a file (a
+work item naming node ids) is collected the same way and runs only the items it selects.
+Extra arguments are pytest options (-m, -k, -x, --tb=short ...); -x/--maxfail count per file.
 
 Self-contained on purpose: it runs on nodes that have the project and pytest, nothing else.
 """
@@ -23,6 +24,7 @@ import tempfile
 import time
 
 END_MARKER = b"\x1edistributest:end\n"
+PART_PREFIX = b"\x1f"
 MAX_TEXT = 64 * 1024
 
 # The protocol owns fd 1 and fd 0; everything else, including what tests, C extensions and
@@ -69,7 +71,7 @@ def _remove_cache_dir():
 
 def _exit_at_once(code=0):
     """stdin ended or the master stopped reading: the master is gone or is ending this runner,
-    so nothing is torn down (protocol v2: EOF means exit at once)."""
+    so nothing is torn down (protocol v3: EOF means exit at once)."""
     _flush_std()
     _remove_cache_dir()
     os._exit(code)
@@ -98,8 +100,25 @@ def emit(line):
         _exit_at_once()
 
 
-def read_path():
-    """The next path, or None for the empty line (no more work). EOF exits at once."""
+class Selection:
+    """Which items of a file a part runs (docs/protocol.md, "Work items"): `only` the listed
+    node ids, or all `except` them."""
+
+    def __init__(self, kind, ids):
+        self.only = kind == "only"
+        self.ids = frozenset(ids)
+
+    def runs(self, nodeid):
+        return (nodeid in self.ids) == self.only
+
+    def __str__(self):
+        return f"{'only' if self.only else 'except'} {len(self.ids)} id{'' if len(self.ids) == 1 else 's'}"
+
+
+def read_item():
+    """The next work item as (path, selection, error): selection None for a whole file, error
+    a message for a malformed part (answered with an error record; the runner goes on). None
+    for the empty line (no more work). EOF exits at once."""
     raw = PROTO_IN.readline()
     if not raw:
         _exit_at_once()
@@ -107,7 +126,29 @@ def read_path():
         return None
     if raw.endswith(b"\n"):
         raw = raw[:-1]
-    return os.fsdecode(raw)
+    if not raw.startswith(PART_PREFIX):
+        return os.fsdecode(raw), None, None
+    return parse_part(raw[len(PART_PREFIX):])
+
+
+def parse_part(data):
+    excerpt = text(data.decode("utf-8", "replace"), 200)
+    try:
+        spec = json.loads(data.decode("utf-8"))
+    except ValueError as e:  # UnicodeDecodeError and json's JSONDecodeError are ValueErrors
+        return "", None, f"malformed part (not JSON: {text(e, 200)}): {excerpt}"
+    if not isinstance(spec, dict):
+        return "", None, f"malformed part (not a JSON object): {excerpt}"
+    path = spec.get("path")
+    if not isinstance(path, str) or not path:
+        return "", None, f'malformed part (no "path" string): {excerpt}'
+    kinds = [k for k in ("only", "except") if k in spec]
+    if len(kinds) != 1:
+        return path, None, f'malformed part (needs exactly one of "only" and "except"): {excerpt}'
+    ids = spec[kinds[0]]
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        return path, None, f'malformed part ("{kinds[0]}" must be an array of strings): {excerpt}'
+    return path, Selection(kinds[0], ids), None
 
 
 try:
@@ -163,11 +204,12 @@ class Collector:
         self.config = None
         self.reset()
 
-    def reset(self):
+    def reset(self, selection=None):
         self.stats = {}
         self.cases = {}
         self.order = []
         self.collect_errors = []
+        self.counts_module_skip = selection is None or not selection.only
 
     def pytest_configure(self, config):
         self.config = config
@@ -192,8 +234,8 @@ class Collector:
         if case is None:
             fspath, lineno, _ = report.location
             location = f"{fspath}:{lineno + 1}" if lineno is not None else fspath
-            case = {"name": report.nodeid, "location": location, "status": "passed",
-                    "duration": 0.0}
+            case = {"id": report.nodeid, "name": report.nodeid, "location": location,
+                    "status": "passed", "duration": 0.0}
             self.cases[report.nodeid] = case
             self.order.append(report.nodeid)
         case["duration"] = round(case["duration"] + float(getattr(report, "duration", 0) or 0), 6)
@@ -212,8 +254,9 @@ class Collector:
         if report.failed:
             self.stats["error"] = self.stats.get("error", 0) + 1
             self.collect_errors.append(report)
-        elif report.skipped:
-            # A module-level skip: pytest's summary counts it as one skipped.
+        elif report.skipped and self.counts_module_skip:
+            # A module-level skip: pytest's summary counts it as one skipped. It has no node id
+            # a part could list, so it counts in whole files and `except` parts only.
             self.stats["skipped"] = self.stats.get("skipped", 0) + 1
 
     def record(self, path):
@@ -430,16 +473,17 @@ class RunnerSession:
         self.terminal = FileTerminal(session.config)
         # Configuration, plugins, initial conftests and pytest_sessionstart are done: the
         # project loads, so the master may send work.
-        emit("@distributest hello 2 pytest")
+        emit("@distributest hello 3 pytest")
         self.started = True
         _title("idle")
         while True:
-            path = read_path()
-            if path is None:
+            item = read_item()
+            if item is None:
                 break
+            path, selection, error = item
             started = time.monotonic()
-            _title(path)
-            record = self.run_path(session, path)
+            _title(f"{path} (part)" if selection else path)
+            record = error_record(error) if error else self.run_path(session, path, selection)
             _leave_if_forked()
             finish(path, record, started)
             _title("idle")
@@ -447,10 +491,10 @@ class RunnerSession:
         self.end_session(session)
         return True
 
-    def run_path(self, session, path):
+    def run_path(self, session, path, selection=None):
         saved = (sys.stdout, sys.stderr)
         try:
-            return self.run_file(session, path)
+            return self.run_file(session, path, selection)
         except SystemExit as e:
             _leave_if_forked(e.code)
             return error_record(f"the file called exit ({e.code!r}); the runner went on")
@@ -463,11 +507,11 @@ class RunnerSession:
         finally:
             sys.stdout, sys.stderr = saved
 
-    def run_file(self, session, path):
+    def run_file(self, session, path, selection=None):
         if not os.path.exists(os.path.join(_START_DIR, path)):
             sys.stderr.write(f"ERROR: file or directory not found: {path}\n")
             return error_record(f"no such file: {path}")
-        self.collector.reset()
+        self.collector.reset(selection)
         self.terminal.begin()
         # -x/--maxfail/--sw stop the file, not the runner: the master runs the other files.
         session.testsfailed = 0
@@ -478,6 +522,12 @@ class RunnerSession:
             message = "\n".join(str(a) for a in e.args) or str(e)
             sys.stderr.write(f"ERROR: {message}\n")
             return error_record(message)
+        if selection is not None:
+            # A part: the file collected as a whole (its -k/-m deselection done), then only the
+            # items it selects, which run_items treats as the whole list, so each item's
+            # nextitem, and with it the module and class fixtures, follows the part.
+            items = [item for item in items if selection.runs(item.nodeid)]
+            session.testscollected = len(items)  # pytest's progress counts what runs
         aborted = note = None
         try:
             if self.collector.collect_errors and not session.config.option.continue_on_collection_errors:

@@ -1,4 +1,4 @@
-"""Checks one adapter run against runner protocol v1 (docs/protocol.md).
+"""Checks one adapter run against runner protocol v3 (docs/protocol.md).
 
 Called by test_adapters.sh with the captured streams of one run; prints what it checked and
 exits 1 with the reasons on any mismatch.
@@ -10,7 +10,7 @@ import math
 import re
 import sys
 
-HELLO = "@distributest hello 2 "
+HELLO = "@distributest hello 3 "
 RESULT = "@distributest result "
 MARKER = b"\x1edistributest:end\n"
 STATUSES = ("passed", "failed", "error")

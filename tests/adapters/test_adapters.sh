@@ -1,6 +1,6 @@
 #!/bin/sh
 # shellcheck disable=SC2016 # the '$(touch pwned)' file names are meant literally
-# Self-test of the framework adapters (templates/runners/) against runner protocol v1
+# Self-test of the framework adapters (templates/runners/) against runner protocol v3
 # (docs/protocol.md), on the real fixture suites in tests/fixtures/.
 #
 #   tests/adapters/test_adapters.sh [rspec|minitest|pytest|command|crash|slow]...
@@ -19,6 +19,11 @@
 # logged by the fixtures), the teardown after the empty line finishing before the runner
 # exits, a teardown error failing the runner (stderr, exit status) and no file, no teardown on
 # EOF, per-file counts as serial rspec's, and the process title naming the file in progress.
+# Parts of a file (protocol v3), on the split-* fixtures, by check_split.py: cases carry ids;
+# `only` parts plus the matching `except` part run every example once, their counts adding up
+# to the file's; an unknown id runs nothing; a malformed part line gets an error record and
+# the runner goes on; a group's set-up (before(:context), module and class fixtures, a class
+# set-up) runs once per part that selects some of its examples; test-unit cases have no id.
 # Needs ruby with rspec, minitest and test-unit, and a python with pytest.
 set -u
 
@@ -175,6 +180,14 @@ check_titles() {
   grep -q '^@distributest result ' "$tmp/$name.out" || fail "$name: no record for $file"
 }
 
+# split NAME ADAPTER FIXTURE_DIR FILE [check_split.py options...]: the file in parts
+split() {
+  name=$1 adapter=$2 dir=$3 file=$4
+  shift 4
+  "$py" "$here/check_split.py" --name "$name" --adapter "$runners/$adapter" --adapter-name "$adapter" \
+    --dir "$dir" --file "$file" --tmp "$tmp" "$@" || failed=1
+}
+
 # --- rspec ----------------------------------------------------------------------------------
 if want rspec; then
   d=$fixtures/rspec
@@ -274,6 +287,16 @@ EOF
 
   check_titles rspec-titles rspec "$d" spec/wait_spec.rb
   [ "$failed" = 0 ] && echo "ok   rspec-session: suite hooks once per runner, teardown errors, EOF, process titles"
+
+  # Parts: the file loads once per part (the unknown-id part too); a group's before(:context)
+  # runs only in the parts that select some of its examples (Big: parts 1 and except; Inner:
+  # 1 and except; Lonely: except; Second: part 2); before(:suite) once per runner.
+  d=$fixtures/split-rspec
+  f='./spec/big split_spec.rb'
+  split split-rspec rspec "$d" 'spec/big split_spec.rb' --expected "$d/EXPECTED" \
+    --part "[\"${f}[1:1]\", \"${f}[1:4:1]\"]" --part "[\"${f}[2:1]\"]" \
+    --log file_loaded=4 --log before_suite=1 --log 'before_context Big=2' \
+    --log 'before_context Inner=2' --log 'before_context Lonely=1' --log 'before_context Second=1'
 fi
 
 # --- minitest (and test-unit) ---------------------------------------------------------------
@@ -336,6 +359,18 @@ EOF
 
   check_titles minitest-titles minitest "$d" test/wait_test.rb
   [ "$failed" = 0 ] && echo "ok   minitest-session: after_run and test-unit hooks once per runner, teardown errors, EOF, process titles"
+
+  # Parts: ids are Class#test_name, selected exactly (LonelyTest#test_l is a prefix of
+  # LonelyTest#test_l1; a name with spaces, quotes, $(...), brackets and non-ASCII text); a
+  # class's set-up (as minitest-hooks' before(:all)) runs only in the parts with its tests.
+  # test-unit tests have no id: they run in the except part, none in an only part.
+  d=$fixtures/split-minitest
+  split split-minitest minitest "$d" test/big_test.rb --expected "$d/EXPECTED" \
+    --part '["BigTest#test_a1", "LonelyTest#test_l"]' \
+    --part '["BigTest#test_with space '"'"'q\"uote'"'"' $(touch pwned) ünï [x]"]' \
+    --log file_loaded=4 --log 'class_setup BigTest=3' --log 'class_setup LonelyTest=2'
+  split split-test-unit minitest "$d" test/tu_test.rb --no-ids --counts 'examples=2 failures=0 pending=0' \
+    --part '["TuTest#test_tu1"]'
 fi
 
 # --- pytest ---------------------------------------------------------------------------------
@@ -507,6 +542,17 @@ EOF
       echo "ok   pytest-start $var: exit $rc before the hello line, with the error on stderr"
     fi
   done
+
+  # Parts: ids are node ids (parametrized ones with spaces, quotes, $(...), brackets and
+  # escaped non-ASCII text); the module fixture is set up once per part with items, a class
+  # fixture only in the parts with its class's tests (TestAlpha: part 1 and except,
+  # TestLonely: except), none for the unknown-id part.
+  d=$fixtures/split-pytest
+  f=tests/test_big.py
+  split split-pytest pytest "$d" $f --expected "$d/EXPECTED" \
+    --part "[\"$f::TestAlpha::test_a1\", \"$f::test_param[a b]\", \"$f::test_param[\$(touch pwned)]\"]" \
+    --part "[\"$f::test_param[q'uote\\\"d]\", \"$f::test_param[\\\\xfcn\\\\xef]\", \"$f::test_param[[x]]\", \"$f::test_plain\"]" \
+    --log module_setup=3 --log module_teardown=3 --log 'class_setup TestAlpha=2' --log 'class_setup TestLonely=1'
 fi
 
 # --- command --------------------------------------------------------------------------------
