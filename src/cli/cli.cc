@@ -58,6 +58,9 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
                "runner, as one runner ran them)");
   app.add_flag("--dry-run", o.dry_run, "Print the plan (runners, dispatch order, expected "
                                        "durations, predicted makespan) and run nothing");
+  app.add_flag("--no-split", o.no_split,
+               "Run every file whole: do not cut the files that bound the run into parts by "
+               "example (config: split = \"off\")");
   int fail_fast = 0;
   app.add_flag("--fail-fast{1}", fail_fast, "Stop after N files fail (--fail-fast=N; default 1)");
   app.add_option("--retry", o.retry,

@@ -29,6 +29,7 @@ struct CliOptions {
   bool dry_run = false;
   bool stream = false;               // --stream
   bool only_failures = false;        // --only-failures
+  bool no_split = false;             // --no-split: config split = "off"
   bool in_order = false;             // --in-order: run the named files in the order given
   bool quiet = false;                // print nothing but errors (for replay and bisect runs)
   bool record = true;                // update the timing store and the last failures

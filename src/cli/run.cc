@@ -64,7 +64,13 @@ std::optional<UsageError> apply_command_line(const CliOptions& o, Config& c) {
   if (o.timeout) c.timeout = {*o.timeout, kCommandLine};
   if (o.retry) c.retry = {*o.retry, kCommandLine};
   if (o.framework_args) c.args = {*o.framework_args, kCommandLine};
+  if (o.no_split) c.split = {"off", kCommandLine};
   return std::nullopt;
+}
+
+// Replays and bisects run the items as they ran; the command framework has no examples.
+bool splits(const CliOptions& options, const Config& config) {
+  return !options.in_order && config.split.value == "auto" && config.framework.value != "command";
 }
 
 std::optional<UsageError> resolve_framework(const std::string& project_dir, Config& c) {
@@ -196,7 +202,8 @@ void print_node_plan(const std::vector<PlannedFile>& files, const std::vector<No
                 "known once connected, and the run plans its parts for them)\n");
   }
   std::vector<RunnerSlot> slots(static_cast<std::size_t>(runners));
-  print_plan(split_slow_files(files, store, runners), slots, config);
+  print_plan(config.split.value == "auto" ? split_slow_files(files, store, runners) : files, slots,
+             config);
 }
 
 int exit_code_for(const RunResult& result, const Config& config) {
@@ -349,7 +356,7 @@ std::optional<UsageError> load_plan(const CliOptions& options, const std::string
                      });
   }
   int runners = config.runners.value > 0 ? config.runners.value : local_core_count();
-  if (plan.nodes.empty() && !options.in_order) {
+  if (plan.nodes.empty() && splits(options, config)) {
     plan.files = split_slow_files(std::move(plan.files), plan.store, runners);
   }
   // More runners than work items would only start processes that get no work.
@@ -458,7 +465,7 @@ int run_tests(const CliOptions& options, const std::string& project_dir, RunResu
   if (std::optional<int> code = set_up_runners(transport, status, plan, project_dir, setup)) {
     return *code;
   }
-  if (!plan.nodes.empty() && !options.in_order) {
+  if (!plan.nodes.empty() && splits(options, plan.config)) {
     // Only now is the runner count known ("auto" runners are the nodes' cores).
     plan.files = split_slow_files(std::move(plan.files), plan.store,
                                   static_cast<int>(setup.runners.size()));

@@ -176,6 +176,7 @@ const Key<Config> kTopKeys[] = {
     {"exclude", setting<&Config::exclude, read_string_list>},
     {"args", setting<&Config::args, read_string_list>},
     {"session_per_file", setting<&Config::session_per_file, read_string_list>},
+    {"split", setting<&Config::split, read_split>},
     {"timeout", setting<&Config::timeout, read_seconds>},
     {"teardown_timeout", setting<&Config::teardown_timeout, read_seconds>},
     {"fail_fast", setting<&Config::fail_fast, read_non_negative>},

@@ -50,6 +50,7 @@ struct Config {
   Setting<std::vector<std::string>> exclude{};  // globs never run
   Setting<std::vector<std::string>> args{};     // given to the framework for every file
   Setting<std::vector<std::string>> session_per_file{};  // globs: a runner process of their own
+  Setting<std::string> split{"auto"};      // cut slow files into parts by example: auto|off
   Setting<double> timeout{0};              // seconds per file; 0 = none
   Setting<double> teardown_timeout{120};   // seconds a runner may take to exit after its last file
   Setting<int> fail_fast{0};               // stop after N failed files; 0 = never

@@ -179,6 +179,7 @@ std::vector<std::string> describe_config(const Config& config) {
       line("exclude", config.exclude),
       line("args", config.args),
       line("session_per_file", config.session_per_file),
+      line("split", config.split),
       line("timeout", format_number(config.timeout.value), config.timeout.origin),
       line("teardown_timeout", format_number(config.teardown_timeout.value),
            config.teardown_timeout.origin),

@@ -20,6 +20,7 @@ const std::vector<std::string> kDefaultListing = {
     "exclude = []  # default",
     "args = []  # default",
     "session_per_file = []  # default",
+    "split = \"auto\"  # default",
     "timeout = 0  # default",
     "teardown_timeout = 120  # default",
     "fail_fast = 0  # default",

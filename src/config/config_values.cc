@@ -83,6 +83,7 @@ constexpr std::array<std::string_view, 5> kFrameworks = {"auto", "rspec", "minit
 constexpr std::array<std::string_view, 3> kColors = {"auto", "always", "never"};
 constexpr std::array<std::string_view, 2> kHostKeyPolicies = {"strict", "accept-new"};
 constexpr std::array<std::string_view, 2> kFlakyPolicies = {"pass", "fail"};
+constexpr std::array<std::string_view, 2> kSplitPolicies = {"auto", "off"};
 
 Error read_integer(const Layer& layer, const Item& item, std::int64_t min, std::int64_t max,
                    std::string_view wants, int& out) {
@@ -139,6 +140,9 @@ Error read_color(const Layer& layer, const Item& item, std::string& out) {
 }
 Error read_flaky(const Layer& layer, const Item& item, std::string& out) {
   return read_one_of(layer, item, kFlakyPolicies, out);
+}
+Error read_split(const Layer& layer, const Item& item, std::string& out) {
+  return read_one_of(layer, item, kSplitPolicies, out);
 }
 Error read_host_key_policy(const Layer& layer, const Item& item, std::string& out) {
   return read_one_of(layer, item, kHostKeyPolicies, out);

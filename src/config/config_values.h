@@ -54,6 +54,7 @@ Error read_non_empty_string(const Layer& layer, const Item& item, std::string& o
 Error read_framework(const Layer& layer, const Item& item, std::string& out);
 Error read_color(const Layer& layer, const Item& item, std::string& out);
 Error read_flaky(const Layer& layer, const Item& item, std::string& out);
+Error read_split(const Layer& layer, const Item& item, std::string& out);
 Error read_host_key_policy(const Layer& layer, const Item& item, std::string& out);
 Error read_non_negative(const Layer& layer, const Item& item, int& out);
 Error read_max_attempts(const Layer& layer, const Item& item, int& out);
