@@ -162,9 +162,9 @@ TEST_F(ConfigLayersTest, DescribeListsEveryValueWithItsOrigin) {
   std::vector<std::string> expected = kDefaultListing;
   expected[2] = "runners = 4  # " + project_file + ":1";
   expected[3] = "files = [\"a\", \"b\\\"c\"]  # " + project_file + ":3";
-  expected[7] = "timeout = 2.5  # " + project_file + ":2";
-  expected[16] = "hooks.node_setup = \"make\"  # " + project_file + ":5";
-  expected[19] = "env = {\"A B\" = \"x\", Z = \"1\"}  # " + project_file + ":6";
+  expected[8] = "timeout = 2.5  # " + project_file + ":2";
+  expected[17] = "hooks.node_setup = \"make\"  # " + project_file + ":5";
+  expected[20] = "env = {\"A B\" = \"x\", Z = \"1\"}  # " + project_file + ":6";
   expected.push_back("node[1] = {host = \"h1\", port = 22, runners = \"auto\"}  # " + project_file +
                      ":9");
   expected.push_back(
