@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace dt {
 namespace {
 
@@ -365,6 +367,36 @@ TEST(OutputSplitterTest, HoldsBackOnlyWhatCouldBeginAMarker) {
   EXPECT_EQ(rest, "\x1e");
   splitter.finish(rest);
   EXPECT_EQ(rest, "\x1e");
+}
+
+}  // namespace
+}  // namespace dt
+
+namespace dt {
+namespace {
+
+TEST(WorkLineTest, AWholeFileIsItsPathAndAPartIsJsonAfterTheUnitSeparator) {
+  EXPECT_EQ(work_line("spec/a b_spec.rb", Selection{}), "spec/a b_spec.rb\n");
+  Selection only{Selection::Kind::kOnly, {"./spec/x_spec.rb[1:2]", "t\"q $(x)\n"}, 1, 2};
+  std::string line = work_line("spec/x \"$(y)\"_spec.rb", only);
+  ASSERT_EQ(line.front(), '\x1f');
+  ASSERT_EQ(line.back(), '\n');
+  EXPECT_EQ(std::count(line.begin(), line.end(), '\n'), 1) << "one line, whatever the ids hold";
+  EXPECT_EQ(line, "\x1f{\"only\":[\"./spec/x_spec.rb[1:2]\",\"t\\\"q $(x)\\n\"],"
+                  "\"path\":\"spec/x \\\"$(y)\\\"_spec.rb\"}\n");
+  Selection except{Selection::Kind::kExcept, {"a"}, 2, 2};
+  EXPECT_EQ(work_line("p", except), "\x1f{\"except\":[\"a\"],\"path\":\"p\"}\n");
+}
+
+TEST(RecordParserTest, CasesCarryTheirIds) {
+  FileResult r;
+  ASSERT_FALSE(parse_result_json(
+      R"({"status":"passed","cases":[{"id":"t.py::a[1]","name":"a","status":"passed"},{"name":"b"}]})",
+      r));
+  ASSERT_EQ(r.cases.size(), 2u);
+  EXPECT_EQ(r.cases[0].id, "t.py::a[1]");
+  EXPECT_EQ(r.cases[1].id, "") << "a case without an id: its file is never split";
+  EXPECT_TRUE(parse_result_json(R"({"status":"passed","cases":[{"id":3}]})", r));
 }
 
 }  // namespace
