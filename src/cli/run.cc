@@ -130,7 +130,7 @@ void print_plan(const std::vector<PlannedFile>& files, const std::vector<RunnerS
       std::size_t ids = f.selection.ids.size();
       label += f.selection.kind == Selection::Kind::kOnly
                    ? ": " + std::to_string(ids) + " example(s)"
-                   : ": the examples not in its other parts (" + std::to_string(ids) + ")";
+                   : ": every example but the " + std::to_string(ids) + " of its other parts";
     }
     std::printf("  %9.3fs  %-9s  %s\n", f.expected_seconds, f.from_history ? "history" : "estimate",
                 label.c_str());
