@@ -3,6 +3,7 @@
 //
 // Both run through run_tests() without recording: the timing store (durations, the last run's
 // order) and the last failures stay those of the run being investigated.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -160,8 +161,12 @@ int replay_runner(const std::string& project_dir, const std::string& config_file
     std::cerr << "distributest: runner " << id << " ran no files in the last run\n";
     return kExitUsage;
   }
+  auto parts = std::count_if(files.begin(), files.end(),
+                             [](const WorkItem& item) { return !item.selection.whole(); });
   std::cout << "distributest: replaying " << id << ": " << files.size()
-            << " work items (files or parts) in their order" << std::endl;
+            << (parts ? " work items" : " files") << " in their order";
+  if (parts) std::cout << " (" << parts << " of them parts of split files, run as they ran)";
+  std::cout << std::endl;
   // Records this replay as the last run in the timing store, as any run does.
   return run_tests(probe_options(config_file, files, false), project_dir);
 }

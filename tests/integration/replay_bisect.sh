@@ -83,3 +83,53 @@ run_dt bisect t/broken.sh
 assert_rc 1
 assert_out_contains "t/broken.sh fails on its own: not an order problem"
 echo "ok: bisect of a file that fails on its own says so, exit 1"
+
+# ---- parts of split files (issue 11): replay and bisect run the parts as they ran. The last
+# run is written by hand, so which part holds the victim is known: runner 1 ran the innocent
+# file, the leak, then part 1 of test_big.py, which is the victim test alone.
+pyproject=$WORK/parts-project
+mkdir -p "$pyproject/tests" "$pyproject/.distributest"
+cd "$pyproject"
+export DISTRIBUTEST_PYTHON=/usr/bin/python3 PYTHONDONTWRITEBYTECODE=1
+printf '[pytest]\ntestpaths = tests\n' >pytest.ini
+cat >tests/test_leak.py <<'PY'
+import os
+def test_leak():
+    open(os.path.join(os.path.dirname(__file__), "..", "state"), "w").close()
+PY
+printf 'def test_ok():\n    pass\n' >tests/test_innocent.py
+cat >tests/test_big.py <<'PY'
+import os
+STATE = os.path.join(os.path.dirname(__file__), "..", "state")
+def test_victim():
+    leaked = os.path.exists(STATE)
+    if leaked:
+        os.remove(STATE)
+    assert not leaked, "leaked state found"
+def test_other_1():
+    pass
+def test_other_2():
+    pass
+PY
+printf '%s\n' '# distributest timings v2' '# last run' \
+  $'pp_local_1\ttests/test_innocent.py' $'pp_local_1\ttests/test_leak.py' \
+  $'pp_local_1\ttests/test_big.py\t1/2\tonly\ttests/test_big.py::test_victim' \
+  $'pp_local_2\ttests/test_big.py\t2/2\texcept\ttests/test_big.py::test_victim' \
+  >.distributest/timings
+
+run_dt replay pp_local_1
+assert_rc 1
+assert_out_contains "replaying pp_local_1: 3 work items in their order (1 of them parts of split files, run as they ran)"
+# Part 1 is the victim alone: 3 examples, not the 5 the whole files hold.
+assert_out_contains "3 files, 3 examples, 1 failure"
+[[ ! -e state ]] || fail "the victim left the marker behind"
+echo "ok: replay of a runner that ran a part runs that part, not the whole file"
+
+run_dt bisect tests/test_big.py
+assert_rc 0
+assert_out_contains "bisect: tests/test_big.py (part 1/2) ran on pp_local_1 after 2 files"
+cmd=$(grep -A1 '^reproduce with:' "$WORK/out" | tail -1)
+[[ $cmd == *"'tests/test_leak.py' 'tests/test_big.py'"* && $cmd != *innocent* ]] ||
+  { cat "$WORK/out" >&2; fail "bisect printed: $cmd"; }
+assert_out_contains "that command runs whole files"
+echo "ok: bisect of a split file probes its part and finds tests/test_leak.py"
