@@ -150,11 +150,20 @@ std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -177,14 +186,9 @@ std::string summary_html(const RunResult& r) {
   h += cell("errors", std::to_string(s.errors), s.errors ? "bad" : "");
   h += cell("not run", std::to_string(s.not_run), s.not_run ? "warn" : "");
   h += cell("flaky", std::to_string(s.flaky), s.flaky ? "warn" : "");
-  int split = 0, parts = 0;
-  for (const FileResult& f : r.files) {
-    if (f.parts.empty()) continue;
-    ++split;
-    parts += static_cast<int>(f.parts.size());
-  }
-  if (split > 0) {
-    h += cell("split files", std::to_string(split) + " (" + std::to_string(parts) + " parts)");
+  if (s.split_files > 0) {
+    h += cell("split files",
+              std::to_string(s.split_files) + " (" + std::to_string(s.parts) + " parts)");
   }
   h += cell("wall time", number(s.wall_seconds) + " s");
   h += cell("ideal lower bound", number(s.lower_bound_seconds) + " s");

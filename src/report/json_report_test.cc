@@ -229,8 +229,11 @@ TEST(JsonReportTest, Drift) {
 
 TEST(JsonReportTest, RunnersListTheirWorkItems) {
   RunResult r = split_run();
-  r.runners = {{"devbox_local_1", "devbox", 1,
-                {{"spec/a_spec.rb"}, {"spec/big_spec.rb", r.files[0].parts[0].selection}}, "ok"}};
+  r.runners = {{"devbox_local_1",
+                "devbox",
+                1,
+                {{"spec/a_spec.rb"}, {"spec/big_spec.rb", r.files[0].parts[0].selection}},
+                "ok"}};
   json j = json::parse(json_report(r));
   EXPECT_EQ(j["runners"][0]["files"], json({"spec/a_spec.rb", "spec/big_spec.rb (part 1/2)"}));
 }

@@ -95,8 +95,8 @@ int occurrences(const std::string& haystack, const std::string& needle) {
 TEST(JunitReportTest, ASplitFileIsOneSuiteWithEveryPartsCases) {
   RunResult r;
   for (int i = 1; i <= 3; ++i) {
-    FileResult p = file("spec/big_spec.rb", i == 2 ? FileStatus::kFailed : FileStatus::kPassed,
-                        1.5 * i);
+    FileResult p =
+        file("spec/big_spec.rb", i == 2 ? FileStatus::kFailed : FileStatus::kPassed, 1.5 * i);
     p.selection = {i < 3 ? Selection::Kind::kOnly : Selection::Kind::kExcept, {"e1", "e2"}, i, 3};
     p.runner = "r" + std::to_string(i);
     p.started_seconds = i;
@@ -125,19 +125,21 @@ TEST(JunitReportTest, ASplitFileIsOneSuiteWithEveryPartsCases) {
   std::size_t suite = xml.find("<testsuite name=\"spec/big_spec.rb\"");
   std::size_t end = xml.find("</testsuite>", suite);
   std::size_t last = suite;
-  for (const char* name : {"example 1.1", "example 1.2", "example 2.1", "example 2.2",
-                           "example 3.1", "example 3.2"}) {
+  for (const char* name :
+       {"example 1.1", "example 1.2", "example 2.1", "example 2.2", "example 3.1", "example 3.2"}) {
     std::size_t at = xml.find(std::string("<testcase name=\"") + name + "\"", last);
     EXPECT_LT(at, end) << name << " not in the suite, or out of order";
     last = at;
   }
   EXPECT_TRUE(contains(xml, "<property name=\"parts\" value=\"3\"/>")) << xml;
-  EXPECT_TRUE(contains(xml, "<property name=\"part\" "
-                            "value=\"2/3 failed on r2 (devbox) in 3.000s from 2.000s\"/>"))
+  EXPECT_TRUE(contains(xml,
+                       "<property name=\"part\" "
+                       "value=\"2/3 failed on r2 (devbox) in 3.000s from 2.000s\"/>"))
       << xml;
   EXPECT_EQ(occurrences(xml, "<property name=\"part\""), 3);
-  EXPECT_TRUE(contains(xml, "<testsuites name=\"distributest\" tests=\"7\" failures=\"1\" "
-                            "errors=\"0\" skipped=\"0\""))
+  EXPECT_TRUE(contains(xml,
+                       "<testsuites name=\"distributest\" tests=\"7\" failures=\"1\" "
+                       "errors=\"0\" skipped=\"0\""))
       << xml;
   EXPECT_EQ(occurrences(xml, "name=\"parts\""), 1) << "only the split file has parts";
 }

@@ -42,6 +42,10 @@ void summarize(RunResult& result, int runner_count) {
     if (f.flaky) ++s.flaky;
     if (f.status == FileStatus::kError || f.status == FileStatus::kTimeout) ++s.errors;
     total += f.duration_seconds;
+    if (!f.parts.empty()) {
+      ++s.split_files;
+      s.parts += static_cast<int>(f.parts.size());
+    }
     if (f.parts.empty()) longest = std::max(longest, f.duration_seconds);
     for (const FileResult& part : f.parts) longest = std::max(longest, part.duration_seconds);
   }
@@ -180,7 +184,8 @@ const FileResult* part_of_case(const FileResult& file, const CaseResult& c) {
   for (const FileResult& part : file.parts) {
     const Selection& s = part.selection;
     if (s.kind == Selection::Kind::kExcept) rest = &part;
-    if (s.kind == Selection::Kind::kOnly && std::find(s.ids.begin(), s.ids.end(), c.id) != s.ids.end())
+    if (s.kind == Selection::Kind::kOnly &&
+        std::find(s.ids.begin(), s.ids.end(), c.id) != s.ids.end())
       return &part;
   }
   return rest;

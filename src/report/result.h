@@ -110,6 +110,8 @@ struct RunSummary {
   double wall_seconds = 0;
   double lower_bound_seconds = 0;
   int flaky = 0;           // files that failed, then passed on a rerun
+  int split_files = 0;     // files that ran as parts (merged: FileResult::parts)
+  int parts = 0;           // the parts of those files
 };
 
 // A file that ran fewer examples than it did in the last run: on a node, a compiled extension

@@ -82,7 +82,9 @@ FileResult part(int part, int parts, FileStatus status, const std::string& runne
   FileResult f = file(status, 2.0 * part, 3, status == FileStatus::kFailed ? 1 : 0, 1);
   f.path = "spec/big_spec.rb";
   f.selection = {part < parts ? Selection::Kind::kOnly : Selection::Kind::kExcept,
-                 {"e" + std::to_string(part)}, part, parts};
+                 {"e" + std::to_string(part)},
+                 part,
+                 parts};
   f.node = "n" + runner;
   f.runner = runner;
   f.attempts = 1;
@@ -104,8 +106,11 @@ FileResult whole(const std::string& path, FileStatus status = FileStatus::kPasse
 
 TEST(MergePartsTest, OneResultPerFileAtItsFirstPartsPlace) {
   RunResult r;
-  r.files = {whole("a_spec.rb"), part(2, 3, FileStatus::kPassed, "r2"), whole("b_spec.rb"),
-             part(3, 3, FileStatus::kPassed, "r3"), part(1, 3, FileStatus::kPassed, "r1"),
+  r.files = {whole("a_spec.rb"),
+             part(2, 3, FileStatus::kPassed, "r2"),
+             whole("b_spec.rb"),
+             part(3, 3, FileStatus::kPassed, "r3"),
+             part(1, 3, FileStatus::kPassed, "r1"),
              whole("c_spec.rb")};
   merge_parts(r);
   ASSERT_EQ(r.files.size(), 4u);
@@ -251,6 +256,8 @@ TEST(SummarizeTest, LowerBoundIsTheLongestPartOfASplitFile) {
   merge_parts(r);
   summarize(r, 100);
   EXPECT_EQ(r.summary.files, 1);
+  EXPECT_EQ(r.summary.split_files, 1);
+  EXPECT_EQ(r.summary.parts, 2);
   EXPECT_DOUBLE_EQ(r.summary.lower_bound_seconds, 4) << "its longest part, not the file's sum";
 }
 

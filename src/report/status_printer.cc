@@ -390,8 +390,8 @@ void StatusPrinter::print_report(const RunResult& result) {
       if (n == 0) print("\n" + paint(kBold, "Failures:"));
       // The framework gave no per-example details: the output's end is all there is.
       print("");
-      print("  " + std::to_string(++n) + ") " + printable(f.path) + ran_by(f, nullptr) + ": failed, " +
-            count(f.failures, "failure", "failures"));
+      print("  " + std::to_string(++n) + ") " + printable(f.path) + ran_by(f, nullptr) +
+            ": failed, " + count(f.failures, "failure", "failures"));
       output_tail(f);
     }
   }
@@ -402,8 +402,8 @@ void StatusPrinter::print_report(const RunResult& result) {
     if (!header) print("\n" + paint(kBold, "Errors:"));
     header = true;
     print("");
-    print(paint(kRed, "  " + printable(f.path)) + ran_by(f, nullptr) + ": " +
-          to_string(f.status) + (f.error.empty() ? "" : ": " + printable(first_line(f.error))));
+    print(paint(kRed, "  " + printable(f.path)) + ran_by(f, nullptr) + ": " + to_string(f.status) +
+          (f.error.empty() ? "" : ": " + printable(first_line(f.error))));
     std::size_t nl = f.error.find('\n');
     if (nl != std::string::npos) indented(std::string_view(f.error).substr(nl + 1), "     ");
     if (!f.output.empty()) {
@@ -422,16 +422,12 @@ void StatusPrinter::print_report(const RunResult& result) {
   }
 
   const RunSummary& s = result.summary;
-  int split = 0, parts = 0;
-  for (const FileResult& f : result.files) {
-    if (f.parts.empty()) continue;
-    ++split;
-    parts += static_cast<int>(f.parts.size());
-  }
   std::string files = count(s.files, "file", "files");
-  if (split > 0) files += " (" + std::to_string(split) + " split into " + std::to_string(parts) + " parts)";
-  std::string totals = files + ", " +
-                       count(s.examples, "example", "examples") + ", " +
+  if (s.split_files > 0) {
+    files +=
+        " (" + std::to_string(s.split_files) + " split into " + std::to_string(s.parts) + " parts)";
+  }
+  std::string totals = files + ", " + count(s.examples, "example", "examples") + ", " +
                        count(s.failures, "failure", "failures") + ", " + std::to_string(s.pending) +
                        " pending, " + count(s.errors, "error", "errors");
   if (s.not_run > 0) totals += ", " + std::to_string(s.not_run) + " not run";

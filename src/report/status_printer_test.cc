@@ -350,12 +350,14 @@ TEST_F(StatusPrinterTest, TestOutputEscapesAreStrippedWithoutColour) {
 RunResult split_run(FileStatus third = FileStatus::kPassed) {
   RunResult r;
   for (int i = 1; i <= 3; ++i) {
-    FileResult p = file("spec/big_spec.rb", i == 2 ? FileStatus::kFailed : i == 3 ? third
-                                                                          : FileStatus::kPassed,
+    FileResult p = file("spec/big_spec.rb",
+                        i == 2   ? FileStatus::kFailed
+                        : i == 3 ? third
+                                 : FileStatus::kPassed,
                         "r" + std::to_string(i));
     p.node = "n" + std::to_string(i);
-    p.selection = {i < 3 ? Selection::Kind::kOnly : Selection::Kind::kExcept,
-                   {"e" + std::to_string(i)}, i, 3};
+    p.selection = {
+        i < 3 ? Selection::Kind::kOnly : Selection::Kind::kExcept, {"e" + std::to_string(i)}, i, 3};
     p.examples = 2;
     p.failures = i == 2 ? 1 : 0;
     p.cases = {{"passes " + std::to_string(i), "", "passed", 0.1, "", "", "p" + std::to_string(i)},
@@ -384,8 +386,9 @@ TEST_F(StatusPrinterTest, ASplitFileFailsOnceWithThePartThatRanIt) {
                        "     expected 2\n"))
       << o;
   EXPECT_FALSE(contains(o, "  2) ")) << "its cases once: " << o;
-  EXPECT_TRUE(contains(o, "\n2 files (1 split into 3 parts), 6 examples, 1 failure, 0 pending, "
-                          "0 errors\n"))
+  EXPECT_TRUE(contains(o,
+                       "\n2 files (1 split into 3 parts), 6 examples, 1 failure, 0 pending, "
+                       "0 errors\n"))
       << o;
 }
 
