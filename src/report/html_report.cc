@@ -7,6 +7,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "report/text_util.h"
+
 namespace dt {
 
 namespace {
@@ -30,6 +32,20 @@ json tries_json(const std::vector<AttemptResult>& attempts) {
                      {"o", a.outcome},
                      {"w", a.why}});
   return tries;
+}
+
+// One bar of the timeline: a whole file, or a part of one.
+json bar_json(const FileResult& f) {
+  json bar = {{"p", f.path},
+              {"s", to_string(f.status)},
+              {"t", f.started_seconds},
+              {"d", f.duration_seconds},
+              {"n", f.node},
+              {"r", f.runner},
+              {"a", f.attempts},
+              {"f", f.flaky}};
+  if (!f.earlier_attempts.empty()) bar["e"] = tries_json(f.earlier_attempts);
+  return bar;
 }
 
 json page_data(const RunResult& r) {
@@ -57,15 +73,20 @@ json page_data(const RunResult& r) {
   json files = json::array();
   json failures = json::array();
   for (const FileResult& f : r.files) {
-    json file = {{"p", f.path},
-                 {"s", to_string(f.status)},
-                 {"t", f.started_seconds},
-                 {"d", f.duration_seconds},
-                 {"n", f.node},
-                 {"r", f.runner},
-                 {"a", f.attempts},
-                 {"f", f.flaky}};
-    if (!f.earlier_attempts.empty()) file["e"] = tries_json(f.earlier_attempts);
+    json file = bar_json(f);
+    // A split file's bars are its parts, each in the lane of the runner that ran it, with
+    // its own tries; the file's own times span them all and would draw one wrong bar.
+    if (!f.parts.empty()) {
+      json parts = json::array();
+      for (const FileResult& part : f.parts) {
+        json bar = bar_json(part);
+        bar["i"] = part.selection.part;
+        bar["k"] = part.selection.parts;
+        parts.push_back(std::move(bar));
+      }
+      file.erase("e");
+      file["parts"] = std::move(parts);
+    }
     files.push_back(std::move(file));
     if (!failed(f)) continue;
     json cases = json::array();
@@ -75,6 +96,13 @@ json page_data(const RunResult& r) {
                          {"location", c.location},
                          {"message", c.message},
                          {"backtrace", c.backtrace}});
+    json parts = json::array();  // where each part ran, for the failure's heading
+    for (const FileResult& part : f.parts)
+      parts.push_back({{"label", work_label(part.path, part.selection)},
+                       {"status", to_string(part.status)},
+                       {"node", part.node},
+                       {"runner", part.runner},
+                       {"attempts", part.attempts}});
     failures.push_back({{"path", f.path},
                         {"status", to_string(f.status)},
                         {"node", f.node},
@@ -83,7 +111,8 @@ json page_data(const RunResult& r) {
                         {"error", f.error},
                         {"earlier", tries_json(f.earlier_attempts)},
                         {"cases", std::move(cases)},
-                        {"output", f.output}});
+                        {"output", f.output},
+                        {"parts", std::move(parts)}});
   }
   data["files"] = std::move(files);
   data["failures"] = std::move(failures);
@@ -116,6 +145,30 @@ std::string number(double v, const char* format = "%.1f") {
   return buf;
 }
 
+// For the few strings the page writes as markup (the drift warnings): paths are arbitrary.
+std::string html_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string summary_html(const RunResult& r) {
   const RunSummary& s = r.summary;
   auto cell = [](const char* label, const std::string& value, const char* cls = "") {
@@ -133,12 +186,29 @@ std::string summary_html(const RunResult& r) {
   h += cell("errors", std::to_string(s.errors), s.errors ? "bad" : "");
   h += cell("not run", std::to_string(s.not_run), s.not_run ? "warn" : "");
   h += cell("flaky", std::to_string(s.flaky), s.flaky ? "warn" : "");
+  if (s.split_files > 0) {
+    h += cell("split files",
+              std::to_string(s.split_files) + " (" + std::to_string(s.parts) + " parts)");
+  }
   h += cell("wall time", number(s.wall_seconds) + " s");
   h += cell("ideal lower bound", number(s.lower_bound_seconds) + " s");
   h += cell("wall / lower bound", ratio);
   h += "</section>";
   if (r.interrupted) h += "<p class=\"banner\">The run was interrupted.</p>";
   if (r.fail_fast_triggered) h += "<p class=\"banner\">Fail-fast stopped the run.</p>";
+  // A file that quietly ran fewer examples than last time: as loud as the console's warning.
+  if (!r.drift.empty()) {
+    h += "<ul id=\"drift\" class=\"banner\">";
+    for (const SuiteDrift& d : r.drift) {
+      h += "<li>" +
+           html_escape(sanitize_utf8(d.path + " ran " + std::to_string(d.examples) +
+                                     " examples on " + d.nodes + ", " +
+                                     std::to_string(d.last_examples) + " in the last run")) +
+           ": something it needs may be missing there (a compiled extension, a gitignored "
+           "fixture)</li>";
+    }
+    h += "</ul>";
+  }
   return h;
 }
 
@@ -170,6 +240,7 @@ h1{font-size:20px}h2{font-size:17px;margin-top:1.5em}
 .dim{opacity:.12}
 #filter{margin:4px 0 8px;font:inherit;width:24em}
 .bar.failed,.bar.error,.bar.timeout{cursor:pointer}
+#drift{margin:8px 0;padding-left:2em}
 .lostmark{position:absolute;top:0;bottom:0;right:0;border-left:3px solid #c00;
  background:rgba(200,0,0,.12);z-index:1}
 .vline{position:absolute;top:0;bottom:0;border-left:2px dashed #00f;z-index:3}
@@ -190,8 +261,14 @@ const el=(tag,cls,text)=>{const e=document.createElement(tag);if(cls)e.className
 const strip=s=>s.replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g,'').replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g,'');
 const tl=document.getElementById('timeline');
 const lb=num(D.summary.lower_bound_seconds);
+// The bars: a whole file, or each part of a split file, labelled "path (part i/k)" and drawn
+// where its runner ran it; `path` is the file's, for the jump to its failure.
+const bars=[];
+for(const f of D.files){
+ if(!f.parts){bars.push(Object.assign({},f,{path:f.p}));continue;}
+ for(const x of f.parts)bars.push(Object.assign({},x,{path:f.p,p:f.p+' (part '+x.i+'/'+x.k+')'}));}
 let end=0,tryEnd=0;
-for(const f of D.files){if(f.s!=='not run')end=Math.max(end,num(f.t)+num(f.d));
+for(const f of bars){if(f.s!=='not run')end=Math.max(end,num(f.t)+num(f.d));
  for(const a of f.e||[])tryEnd=Math.max(tryEnd,num(a.t)+num(a.d));}
 const span=Math.max(end,tryEnd,num(D.summary.wall_seconds),lb,1e-9);
 const pct=v=>(100*v/span)+'%';
@@ -204,7 +281,7 @@ for(const n of D.nodes)Object.assign(nodeOf(n.name),n,{runners:[]});
 const laneOf=(id,node)=>{if(!lanes.has(id)){const l={id:id,files:[],tries:[]};lanes.set(id,l);
  nodeOf(node).runners.push(l);}return lanes.get(id);};
 for(const r of D.runners)laneOf(r.id,r.node).td=r.td||[];
-for(const f of D.files){if(f.s!=='not run')laneOf(f.r,f.n).files.push(f);
+for(const f of bars){if(f.s!=='not run')laneOf(f.r,f.n).files.push(f);
  (f.e||[]).forEach((a,i)=>laneOf(a.r,a.n).tries.push({f:f,a:a,k:i+1}));}
 const frag=document.createDocumentFragment();
 const shown=[];  // [element, path]: what the filter dims
@@ -227,7 +304,7 @@ for(const n of nodes.values()){
    const b=el('div',cls);b.style.left=pct(t);b.style.width=pct(d);
    b.title=f.p+'\n'+f.s+(f.f?' (flaky)':'')+', '+d.toFixed(2)+'s, started at '+t.toFixed(2)+
      's, attempts '+f.a+(t+d>=end-1e-6?'\nends last: bounds the run':'');
-   if(failureIds.has(f.p))b.onclick=()=>document.getElementById(failureIds.get(f.p)).scrollIntoView();
+   if(failureIds.has(f.path))b.onclick=()=>document.getElementById(failureIds.get(f.path)).scrollIntoView();
    shown.push([b,f.p]);lane.appendChild(b);}
   // Tries that did not count: where a runner died or the node was lost under a file, or where
   // it failed before --retry passed it elsewhere.
@@ -258,7 +335,10 @@ const fl=document.getElementById('failures');
 if(!D.failures.length)fl.appendChild(el('p','','No failures.'));
 for(const [i,f] of D.failures.entries()){
  const box=el('div','failure');box.id='failure-'+i;box.appendChild(el('h3','',f.path));
- box.appendChild(el('div','meta',f.status+' on '+f.runner+' ('+f.node+'), attempts '+f.attempts));
+ if(!f.parts.length)box.appendChild(el('div','meta',f.status+' on '+f.runner+' ('+f.node+'), attempts '+f.attempts));
+ else box.appendChild(el('div','meta',f.status+', split into '+f.parts.length+' parts'));
+ for(const x of f.parts)box.appendChild(el('div','meta',x.label+': '+x.status+' on '+x.runner+' ('+x.node+
+  '), attempts '+x.attempts));
  for(const a of f.earlier)box.appendChild(el('div','meta','earlier: '+a.o+' on '+a.r+' ('+a.n+
   ') after '+num(a.d).toFixed(2)+'s'+(a.w?': '+a.w:'')));
  if(f.error)box.appendChild(el('pre','',f.error));

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace dt {
 namespace {
@@ -202,6 +203,94 @@ TEST(HtmlReportTest, WritesFile) {
   EXPECT_EQ(text.str(), html_report(sample_run()));
   std::remove(path.c_str());
   EXPECT_NE(write_html_report(sample_run(), "/nonexistent-dir/x.html"), "");
+}
+
+// sample_run() plus spec/big_spec.rb, split in two parts that ran on both runners and merged
+// back as the engine does; part 2 failed after a requeue.
+RunResult split_run() {
+  RunResult r = sample_run();
+  std::vector<FileResult> parts;
+  for (int i = 1; i <= 2; ++i) {
+    FileResult p;
+    p.path = "spec/big_spec.rb";
+    p.selection = {i == 1 ? Selection::Kind::kOnly : Selection::Kind::kExcept, {"e1"}, i, 2};
+    p.status = i == 1 ? FileStatus::kPassed : FileStatus::kFailed;
+    p.node = i == 1 ? "devbox" : "ci7";
+    p.runner = i == 1 ? "devbox_local_2" : "ci7_1";
+    p.started_seconds = 6 + i;
+    p.duration_seconds = i;
+    p.attempts = i;
+    p.examples = 1;
+    p.failures = i - 1;
+    p.cases = {{"big " + std::to_string(i), "", i == 1 ? "passed" : "failed", 0.5, "nope", "",
+                "e" + std::to_string(i)}};
+    p.output = "part " + std::to_string(i) + " says\n";
+    if (i == 2) p.earlier_attempts = {{"devbox", "devbox_local_2", 2, 1.5, "requeued", "died"}};
+    parts.push_back(p);
+  }
+  r.files.insert(r.files.begin() + 2, parts.begin(), parts.end());
+  merge_parts(r);
+  r.summary.split_files = 1;
+  r.summary.parts = 2;
+  r.drift = {{"spec/big_spec.rb", 2, 3, "devbox, ci7 <b>"}};
+  return r;
+}
+
+TEST(HtmlReportTest, ASplitFileIsOneEntryWithABarPerPart) {
+  RunResult r = split_run();
+  json d = embedded(html_report(r));
+  ASSERT_EQ(d["files"].size(), 4u) << "one entry per file";
+  const json& f = d["files"][2];
+  EXPECT_EQ(f["p"], "spec/big_spec.rb");
+  ASSERT_EQ(f["parts"].size(), 2u);
+  EXPECT_FALSE(f.contains("e")) << "the tries are drawn with the part that had them";
+  const json& p1 = f["parts"][0];
+  const json& p2 = f["parts"][1];
+  EXPECT_EQ(p1["i"], 1);
+  EXPECT_EQ(p1["k"], 2);
+  EXPECT_EQ(p1["r"], "devbox_local_2");
+  EXPECT_EQ(p1["n"], "devbox");
+  EXPECT_EQ(p1["s"], "passed");
+  EXPECT_DOUBLE_EQ(p1["t"].get<double>(), 7);
+  EXPECT_DOUBLE_EQ(p1["d"].get<double>(), 1);
+  EXPECT_EQ(p2["r"], "ci7_1");
+  EXPECT_EQ(p2["s"], "failed");
+  EXPECT_EQ(p2["a"], 2);
+  EXPECT_DOUBLE_EQ(p2["t"].get<double>(), 8);
+  ASSERT_EQ(p2["e"].size(), 1u);
+  EXPECT_EQ(p2["e"][0]["o"], "requeued");
+  EXPECT_FALSE(p1.contains("e"));
+  EXPECT_FALSE(d["files"][0].contains("parts")) << "whole files unchanged";
+  // Its failure is one, with its parts named and the output of both.
+  ASSERT_EQ(d["failures"].size(), 2u);
+  const json& fail = d["failures"][1];
+  EXPECT_EQ(fail["path"], "spec/big_spec.rb");
+  ASSERT_EQ(fail["cases"].size(), 1u);
+  EXPECT_EQ(fail["cases"][0]["name"], "big 2");
+  ASSERT_EQ(fail["parts"].size(), 2u);
+  EXPECT_EQ(fail["parts"][1]["label"], "spec/big_spec.rb (part 2/2)");
+  EXPECT_EQ(fail["parts"][1]["runner"], "ci7_1");
+  EXPECT_EQ(fail["output"],
+            "--- spec/big_spec.rb (part 1/2) (devbox, devbox_local_2)\npart 1 says\n"
+            "--- spec/big_spec.rb (part 2/2) (ci7, ci7_1)\npart 2 says\n");
+  EXPECT_EQ(d["failures"][0]["parts"], json::array());
+}
+
+TEST(HtmlReportTest, SplitFilesCountedInTheSummary) {
+  std::string page = html_report(split_run());
+  EXPECT_NE(page.find("<b>1 (2 parts)</b><span>split files</span>"), std::string::npos);
+  EXPECT_EQ(html_report(sample_run()).find("split files"), std::string::npos);
+}
+
+TEST(HtmlReportTest, DriftWarningsNearTheSummary) {
+  std::string page = html_report(split_run());
+  std::size_t drift = page.find(
+      "<ul id=\"drift\" class=\"banner\"><li>spec/big_spec.rb ran 2 "
+      "examples on devbox, ci7 &lt;b&gt;, 3 in the last run: ");
+  ASSERT_NE(drift, std::string::npos) << page.substr(0, 3000);
+  EXPECT_LT(page.find("id=\"summary\""), drift);
+  EXPECT_LT(drift, page.find("<h2>Timeline</h2>"));
+  EXPECT_EQ(html_report(sample_run()).find("id=\"drift\""), std::string::npos);
 }
 
 }  // namespace

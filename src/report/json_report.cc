@@ -12,9 +12,29 @@ namespace {
 using json = nlohmann::ordered_json;
 
 json case_json(const CaseResult& c) {
-  return {{"name", c.name},       {"location", c.location},
-          {"status", c.status},   {"duration_seconds", c.duration_seconds},
-          {"message", c.message}, {"backtrace", c.backtrace}};
+  json out = {{"name", c.name},       {"location", c.location},
+              {"status", c.status},   {"duration_seconds", c.duration_seconds},
+              {"message", c.message}, {"backtrace", c.backtrace}};
+  // Only frameworks that can run a file in parts name their examples.
+  if (!c.id.empty()) out["id"] = c.id;
+  return out;
+}
+
+// A split file's part: where and how it ran. Its cases and output are in the file's.
+json part_json(const FileResult& p) {
+  return {{"part", p.selection.part},
+          {"parts", p.selection.parts},
+          {"status", to_string(p.status)},
+          {"node", p.node},
+          {"runner", p.runner},
+          {"started_seconds", p.started_seconds},
+          {"duration_seconds", p.duration_seconds},
+          {"attempts", p.attempts},
+          {"examples", p.examples},
+          {"failure_count", p.failures},
+          {"pending", p.pending},
+          {"errors", p.errors},
+          {"error", p.error}};
 }
 
 json attempts_json(const std::vector<AttemptResult>& attempts) {
@@ -45,6 +65,8 @@ json file_json(const FileResult& f) {
                           {"message", c.message},
                           {"backtrace", c.backtrace}});
   }
+  json parts = json::array();
+  for (const FileResult& p : f.parts) parts.push_back(part_json(p));
   return {{"path", f.path},
           {"status", to_string(f.status)},
           {"duration_seconds", f.duration_seconds},
@@ -61,7 +83,8 @@ json file_json(const FileResult& f) {
           {"cases", std::move(cases)},
           {"output", f.output},
           {"error", f.error},
-          {"earlier_attempts", attempts_json(f.earlier_attempts)}};
+          {"earlier_attempts", attempts_json(f.earlier_attempts)},
+          {"parts", std::move(parts)}};
 }
 
 }  // namespace
@@ -109,6 +132,13 @@ std::string json_report(const RunResult& result) {
                      {"remote_dir", n.remote_dir},
                      {"lost_seconds", lost_seconds_json(n.lost_seconds)}});
   report["nodes"] = std::move(nodes);
+  json drift = json::array();
+  for (const SuiteDrift& d : result.drift)
+    drift.push_back({{"path", d.path},
+                     {"examples", d.examples},
+                     {"last_examples", d.last_examples},
+                     {"nodes", d.nodes}});
+  report["drift"] = std::move(drift);
   // Test output is arbitrary bytes; `replace` turns invalid UTF-8 into U+FFFD instead of
   // throwing, so a report is always written.
   return report.dump(2, ' ', false, json::error_handler_t::replace) + "\n";

@@ -153,5 +153,90 @@ TEST(JsonReportTest, WritesTheFile) {
   EXPECT_NE(write_json_report(sample_run(), "/nonexistent-dir/r.json"), "");
 }
 
+// spec/big_spec.rb ran as two parts on two runners, merged back as the engine does.
+RunResult split_run() {
+  RunResult r;
+  for (int i = 1; i <= 2; ++i) {
+    FileResult p;
+    p.path = "spec/big_spec.rb";
+    p.selection = {i == 1 ? Selection::Kind::kOnly : Selection::Kind::kExcept, {"ex1"}, i, 2};
+    p.status = i == 1 ? FileStatus::kPassed : FileStatus::kFailed;
+    p.node = i == 1 ? "devbox" : "lan";
+    p.runner = i == 1 ? "devbox_local_1" : "devbox_lan_1";
+    p.started_seconds = 0.5 * i;
+    p.duration_seconds = 2.0 * i;
+    p.attempts = i;
+    p.examples = 3;
+    p.failures = i - 1;
+    p.pending = 1;
+    p.errors = 0;
+    p.error = i == 1 ? "" : "exit 1";
+    p.cases = {{"case " + std::to_string(i), "spec/big_spec.rb:" + std::to_string(i),
+                i == 1 ? "passed" : "failed", 0.5, "", "", "ex" + std::to_string(i)}};
+    r.files.push_back(p);
+  }
+  merge_parts(r);
+  r.drift = {{"spec/big_spec.rb", 6, 8, "devbox, lan"}};
+  return r;
+}
+
+TEST(JsonReportTest, ASplitFileIsOneObjectWithItsParts) {
+  json j = json::parse(json_report(split_run()));
+  ASSERT_EQ(j["files"].size(), 1u);
+  const json& f = j["files"][0];
+  EXPECT_EQ(f["path"], "spec/big_spec.rb");
+  EXPECT_EQ(f["status"], "failed");
+  EXPECT_EQ(f["examples"], 6);
+  ASSERT_EQ(f["cases"].size(), 2u);
+  EXPECT_EQ(f["cases"][0]["id"], "ex1");
+  EXPECT_EQ(f["cases"][1]["id"], "ex2");
+  ASSERT_EQ(f["parts"].size(), 2u);
+  const json& p = f["parts"][1];
+  EXPECT_EQ(p["part"], 2);
+  EXPECT_EQ(p["parts"], 2);
+  EXPECT_EQ(p["status"], "failed");
+  EXPECT_EQ(p["node"], "lan");
+  EXPECT_EQ(p["runner"], "devbox_lan_1");
+  EXPECT_DOUBLE_EQ(p["started_seconds"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(p["duration_seconds"].get<double>(), 4.0);
+  EXPECT_EQ(p["attempts"], 2);
+  EXPECT_EQ(p["examples"], 3);
+  EXPECT_EQ(p["failure_count"], 1);
+  EXPECT_EQ(p["pending"], 1);
+  EXPECT_EQ(p["errors"], 0);
+  EXPECT_EQ(p["error"], "exit 1");
+  EXPECT_EQ(f["parts"][0]["runner"], "devbox_local_1");
+  EXPECT_EQ(f["parts"][0]["status"], "passed");
+  EXPECT_FALSE(p.contains("cases")) << "the cases are the file's";
+}
+
+TEST(JsonReportTest, WholeFilesHaveNoPartsAndCasesNoId) {
+  json j = json::parse(json_report(sample_run()));
+  EXPECT_EQ(j["files"][0]["parts"], json::array());
+  EXPECT_EQ(j["files"][1]["parts"], json::array());
+  EXPECT_FALSE(j["files"][0]["cases"][0].contains("id"));
+  EXPECT_EQ(j["drift"], json::array());
+}
+
+TEST(JsonReportTest, Drift) {
+  json j = json::parse(json_report(split_run()));
+  ASSERT_EQ(j["drift"].size(), 1u);
+  EXPECT_EQ(j["drift"][0]["path"], "spec/big_spec.rb");
+  EXPECT_EQ(j["drift"][0]["examples"], 6);
+  EXPECT_EQ(j["drift"][0]["last_examples"], 8);
+  EXPECT_EQ(j["drift"][0]["nodes"], "devbox, lan");
+}
+
+TEST(JsonReportTest, RunnersListTheirWorkItems) {
+  RunResult r = split_run();
+  r.runners = {{"devbox_local_1",
+                "devbox",
+                1,
+                {{"spec/a_spec.rb"}, {"spec/big_spec.rb", r.files[0].parts[0].selection}},
+                "ok"}};
+  json j = json::parse(json_report(r));
+  EXPECT_EQ(j["runners"][0]["files"], json({"spec/a_spec.rb", "spec/big_spec.rb (part 1/2)"}));
+}
+
 }  // namespace
 }  // namespace dt

@@ -182,6 +182,19 @@ std::string junit_report(const RunResult& result) {
     // CI servers show properties next to the suite: a flaky pass or a requeue stays visible
     // there, not only in the JSON.
     if (f.flaky) suites += "      <property" + attr("name", "flaky") + attr("value", "true") + "/>\n";
+    // A split file is still one suite, with every part's cases; where each part ran is what
+    // a hunt for an order-dependent failure needs.
+    if (!f.parts.empty()) {
+      suites += "      <property" + attr("name", "parts") +
+                attr("value", static_cast<int>(f.parts.size())) + "/>\n";
+    }
+    for (const FileResult& p : f.parts) {
+      std::string what = std::to_string(p.selection.part) + "/" +
+                         std::to_string(p.selection.parts) + " " + to_string(p.status) + " on " +
+                         p.runner + " (" + p.node + ") in " + seconds(p.duration_seconds) +
+                         "s from " + seconds(p.started_seconds) + "s";
+      suites += "      <property" + attr("name", "part") + attr("value", what) + "/>\n";
+    }
     for (const AttemptResult& a : f.earlier_attempts) {
       std::string what = a.outcome + " on " + a.runner + " (" + a.node + ") after " +
                          seconds(a.duration_seconds) + "s" + (a.why.empty() ? "" : ": " + a.why);

@@ -84,6 +84,66 @@ TEST(JunitReportTest, FlakyAndEarlierAttemptsAreProperties) {
   EXPECT_EQ(xml.find("flaky\" value"), xml.rfind("flaky\" value"));
 }
 
+int occurrences(const std::string& haystack, const std::string& needle) {
+  int n = 0;
+  for (std::size_t at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + 1))
+    ++n;
+  return n;
+}
+
+TEST(JunitReportTest, ASplitFileIsOneSuiteWithEveryPartsCases) {
+  RunResult r;
+  for (int i = 1; i <= 3; ++i) {
+    FileResult p =
+        file("spec/big_spec.rb", i == 2 ? FileStatus::kFailed : FileStatus::kPassed, 1.5 * i);
+    p.selection = {i < 3 ? Selection::Kind::kOnly : Selection::Kind::kExcept, {"e1", "e2"}, i, 3};
+    p.runner = "r" + std::to_string(i);
+    p.started_seconds = i;
+    p.examples = 2;
+    p.failures = i == 2 ? 1 : 0;
+    for (int c = 1; c <= 2; ++c) {
+      std::string name = "example " + std::to_string(i) + "." + std::to_string(c);
+      bool fails = i == 2 && c == 2;
+      p.cases.push_back({name, "spec/big_spec.rb:" + std::to_string(10 * i + c),
+                         fails ? "failed" : "passed", 0.25, fails ? "expected 1" : "", "",
+                         "e" + std::to_string(i) + std::to_string(c)});
+    }
+    r.files.push_back(p);
+  }
+  r.files.push_back(file("spec/small_spec.rb", FileStatus::kPassed));
+  merge_parts(r);
+  std::string xml = junit_report(r);
+  EXPECT_EQ(occurrences(xml, "<testsuite "), 2) << xml;
+  EXPECT_EQ(occurrences(xml, "<testsuite name=\"spec/big_spec.rb\""), 1) << xml;
+  EXPECT_TRUE(contains(xml,
+                       "<testsuite name=\"spec/big_spec.rb\" file=\"spec/big_spec.rb\" "
+                       "tests=\"6\" failures=\"1\" errors=\"0\" skipped=\"0\" "
+                       "time=\"9.000\" hostname=\"devbox\">"))
+      << xml;
+  // Every part's cases, in part order, under the one suite.
+  std::size_t suite = xml.find("<testsuite name=\"spec/big_spec.rb\"");
+  std::size_t end = xml.find("</testsuite>", suite);
+  std::size_t last = suite;
+  for (const char* name :
+       {"example 1.1", "example 1.2", "example 2.1", "example 2.2", "example 3.1", "example 3.2"}) {
+    std::size_t at = xml.find(std::string("<testcase name=\"") + name + "\"", last);
+    EXPECT_LT(at, end) << name << " not in the suite, or out of order";
+    last = at;
+  }
+  EXPECT_TRUE(contains(xml, "<property name=\"parts\" value=\"3\"/>")) << xml;
+  EXPECT_TRUE(contains(xml,
+                       "<property name=\"part\" "
+                       "value=\"2/3 failed on r2 (devbox) in 3.000s from 2.000s\"/>"))
+      << xml;
+  EXPECT_EQ(occurrences(xml, "<property name=\"part\""), 3);
+  EXPECT_TRUE(contains(xml,
+                       "<testsuites name=\"distributest\" tests=\"7\" failures=\"1\" "
+                       "errors=\"0\" skipped=\"0\""))
+      << xml;
+  EXPECT_EQ(occurrences(xml, "name=\"parts\""), 1) << "only the split file has parts";
+}
+
 TEST(JunitReportTest, FileWithoutCasesGetsOneTestcase) {
   std::string xml = junit_report(sample_run());
   EXPECT_TRUE(contains(xml,

@@ -42,6 +42,10 @@ void summarize(RunResult& result, int runner_count) {
     if (f.flaky) ++s.flaky;
     if (f.status == FileStatus::kError || f.status == FileStatus::kTimeout) ++s.errors;
     total += f.duration_seconds;
+    if (!f.parts.empty()) {
+      ++s.split_files;
+      s.parts += static_cast<int>(f.parts.size());
+    }
     if (f.parts.empty()) longest = std::max(longest, f.duration_seconds);
     for (const FileResult& part : f.parts) longest = std::max(longest, part.duration_seconds);
   }
@@ -102,7 +106,7 @@ FileResult merged(std::vector<FileResult> parts) {
     for (CaseResult& c : part.cases) file.cases.push_back(std::move(c));
     part.cases.clear();
     if (!part.output.empty()) {
-      file.output += "--- " + label + " (" + part.node + ", " + part.runner + ")\n";
+      file.output += part_output_header(part);
       file.output += part.output;
       if (part.output.back() != '\n') file.output += '\n';
       part.output.clear();
@@ -141,6 +145,50 @@ std::string work_label(const std::string& path, const Selection& selection) {
   if (selection.whole()) return path;
   return path + " (part " + std::to_string(selection.part) + "/" +
          std::to_string(selection.parts) + ")";
+}
+
+std::string part_output_header(const FileResult& part) {
+  return "--- " + work_label(part.path, part.selection) + " (" + part.node + ", " + part.runner +
+         ")\n";
+}
+
+std::string_view part_output(const FileResult& file, std::size_t index) {
+  if (index >= file.parts.size() || file.parts[index].selection.whole()) return {};
+  std::string_view output = file.output;
+  // The sections are in part order: looking for each header after the one before keeps a
+  // test's own "--- ..." line from being taken for a later part's header.
+  std::size_t at = 0;
+  for (std::size_t i = 0; i <= index; ++i) {
+    std::size_t found = output.find(part_output_header(file.parts[i]), at);
+    if (found == std::string_view::npos) {
+      if (i == index) return {};
+      continue;  // that part printed nothing
+    }
+    at = found;
+  }
+  std::size_t end = output.size();
+  std::size_t after = at + part_output_header(file.parts[index]).size();
+  for (std::size_t i = index + 1; i < file.parts.size(); ++i) {
+    std::size_t next = output.find(part_output_header(file.parts[i]), after);
+    if (next != std::string_view::npos) {
+      end = next;
+      break;
+    }
+  }
+  return output.substr(at, end - at);
+}
+
+const FileResult* part_of_case(const FileResult& file, const CaseResult& c) {
+  if (c.id.empty()) return nullptr;
+  const FileResult* rest = nullptr;
+  for (const FileResult& part : file.parts) {
+    const Selection& s = part.selection;
+    if (s.kind == Selection::Kind::kExcept) rest = &part;
+    if (s.kind == Selection::Kind::kOnly &&
+        std::find(s.ids.begin(), s.ids.end(), c.id) != s.ids.end())
+      return &part;
+  }
+  return rest;
 }
 
 }  // namespace dt

@@ -1,7 +1,9 @@
 // The results of a run, as every report sees them. Plain data: no I/O, no heavy includes.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dt {
@@ -108,6 +110,8 @@ struct RunSummary {
   double wall_seconds = 0;
   double lower_bound_seconds = 0;
   int flaky = 0;           // files that failed, then passed on a rerun
+  int split_files = 0;     // files that ran as parts (merged: FileResult::parts)
+  int parts = 0;           // the parts of those files
 };
 
 // A file that ran fewer examples than it did in the last run: on a node, a compiled extension
@@ -142,5 +146,17 @@ void merge_parts(RunResult& result);
 
 // "spec/a_spec.rb" or "spec/a_spec.rb (part 2/3)": how a person is shown a work item.
 std::string work_label(const std::string& path, const Selection& selection);
+
+// "--- spec/a_spec.rb (part 2/3) (node, runner)\n": what merge_parts puts before a part's
+// output in its file's output, so a reader of the output knows where each part ran.
+std::string part_output_header(const FileResult& part);
+
+// A merged file's output from part `index`'s header (included) to the next part's header: what
+// that part printed. Empty when the part printed nothing, or for a whole file.
+std::string_view part_output(const FileResult& file, std::size_t index);
+
+// The part of a merged file that ran `c`, by its example id: the `only` part naming it, else
+// the `except` part. Null for a whole file, or a case without an id.
+const FileResult* part_of_case(const FileResult& file, const CaseResult& c);
 
 }  // namespace dt

@@ -47,6 +47,18 @@ std::string count(int n, const char* singular, const char* plural) {
 
 bool is_failure(const CaseResult& c) { return c.status == "failed" || c.status == "error"; }
 
+// Who ran what a failure's heading is about: "  (runner r1)"; for a case of a split file the
+// part that ran it, " (part 2/3)  (runner r2)"; for a split file as a whole, its parts (their
+// output headers and errors name their runners).
+std::string ran_by(const FileResult& f, const CaseResult* c) {
+  const FileResult* part = c ? part_of_case(f, *c) : nullptr;
+  if (part) {
+    return work_label("", part->selection) + "  (runner " + printable(part->runner) + ")";
+  }
+  if (!f.parts.empty()) return "  (split into " + std::to_string(f.parts.size()) + " parts)";
+  return "  (runner " + printable(f.runner) + ")";
+}
+
 }  // namespace
 
 bool want_color(const std::string& setting, bool is_tty) {
@@ -333,6 +345,23 @@ void StatusPrinter::print_report(const RunResult& result) {
     }
   };
 
+  // The end of a file's output; for a split file, of each part's that did not pass, under the
+  // header naming it: the last 20 lines of the whole would show only the last part.
+  auto output_tail = [&](const FileResult& f) {
+    if (f.parts.empty()) {
+      indented(tail_lines(f.output, kOutputTailLines), "     | ");
+      return;
+    }
+    for (std::size_t i = 0; i < f.parts.size(); ++i) {
+      if (f.parts[i].status == FileStatus::kPassed) continue;
+      std::string_view section = part_output(f, i);
+      if (section.empty()) continue;
+      std::size_t nl = section.find('\n');
+      indented(section.substr(0, nl), "     | ");
+      indented(tail_lines(section.substr(nl + 1), kOutputTailLines), "     | ");
+    }
+  };
+
   int n = 0;
   for (const FileResult& f : result.files) {
     // Failed examples count wherever they are: a file that crashed later is still an error.
@@ -343,7 +372,7 @@ void StatusPrinter::print_report(const RunResult& result) {
       detailed = true;
       print("");
       print("  " + std::to_string(++n) + ") " + printable(c.name.empty() ? f.path : c.name));
-      print(paint(kRed, "     " + printable(f.path) + "  (runner " + printable(f.runner) + ")"));
+      print(paint(kRed, "     " + printable(f.path) + ran_by(f, &c)));
       if (!c.location.empty()) print("     # " + printable(c.location));
       indented(c.message, "     ");
       std::string_view bt = c.backtrace;
@@ -361,9 +390,9 @@ void StatusPrinter::print_report(const RunResult& result) {
       if (n == 0) print("\n" + paint(kBold, "Failures:"));
       // The framework gave no per-example details: the output's end is all there is.
       print("");
-      print("  " + std::to_string(++n) + ") " + printable(f.path) + "  (runner " +
-            printable(f.runner) + "): failed, " + count(f.failures, "failure", "failures"));
-      indented(tail_lines(f.output, kOutputTailLines), "     | ");
+      print("  " + std::to_string(++n) + ") " + printable(f.path) + ran_by(f, nullptr) +
+            ": failed, " + count(f.failures, "failure", "failures"));
+      output_tail(f);
     }
   }
 
@@ -373,13 +402,13 @@ void StatusPrinter::print_report(const RunResult& result) {
     if (!header) print("\n" + paint(kBold, "Errors:"));
     header = true;
     print("");
-    print(paint(kRed, "  " + printable(f.path)) + "  (runner " + printable(f.runner) + "): " +
-          to_string(f.status) + (f.error.empty() ? "" : ": " + printable(first_line(f.error))));
+    print(paint(kRed, "  " + printable(f.path)) + ran_by(f, nullptr) + ": " + to_string(f.status) +
+          (f.error.empty() ? "" : ": " + printable(first_line(f.error))));
     std::size_t nl = f.error.find('\n');
     if (nl != std::string::npos) indented(std::string_view(f.error).substr(nl + 1), "     ");
     if (!f.output.empty()) {
       print("     last lines of output:");
-      indented(tail_lines(f.output, kOutputTailLines), "     | ");
+      output_tail(f);
     }
   }
 
@@ -393,8 +422,12 @@ void StatusPrinter::print_report(const RunResult& result) {
   }
 
   const RunSummary& s = result.summary;
-  std::string totals = count(s.files, "file", "files") + ", " +
-                       count(s.examples, "example", "examples") + ", " +
+  std::string files = count(s.files, "file", "files");
+  if (s.split_files > 0) {
+    files +=
+        " (" + std::to_string(s.split_files) + " split into " + std::to_string(s.parts) + " parts)";
+  }
+  std::string totals = files + ", " + count(s.examples, "example", "examples") + ", " +
                        count(s.failures, "failure", "failures") + ", " + std::to_string(s.pending) +
                        " pending, " + count(s.errors, "error", "errors");
   if (s.not_run > 0) totals += ", " + std::to_string(s.not_run) + " not run";
@@ -412,7 +445,7 @@ void StatusPrinter::print_report(const RunResult& result) {
   std::string finished = "Finished in " + format_duration(wall, true);
   if (s.lower_bound_seconds > 0)
     finished += " (ideal " + format_duration(s.lower_bound_seconds, true) +
-                " = max(longest file, total / runners); " +
+                " = max(longest work item, total / runners); " +
                 printf_string("%.2fx", wall / s.lower_bound_seconds) + ")";
   print(finished);
   // The log's path is the caller's to print: it knows whether the log was wanted at all.

@@ -295,7 +295,7 @@ TEST_F(StatusPrinterTest, FinalReport) {
   EXPECT_TRUE(contains(o, "  spec/t_spec.rb  (runner r1): timeout: took longer than 60s\n"));
   EXPECT_TRUE(contains(o,
                        "\n4 files, 10 examples, 1 failure, 2 pending, 2 errors, 1 not run\n"
-                       "Finished in 1m12s (ideal 1m00s = max(longest file, total / runners); "
+                       "Finished in 1m12s (ideal 1m00s = max(longest work item, total / runners); "
                        "1.20x)\n"))
       << o;
   EXPECT_FALSE(contains(o, "\x1b"));
@@ -309,7 +309,7 @@ TEST_F(StatusPrinterTest, FinalReportFormatsShortRunsAndSingulars) {
   p.run_finished(r);
   EXPECT_EQ(out(),
             "\n1 file, 1 example, 0 failures, 0 pending, 0 errors\n"
-            "Finished in 12.3s (ideal 10.1s = max(longest file, total / runners); 1.22x)\n");
+            "Finished in 12.3s (ideal 10.1s = max(longest work item, total / runners); 1.22x)\n");
 }
 
 TEST_F(StatusPrinterTest, FailedFileWithoutCasesShowsItsOutputTail) {
@@ -343,6 +343,88 @@ TEST_F(StatusPrinterTest, TestOutputEscapesAreStrippedWithoutColour) {
   p.run_finished(r);
   EXPECT_TRUE(contains(out(), "     | red text\n"));
   EXPECT_FALSE(contains(out(), "\x1b"));
+}
+
+// spec/big_spec.rb in three parts on three runners, merged as the engine does: part 2 failed
+// one example, part 3 failed without details (`detailed` false) or timed out.
+RunResult split_run(FileStatus third = FileStatus::kPassed) {
+  RunResult r;
+  for (int i = 1; i <= 3; ++i) {
+    FileResult p = file("spec/big_spec.rb",
+                        i == 2   ? FileStatus::kFailed
+                        : i == 3 ? third
+                                 : FileStatus::kPassed,
+                        "r" + std::to_string(i));
+    p.node = "n" + std::to_string(i);
+    p.selection = {
+        i < 3 ? Selection::Kind::kOnly : Selection::Kind::kExcept, {"e" + std::to_string(i)}, i, 3};
+    p.examples = 2;
+    p.failures = i == 2 ? 1 : 0;
+    p.cases = {{"passes " + std::to_string(i), "", "passed", 0.1, "", "", "p" + std::to_string(i)},
+               {"example " + std::to_string(i), "spec/big_spec.rb:" + std::to_string(i),
+                i == 2 ? "failed" : "passed", 0.1, i == 2 ? "expected 2" : "", "",
+                "e" + std::to_string(i)}};
+    p.output = "part " + std::to_string(i) + " line\n";
+    if (third == FileStatus::kTimeout && i == 3) p.error = "took longer than 60s";
+    r.files.push_back(p);
+  }
+  r.files.push_back(file("spec/a_spec.rb", FileStatus::kPassed, "r1"));
+  merge_parts(r);
+  summarize(r, 3);
+  r.summary.wall_seconds = 10;
+  return r;
+}
+
+TEST_F(StatusPrinterTest, ASplitFileFailsOnceWithThePartThatRanIt) {
+  StatusPrinter p(options(0));
+  p.run_finished(split_run());
+  std::string o = out();
+  EXPECT_TRUE(contains(o,
+                       "Failures:\n\n  1) example 2\n"
+                       "     spec/big_spec.rb (part 2/3)  (runner r2)\n"
+                       "     # spec/big_spec.rb:2\n"
+                       "     expected 2\n"))
+      << o;
+  EXPECT_FALSE(contains(o, "  2) ")) << "its cases once: " << o;
+  EXPECT_TRUE(contains(o,
+                       "\n2 files (1 split into 3 parts), 6 examples, 1 failure, 0 pending, "
+                       "0 errors\n"))
+      << o;
+}
+
+TEST_F(StatusPrinterTest, ASplitFileWithoutDetailsShowsEachFailedPartsOutput) {
+  StatusPrinter p(options(0));
+  RunResult r = split_run();
+  for (CaseResult& c : r.files[0].cases) c.status = "passed";  // the framework gave no details
+  p.run_finished(r);
+  std::string o = out();
+  EXPECT_TRUE(contains(o,
+                       "  1) spec/big_spec.rb  (split into 3 parts): failed, 1 failure\n"
+                       "     | --- spec/big_spec.rb (part 2/3) (n2, r2)\n"
+                       "     | part 2 line\n\n"))
+      << o;
+  EXPECT_FALSE(contains(o, "part 1 line")) << "passed parts' output is not a failure's";
+}
+
+TEST_F(StatusPrinterTest, ASplitFileThatTimedOutShowsThePartsOutputUnderItsHeader) {
+  StatusPrinter p(options(0));
+  p.run_finished(split_run(FileStatus::kTimeout));
+  std::string o = out();
+  EXPECT_TRUE(contains(o,
+                       "Errors:\n\n  spec/big_spec.rb  (split into 3 parts): timeout: "
+                       "spec/big_spec.rb (part 3/3): took longer than 60s\n"
+                       "     last lines of output:\n"
+                       "     | --- spec/big_spec.rb (part 2/3) (n2, r2)\n"
+                       "     | part 2 line\n"
+                       "     | --- spec/big_spec.rb (part 3/3) (n3, r3)\n"
+                       "     | part 3 line\n"))
+      << o;
+}
+
+TEST_F(StatusPrinterTest, NoSplitNoPartsInTheTotals) {
+  StatusPrinter p(options(0));
+  p.run_finished(sample_run());
+  EXPECT_FALSE(contains(out(), "split into"));
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 # --html writes one self-contained page that a real headless Chromium loads with no console
 # errors, showing one bar per file run, at 5,000 files; a test output holding </script> stays
 # text; #filter=TEXT dims the other bars; tries that did not count (a runner killed under a file, a failure before --retry passed
-# it) are drawn where they ran. (Lost nodes: faults.sh, on the test cluster.)
+# it) are drawn where they ran; a file split into parts is drawn as a bar per part, each in the
+# lane of the runner that ran it. (Lost nodes: faults.sh, on the test cluster.)
 source "$(dirname "$0")/lib.sh"
 [[ -x $CHROMIUM ]] || { echo "SKIP: no $CHROMIUM (tools/setup installs it)"; exit 77; }
 
@@ -63,3 +64,44 @@ load_page "$project/tries.html" "$WORK/tries-dom.html"
   "$WORK/tries-dom.html" $'title="t/once.sh\nattempt 1 of 2: requeued' ||
   fail "the killed try's title does not name its file and what happened"
 echo "ok: a requeued try and a failed try are drawn in their runners' lanes"
+
+# A split file. The first run records test_slow.py's examples; its 1.6s bound the run on 2
+# runners, so the second cuts it in two parts that run side by side: one entry in the JSON and
+# a bar per part, each in the lane of the runner the JSON says ran it, titled "path (part i/k)".
+if /usr/bin/python3 -c 'import pytest' 2>/dev/null; then
+  project=$WORK/split
+  mkdir -p "$project/tests"
+  cd "$project"
+  printf '[pytest]\ntestpaths = tests\n' > pytest.ini
+  printf 'import time\n' > tests/test_slow.py
+  for t in a b c d; do printf 'def test_%s():\n    time.sleep(0.4)\n' "$t" >> tests/test_slow.py; done
+  printf 'def test_ok():\n    pass\n' > tests/test_quick.py
+  export DISTRIBUTEST_PYTHON=/usr/bin/python3
+  run_dt -n 2 --framework pytest
+  assert_rc 0
+  run_dt -n 2 --framework pytest --html split.html --json split.json
+  assert_rc 0
+  [[ $(json_get split.json "[len(f['parts']) for f in r['files'] if f['path']=='tests/test_slow.py'][0]") == 2 ]] ||
+    fail "test_slow.py was not split in two: $(cat "$WORK/out")"
+  load_page "$project/split.html" "$WORK/split-dom.html"
+  [[ $(count_in "$WORK/split-dom.html" 'class="bar') == 3 ]] || fail "split: a bar per part and per whole file wanted"
+  /usr/bin/python3 - "$WORK/split-dom.html" split.json <<'PY' || fail "split: the parts' bars are not in their runners' lanes"
+import json, re, sys
+dom = open(sys.argv[1]).read()
+report = json.load(open(sys.argv[2]))
+lanes = {}  # runner id -> the titles of the bars in its lane
+for lane in dom.split('<div class="lane">')[1:]:
+    runner = re.match(r'<span class="id">([^<]*)</span>', lane).group(1)
+    lanes[runner] = re.findall(r'<div class="bar[^"]*" title="([^\n"]*)', lane)
+slow = [f for f in report["files"] if f["path"] == "tests/test_slow.py"][0]
+for p in slow["parts"]:
+    label = "tests/test_slow.py (part %d/%d)" % (p["part"], p["parts"])
+    if label not in lanes.get(p["runner"], []):
+        sys.exit("%s not in the lane of %s: %s" % (label, p["runner"], lanes))
+if any("tests/test_slow.py" == t for ts in lanes.values() for t in ts):
+    sys.exit("the split file also has a bar of its own: %s" % lanes)
+PY
+  echo "ok: a split file's parts are drawn as bars in their runners' lanes"
+else
+  echo "skipped the split file: /usr/bin/python3 has no pytest"
+fi
