@@ -243,7 +243,9 @@ void StatusPrinter::print_file_line(const FileResult& r, int done, int total) {
     word = paint(kGreen, word);
   else if (r.status != FileStatus::kNotRun)
     word = paint(kRed, word);
-  std::string line = counter + word + " " + duration + "  " + printable(r.path) + "  (runner " +
+  // Per work item, as it finishes: a part of a split file says which.
+  std::string line = counter + word + " " + duration + "  " +
+                     printable(work_label(r.path, r.selection)) + "  (runner " +
                      printable(r.runner);
   if (r.attempts > 1) line += ", attempt " + std::to_string(r.attempts);
   line += ")";
@@ -260,7 +262,8 @@ void StatusPrinter::file_finished(const FileResult& r, int done, int total, int 
   if (options_.log) {
     // The file is over: its last unfinished output line belongs to it, not to the next file.
     options_.log->flush(r.runner);
-    options_.log->event(Level::kInfo, std::string(to_string(r.status)) + " " + r.path + " " +
+    options_.log->event(Level::kInfo, std::string(to_string(r.status)) + " " +
+                                          work_label(r.path, r.selection) + " " +
                                           printf_string("%.2fs", r.duration_seconds) + " on " +
                                           r.runner);
   }
@@ -277,7 +280,8 @@ void StatusPrinter::file_finished(const FileResult& r, int done, int total, int 
                        : r.status == FileStatus::kError ? "ERROR"
                                                         : "FAIL";
     std::string line =
-        paint(kRed, word) + " " + printable(r.path) + " (" + printable(r.runner) + ")";
+        paint(kRed, word) + " " + printable(work_label(r.path, r.selection)) + " (" +
+        printable(r.runner) + ")";
     if (!r.error.empty()) line += ": " + printable(first_line(r.error));
     print(line);
   } else {

@@ -108,6 +108,15 @@ TEST_F(StatusPrinterTest, VerbosePlainLinePerFile) {
             "file\n");
 }
 
+TEST_F(StatusPrinterTest, APartSaysWhichPartItIsAsItFinishes) {
+  StatusPrinter p(options(1));
+  p.run_started(3, 2);
+  FileResult part = file("spec/big_spec.rb", FileStatus::kFailed, "r2", 2);
+  part.selection = Selection{Selection::Kind::kExcept, {"x"}, 3, 3};
+  p.file_finished(part, 1, 3, 1);
+  EXPECT_EQ(out(), "[1/3] failed  2.00s  spec/big_spec.rb (part 3/3)  (runner r2)\n");
+}
+
 TEST_F(StatusPrinterTest, PlainDefaultShowsFailuresAndEachTenth) {
   StatusPrinter p(options(0));
   p.run_started(20, 2);
