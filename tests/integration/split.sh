@@ -5,14 +5,15 @@
 #     timings yet) runs every file whole; the second run's --dry-run lists the dominant file's
 #     parts and the run puts them on different runners; every example runs exactly once (each
 #     test logs its own id; the set is the serial run's); the counts are the serial run's; the
-#     JSON report has one row for the file with all its cases and the JUnit report one
-#     testsuite; --no-split (and split = "off") run it whole again;
+#     JSON report has one row for the file with all its cases (their ids the serial run's) and
+#     its parts (where each ran), the JUnit report one testsuite; --no-split (and
+#     split = "off") run it whole again;
 #  2. a failing example in a split file: the file is reported failed once, with that failure,
-#     exit status 1; --retry 1 reruns only the part that failed;
+#     exit status 1; --retry 1 reruns only the part that failed (files[].parts: 2 attempts);
 #  3. on a 2-node test cluster (2 runners each): the pytest file split across the nodes, the
 #     serial counts, each example once;
 #  4. drift: a file whose tests come from a gitignored data dir runs 3 examples here, 1 on the
-#     nodes (the sync ships only the tracked data file): the warning names it.
+#     nodes (the sync ships only the tracked data file): the warning and JSON `drift` name it.
 # The tests sleep SPLIT_SLEEP seconds per example (0 in the serial reference runs) and append
 # "ran <id>" / "setup <what>" lines to $SPLIT_LOG.
 source "$(dirname "$0")/lib.sh"
@@ -182,6 +183,26 @@ assert_one_row() {
   [[ $got == "[($3, $3)]" ]] || fail "$4: files[] for $2 (examples, cases) = $got, wanted one row [($3, $3)]"
 }
 
+# assert_parts_json REPORT PATH WHAT: files[].parts of PATH match the work items run: parts 1..k
+# in order, each on the runner that ran "PATH (part i/k)", their examples summing to the
+# file's. Uses $parts (from assert_split).
+assert_parts_json() {
+  local got want
+  got=$(json_get "$1" "[(p['part'], p['parts'], p['runner']) for f in r['files'] if f['path'] == '$2' for p in f['parts']]")
+  want=$(json_get "$1" "sorted((int(w.split('(part ')[1].split('/')[0]), $parts, x['id']) for x in r['runners'] for w in x['files'] if w.startswith('$2 (part '))")
+  [[ $got == "$want" ]] || fail "$3: files[].parts of $2 = $got; the runners ran $want"
+  [[ $(json_get "$1" "[sum(p['examples'] for p in f['parts']) == f['examples'] for f in r['files'] if f['path'] == '$2']") == "[True]" ]] ||
+    fail "$3: the parts' examples of $2 do not sum to the file's"
+}
+
+# assert_case_ids REPORT PATH ID_PREFIX SERIAL_LOG WHAT: PATH's cases[].id are the ids the
+# serial run logged for it.
+assert_case_ids() {
+  diff <(grep -F "ran $3" "$4" | sed 's/^ran //' | sort) \
+    <(json_get "$1" "'\\n'.join(sorted(c.get('id', '') for f in r['files'] if f['path'] == '$2' for c in f['cases']))") >"$WORK/diff" ||
+    fail "$5: cases[].id of $2 differ from the serial run's ids (< serial, > report): $(cat "$WORK/diff")"
+}
+
 # assert_junit_one_suite XML PATH EXAMPLES WHAT: one <testsuite> for PATH, with EXAMPLES
 # testcases of distinct names.
 assert_junit_one_suite() {
@@ -211,6 +232,7 @@ run_split_project() {
   assert_rc 0
   assert_summary run1.json "$want" 0 0 "$fw, first run"
   assert_no_parts run1.json "$fw, first run (no per-example timings yet)"
+  [[ $(json_get run1.json "[f['path'] for f in r['files'] if f['parts']]") == "[]" ]] || fail "$fw, first run: files[] with parts"
   assert_once "$WORK/log.$fw.1" "$WORK/serial.$fw" "$fw, first run"
   grep -q "^$big"$'\t' .distributest/timings || fail "$fw: no timing for $big after the first run"
 
@@ -226,6 +248,8 @@ run_split_project() {
   assert_split run2.json "$big" "$fw, second run"
   assert_once "$WORK/log.$fw.2" "$WORK/serial.$fw" "$fw, second run"
   assert_one_row run2.json "$big" "$n_big" "$fw, second run"
+  assert_parts_json run2.json "$big" "$fw, second run"
+  assert_case_ids run2.json "$big" "$prefix" "$WORK/serial.$fw" "$fw, second run"
   [[ $(json_get run2.json "len(r['files'])") == $(json_get run1.json "len(r['files'])") ]] ||
     fail "$fw: the second run's files[] has $(json_get run2.json "len(r['files'])") rows, the first run's $(json_get run1.json "len(r['files'])")"
   assert_junit_one_suite run2.xml "$big" "$n_big" "$fw, second run"
@@ -237,6 +261,7 @@ assert_no_split_runs() {  # assert_no_split_runs FRAMEWORK: --no-split, split = 
   SPLIT_LOG=$WORK/log.$fw.3 run_dt -n 2 --framework "$fw" --json run3.json --no-split
   assert_rc 0
   assert_no_parts run3.json "$fw, --no-split"
+  [[ $(json_get run3.json "[f['path'] for f in r['files'] if f['parts']]") == "[]" ]] || fail "$fw, --no-split: files[] with parts"
   assert_once "$WORK/log.$fw.3" "$WORK/serial.$fw" "$fw, --no-split"
   printf 'split = "off"\n' >"$WORK/split-off.toml"
   run_dt -n 2 --framework "$fw" -c "$WORK/split-off.toml" --dry-run
@@ -291,6 +316,10 @@ n_once=$(grep '^ran tests/test_big.py' "$WORK/log.retry" | sort | uniq -u | grep
 [[ $(json_get retry.json "[(f['status'], f['attempts'], len(f['earlier_attempts'])) for f in r['files'] if f['path'] == 'tests/test_big.py']") == "[('failed', 2, 1)]" ]] ||
   fail "--retry 1: files[] for test_big.py: $(json_get retry.json "[(f['status'], f['attempts'], len(f['earlier_attempts'])) for f in r['files'] if f['path'] == 'tests/test_big.py']")"
 assert_summary retry.json 16 1 0 "--retry 1"
+got=$(json_get retry.json "sorted((p['part'], p['attempts'], p['status']) for f in r['files'] if f['path'] == 'tests/test_big.py' for p in f['parts'])")
+want=$("$PY" -c 'import sys; k, rerun = int(sys.argv[1]), sys.argv[2]
+print([(i, 2, "failed") if rerun == "tests/test_big.py (part %d/%d)" % (i, k) else (i, 1, "passed") for i in range(1, k + 1)])' "$parts" "$rerun")
+[[ $got == "$want" ]] || fail "--retry 1: files[].parts (part, attempts, status) = $got, wanted $want"
 echo "ok: --retry 1 reran only the part that failed ($rerun: $n_twice of 10 examples again)"
 
 make_rspec_project "$WORK/rb"
@@ -332,6 +361,9 @@ nodes=$(json_get cluster.json "sorted({x['node'] for x in r['runners'] for f in 
 node_logs "$WORK/log.cluster"
 assert_once "$WORK/log.cluster" "$WORK/serial.pytest" "pytest on nodes"
 assert_one_row cluster.json tests/test_big.py 10 "pytest on nodes"
+assert_parts_json cluster.json tests/test_big.py "pytest on nodes"
+[[ $(json_get cluster.json "sorted({p['node'] for f in r['files'] if f['path'] == 'tests/test_big.py' for p in f['parts']})") == "['n1', 'n2']" ]] ||
+  fail "cluster: files[].parts of test_big.py do not name both nodes"
 echo "ok: pytest on 2 nodes x 2 runners: test_big.py in $parts parts on both nodes, each example once, the serial counts"
 
 # Drift: tests/test_data.py has a test per file in data/; data/ is gitignored, only data/a is
@@ -365,6 +397,7 @@ grep -qE "tests/test_data\\.py ran 1 examples on n[12], 3 in the last run" "$WOR
 log=$(sed -n 's/^log: //p' "$WORK/out" | tail -n 1)
 grep -qE "tests/test_data\\.py ran 1 examples on n[12], 3 in the last run" "$log" || fail "drift: no warning in the run log $log"
 if grep -qF 'test_other.py ran' "$WORK/out"; then fail "drift: a warning for test_other.py, which ran as before"; fi
-# TODO(issue 11): enable once JSON `drift` is on main:
-# [[ $(json_get nodes.json "[(d['path'], d['examples'], d['last_examples']) for d in r['drift']]") == "[('tests/test_data.py', 1, 3)]" ]] || fail "drift: JSON drift = $(json_get nodes.json "r.get('drift')")"
-echo "ok: drift: tests/test_data.py ran 1 example on the nodes, 3 here: warned (output and run log)"
+got=$(json_get nodes.json "[(d['path'], d['examples'], d['last_examples'], d['nodes'] in ('n1', 'n2')) for d in r['drift']]")
+[[ $got == "[('tests/test_data.py', 1, 3, True)]" ]] || fail "drift: JSON drift = $(json_get nodes.json "r.get('drift')")"
+[[ $(json_get here.json "r['drift']") == "[]" ]] || fail "drift: the first run here has drift: $(json_get here.json "r['drift']")"
+echo "ok: drift: tests/test_data.py ran 1 example on the nodes, 3 here: warned (output, run log, JSON drift)"
