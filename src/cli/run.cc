@@ -158,11 +158,7 @@ void update_timings(TimingStore& store, const RunResult& result, const std::stri
 void report_suite_drift(const TimingStore& store, RunResult& result, Status& status) {
   result.drift = find_suite_drift(store, result);
   for (const SuiteDrift& d : result.drift) {
-    status.event(Status::Level::kWarning,
-                 d.path + " ran " + std::to_string(d.examples) + " examples on " + d.nodes +
-                     ", " + std::to_string(d.last_examples) +
-                     " in the last run: something it needs may be missing there (a compiled "
-                     "extension, a gitignored fixture)");
+    status.event(Status::Level::kWarning, describe_drift(d));
   }
 }
 

@@ -200,12 +200,7 @@ std::string summary_html(const RunResult& r) {
   if (!r.drift.empty()) {
     h += "<ul id=\"drift\" class=\"banner\">";
     for (const SuiteDrift& d : r.drift) {
-      h += "<li>" +
-           html_escape(sanitize_utf8(d.path + " ran " + std::to_string(d.examples) +
-                                     " examples on " + d.nodes + ", " +
-                                     std::to_string(d.last_examples) + " in the last run")) +
-           ": something it needs may be missing there (a compiled extension, a gitignored "
-           "fixture)</li>";
+      h += "<li>" + html_escape(sanitize_utf8(describe_drift(d))) + "</li>";
     }
     h += "</ul>";
   }

@@ -191,4 +191,11 @@ const FileResult* part_of_case(const FileResult& file, const CaseResult& c) {
   return rest;
 }
 
+std::string describe_drift(const SuiteDrift& d) {
+  return d.path + " ran " + std::to_string(d.examples) + " examples on " + d.nodes + ", " +
+         std::to_string(d.last_examples) +
+         " in the last run: tests removed, or something they need is missing there (on a "
+         "node: a compiled extension, a gitignored fixture)";
+}
+
 }  // namespace dt

@@ -144,6 +144,9 @@ void summarize(RunResult& result, int runner_count);
 // they are. Idempotent.
 void merge_parts(RunResult& result);
 
+// The warning for a file that ran fewer examples than last time, in every report alike.
+std::string describe_drift(const SuiteDrift& drift);
+
 // "spec/a_spec.rb" or "spec/a_spec.rb (part 2/3)": how a person is shown a work item.
 std::string work_label(const std::string& path, const Selection& selection);
 

@@ -368,7 +368,7 @@ void TimingStore::record_run(const RunResult& result) {
     record(f.path, f.duration_seconds);
     if (!ran_completely(f)) continue;
     FileTiming& timing = timings_[f.path];
-    timing.examples = f.examples + f.pending;
+    timing.examples = f.examples;
     timing.setup_seconds = measured_setup(f);
     timing.example_timings.clear();
     bool ids = !f.cases.empty() && std::all_of(f.cases.begin(), f.cases.end(),
@@ -448,7 +448,7 @@ std::vector<SuiteDrift> find_suite_drift(const TimingStore& store, const RunResu
   for (const FileResult& f : result.files) {
     const FileTiming* timing = store.find(f.path);
     if (!timing || timing->examples < 0 || !ran_completely(f)) continue;
-    int examples = f.examples + f.pending;
+    int examples = f.examples;
     if (examples >= timing->examples) continue;
     SuiteDrift d{f.path, examples, timing->examples, f.node};
     std::set<std::string> seen{f.node};

@@ -396,6 +396,10 @@ TEST(TimingStoreTest, SuiteDriftNamesFilesThatRanFewerExamplesThanLastTime) {
   EXPECT_EQ(drift[0].examples, 1);
   EXPECT_EQ(drift[0].last_examples, 2);
   EXPECT_EQ(drift[0].nodes, "n2");
+  // Pending examples are among the examples: one gone while another is now skipped is drift.
+  second.files[0].examples = 1;
+  second.files[0].pending = 1;
+  EXPECT_EQ(find_suite_drift(store, second).size(), 1u);
   // A file that errored (it could not load) is an error already, not drift.
   second.files[0].status = FileStatus::kError;
   EXPECT_TRUE(find_suite_drift(store, second).empty());
