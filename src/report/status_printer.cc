@@ -428,8 +428,9 @@ void StatusPrinter::print_report(const RunResult& result) {
   const RunSummary& s = result.summary;
   std::string files = count(s.files, "file", "files");
   if (s.split_files > 0) {
-    files +=
-        " (" + std::to_string(s.split_files) + " split into " + std::to_string(s.parts) + " parts)";
+    // Not "split into": a replay may run one part of a file.
+    files += " (" + std::to_string(s.split_files) + " run in parts: " +
+             count(s.parts, "part", "parts") + ")";
   }
   std::string totals = files + ", " + count(s.examples, "example", "examples") + ", " +
                        count(s.failures, "failure", "failures") + ", " + std::to_string(s.pending) +

@@ -396,7 +396,7 @@ TEST_F(StatusPrinterTest, ASplitFileFailsOnceWithThePartThatRanIt) {
       << o;
   EXPECT_FALSE(contains(o, "  2) ")) << "its cases once: " << o;
   EXPECT_TRUE(contains(o,
-                       "\n2 files (1 split into 3 parts), 6 examples, 1 failure, 0 pending, "
+                       "\n2 files (1 run in parts: 3 parts), 6 examples, 1 failure, 0 pending, "
                        "0 errors\n"))
       << o;
 }

@@ -121,7 +121,7 @@ run_dt replay pp_local_1
 assert_rc 1
 assert_out_contains "replaying pp_local_1: 3 work items in their order (1 of them parts of split files, run as they ran)"
 # Part 1 is the victim alone: 3 examples, not the 5 the whole files hold.
-assert_out_contains "3 files, 3 examples, 1 failure"
+assert_out_contains "3 files (1 run in parts: 1 part), 3 examples, 1 failure"
 [[ ! -e state ]] || fail "the victim left the marker behind"
 echo "ok: replay of a runner that ran a part runs that part, not the whole file"
 
