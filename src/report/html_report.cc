@@ -145,29 +145,6 @@ std::string number(double v, const char* format = "%.1f") {
   return buf;
 }
 
-// For the few strings the page writes as markup (the drift warnings): paths are arbitrary.
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string summary_html(const RunResult& r) {
   const RunSummary& s = r.summary;
@@ -200,7 +177,7 @@ std::string summary_html(const RunResult& r) {
   if (!r.drift.empty()) {
     h += "<ul id=\"drift\" class=\"banner\">";
     for (const SuiteDrift& d : r.drift) {
-      h += "<li>" + html_escape(sanitize_utf8(describe_drift(d))) + "</li>";
+      h += "<li>" + markup_escape(describe_drift(d), false) + "</li>";
     }
     h += "</ul>";
   }

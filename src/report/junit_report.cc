@@ -12,52 +12,13 @@ namespace {
 
 constexpr std::size_t kOutputTailLines = 20;
 
-// For text content and attribute values alike. Escape sequences go whole (stripping only the
-// ESC, which XML forbids, would leave "[31m" litter), then what XML 1.0 cannot carry.
-std::string xml_escape(std::string_view text, bool attribute) {
-  std::string clean = sanitize_utf8(strip_ansi(text), /*xml=*/true);
-  std::string out;
-  out.reserve(clean.size() + clean.size() / 8);
-  for (char c : clean) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;  // also keeps "]]>" out of text
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      // Parsers turn a raw CR into LF, and in attributes tabs and newlines into spaces.
-      case '\r':
-        out += "&#13;";
-        break;
-      case '\n':
-        out += attribute ? "&#10;" : "\n";
-        break;
-      case '\t':
-        out += attribute ? "&#9;" : "\t";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string attr(std::string_view name, std::string_view value) {
   // Appended piece by piece: GCC 12 at -O3 warns -Wrestrict on `" " + std::string(name) + ...`.
   std::string out = " ";
   out += name;
   out += "=\"";
-  out += xml_escape(value, true);
+  out += markup_escape(value, true);
   out += '"';
   return out;
 }
@@ -165,10 +126,10 @@ std::string junit_report(const RunResult& result) {
       } else if (!t.kind.empty()) {
         ++(t.kind == "failure" ? suite_failures : suite_errors);
         body += "      <" + t.kind + attr("message", first_line(t.message)) + attr("type", t.type) +
-                ">" + xml_escape(t.body, false) + "</" + t.kind + ">\n";
+                ">" + markup_escape(t.body, false) + "</" + t.kind + ">\n";
       }
       if (!t.system_out.empty())
-        body += "      <system-out>" + xml_escape(t.system_out, false) + "</system-out>\n";
+        body += "      <system-out>" + markup_escape(t.system_out, false) + "</system-out>\n";
       body += "    </testcase>\n";
     }
     suites += "  <testsuite" + attr("name", f.path) + attr("file", f.path) +

@@ -173,4 +173,44 @@ std::string elide_middle(std::string_view text, std::size_t width) {
   return std::string(text.substr(0, head)) + "..." + std::string(text.substr(tail));
 }
 
+// For text content and attribute values alike, in XML and HTML. Escape sequences go whole (stripping only the
+// ESC, which XML forbids, would leave "[31m" litter), then what XML 1.0 cannot carry.
+std::string markup_escape(std::string_view text, bool attribute) {
+  std::string clean = sanitize_utf8(strip_ansi(text), /*xml=*/true);
+  std::string out;
+  out.reserve(clean.size() + clean.size() / 8);
+  for (char c : clean) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;  // also keeps "]]>" out of text
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      // Parsers turn a raw CR into LF, and in attributes tabs and newlines into spaces.
+      case '\r':
+        out += "&#13;";
+        break;
+      case '\n':
+        out += attribute ? "&#10;" : "\n";
+        break;
+      case '\t':
+        out += attribute ? "&#9;" : "\t";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace dt

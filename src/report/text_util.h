@@ -35,4 +35,9 @@ std::size_t display_width(std::string_view text);
 // Cuts the middle of `text` to at most `width` code points, putting "..." in the gap.
 std::string elide_middle(std::string_view text, std::size_t width);
 
+// Text made safe as XML or HTML text (or, with `attribute`, as a quoted attribute value):
+// escape sequences stripped, valid UTF-8 of characters XML 1.0 allows, markup characters
+// escaped.
+std::string markup_escape(std::string_view text, bool attribute);
+
 }  // namespace dt
