@@ -58,7 +58,7 @@ std::vector<PlannedFile> split_slow_files(std::vector<PlannedFile> files, const 
 // Marks the files matching any of `globs` (config `session_per_file`) for a fresh session.
 void mark_fresh_sessions(std::vector<PlannedFile>& files, const std::vector<std::string>& globs);
 
-// The ideal makespan: max(longest file, sum of durations / runners).
+// The ideal makespan: max(longest work item, sum of durations / runners).
 double lower_bound(const std::vector<double>& durations, int runners);
 // What greedy list scheduling of `files` in order on `runners` runners predicts.
 double predicted_makespan(const std::vector<PlannedFile>& files, int runners);
