@@ -288,29 +288,6 @@ TEST(TimingStoreTest, PruneDropsFilesThatNoLongerExist) {
 }
 
 
-namespace {
-
-CaseResult example(const std::string& id, double seconds) {
-  CaseResult c;
-  c.id = id;
-  c.name = id;
-  c.status = "passed";
-  c.duration_seconds = seconds;
-  return c;
-}
-
-FileResult ran(const std::string& path, double seconds, std::vector<CaseResult> cases) {
-  FileResult f;
-  f.path = path;
-  f.status = FileStatus::kPassed;
-  f.duration_seconds = seconds;
-  f.examples = static_cast<int>(cases.size());
-  f.cases = std::move(cases);
-  f.node = "n1";
-  return f;
-}
-
-}  // namespace
 
 TEST(TimingStoreTest, ReadsVersion1) {
   TimingStore store;
@@ -324,30 +301,6 @@ TEST(TimingStoreTest, ReadsVersion1) {
   EXPECT_NE(store.parse("# distributest timings v1\n1.500\t2\t3\t0.100\ta\n"), "");
 }
 
-TEST(TimingStoreTest, RecordRunKeepsExampleCountsSetupAndSlowFilesExamples) {
-  RunResult run;
-  run.files = {ran("slow.py", 3.0, {example("slow.py::a", 1.0), example("slow.py::b", 1.5)}),
-               ran("fast.py", 0.2, {example("fast.py::a", 0.1)})};
-  run.runners = {RunnerResult{"r1", "n1", 1, {{"slow.py"}, {"fast.py"}}, "ok"}};
-  TimingStore store;
-  store.record_run(run);
-  const FileTiming* slow = store.find("slow.py");
-  ASSERT_NE(slow, nullptr);
-  EXPECT_EQ(slow->examples, 2);
-  EXPECT_NEAR(slow->setup_seconds, 0.5, 1e-9);
-  ASSERT_EQ(slow->example_timings.size(), 2u);
-  EXPECT_EQ(slow->example_timings[1].id, "slow.py::b");
-  EXPECT_DOUBLE_EQ(slow->example_timings[1].seconds, 1.5);
-  // Under kMinSplitSeconds: never split, so its examples are not kept.
-  EXPECT_EQ(store.find("fast.py")->examples, 1);
-  EXPECT_TRUE(store.find("fast.py")->example_timings.empty());
-
-  TimingStore loaded;
-  ASSERT_EQ(loaded.parse(store.serialize()), "");
-  EXPECT_EQ(loaded.serialize(), store.serialize());
-  EXPECT_EQ(loaded.find("slow.py")->example_timings.size(), 2u);
-  EXPECT_EQ(loaded.last_run(), store.last_run());
-}
 
 TEST(TimingStoreTest, LastRunPartsRoundTripWithTheirIds) {
   TimingStore store;
@@ -367,43 +320,7 @@ TEST(TimingStoreTest, LastRunPartsRoundTripWithTheirIds) {
       << "examples of a file with no line";
 }
 
-TEST(TimingStoreTest, AFileThatDidNotRunCompletelyKeepsItsExampleHistory) {
-  RunResult first;
-  first.files = {ran("s.py", 2.0, {example("s.py::a", 1.0), example("s.py::b", 0.9)})};
-  TimingStore store;
-  store.record_run(first);
-  RunResult second;
-  second.files = {ran("s.py", 2.0, {example("s.py::a", 1.0)})};
-  second.files[0].status = FileStatus::kTimeout;
-  store.record_run(second);
-  EXPECT_EQ(store.find("s.py")->examples, 2);
-  EXPECT_EQ(store.find("s.py")->example_timings.size(), 2u);
-}
 
-TEST(TimingStoreTest, SuiteDriftNamesFilesThatRanFewerExamplesThanLastTime) {
-  RunResult first;
-  first.files = {ran("a.py", 1.0, {example("a::1", 0.1), example("a::2", 0.1)}),
-                 ran("b.py", 1.0, {example("b::1", 0.1)})};
-  TimingStore store;
-  store.record_run(first);
-  RunResult second;
-  second.files = {ran("a.py", 1.0, {example("a::1", 0.1)}),
-                  ran("b.py", 1.0, {example("b::1", 0.1), example("b::2", 0.1)})};
-  second.files[0].node = "n2";
-  std::vector<SuiteDrift> drift = find_suite_drift(store, second);
-  ASSERT_EQ(drift.size(), 1u);
-  EXPECT_EQ(drift[0].path, "a.py");
-  EXPECT_EQ(drift[0].examples, 1);
-  EXPECT_EQ(drift[0].last_examples, 2);
-  EXPECT_EQ(drift[0].nodes, "n2");
-  // Pending examples are among the examples: one gone while another is now skipped is drift.
-  second.files[0].examples = 1;
-  second.files[0].pending = 1;
-  EXPECT_EQ(find_suite_drift(store, second).size(), 1u);
-  // A file that errored (it could not load) is an error already, not drift.
-  second.files[0].status = FileStatus::kError;
-  EXPECT_TRUE(find_suite_drift(store, second).empty());
-}
 
 }  // namespace
 }  // namespace dt

@@ -1,0 +1,107 @@
+// Folding measurements into the timing store: each run's durations, example counts, set-up
+// costs and per-example timings, and what a run's counts say against the last run (drift).
+// The file format is timing_store.cc's.
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "schedule/timing_store.h"
+
+namespace dt {
+namespace {
+
+// The weight of the newest measurement. 0.5 follows a file that got slower within a couple of
+// runs while one outlier (a cold cache, a loaded machine) only moves it half way.
+constexpr double kAlpha = 0.5;
+
+bool ran_completely(const FileResult& f) {
+  auto complete = [](FileStatus status) {
+    return status == FileStatus::kPassed || status == FileStatus::kFailed;
+  };
+  if (!complete(f.status)) return false;
+  return std::all_of(f.parts.begin(), f.parts.end(),
+                     [&](const FileResult& p) { return complete(p.status); });
+}
+
+// What one work item of `f` costs beyond its examples: its duration minus theirs; for a file
+// that ran as parts (its duration is theirs summed), an average part's.
+double measured_setup(const FileResult& f) {
+  double examples = 0;
+  for (const CaseResult& c : f.cases) examples += c.duration_seconds;
+  double items = f.parts.empty() ? 1.0 : static_cast<double>(f.parts.size());
+  return std::max(0.0, f.duration_seconds - examples) / items;
+}
+
+}  // namespace
+
+void TimingStore::record(const std::string& file, double seconds) {
+  // A broken clock or runner must not poison the history for every later run.
+  if (!std::isfinite(seconds) || file.empty()) return;
+  if (seconds < 0) seconds = 0;
+  auto [it, inserted] = timings_.try_emplace(file);
+  FileTiming& timing = it->second;
+  timing.seconds = inserted ? seconds : (1 - kAlpha) * timing.seconds + kAlpha * seconds;
+  ++timing.runs;
+}
+
+void TimingStore::record_run(const RunResult& result) {
+  for (const FileResult& f : result.files) {
+    if (f.status == FileStatus::kNotRun || f.status == FileStatus::kError) continue;
+    record(f.path, f.duration_seconds);
+    if (!ran_completely(f)) continue;
+    FileTiming& timing = timings_[f.path];
+    timing.examples = f.examples;
+    timing.setup_seconds = measured_setup(f);
+    timing.example_timings.clear();
+    bool ids = !f.cases.empty() && std::all_of(f.cases.begin(), f.cases.end(),
+                                               [](const CaseResult& c) { return !c.id.empty(); });
+    if (!ids || (timing.seconds < kMinSplitSeconds && f.parts.empty())) continue;
+    for (const CaseResult& c : f.cases) {
+      timing.example_timings.push_back(ExampleTiming{c.id, std::max(0.0, c.duration_seconds)});
+    }
+  }
+  bound_example_timings();
+  std::map<std::string, std::vector<WorkItem>> order;
+  for (const RunnerResult& r : result.runners) order[r.id] = r.work;
+  last_run_ = std::move(order);
+}
+
+void TimingStore::bound_example_timings() {
+  std::size_t kept = 0;
+  std::vector<FileTiming*> by_duration;
+  for (auto& [path, timing] : timings_) {
+    if (!timing.example_timings.empty()) by_duration.push_back(&timing);
+  }
+  std::sort(by_duration.begin(), by_duration.end(),
+            [](const FileTiming* a, const FileTiming* b) { return a->seconds > b->seconds; });
+  for (FileTiming* timing : by_duration) {
+    if (kept + timing->example_timings.size() > kMaxExampleTimings) {
+      timing->example_timings.clear();
+    } else {
+      kept += timing->example_timings.size();
+    }
+  }
+}
+
+std::vector<SuiteDrift> find_suite_drift(const TimingStore& store, const RunResult& result) {
+  std::vector<SuiteDrift> drift;
+  for (const FileResult& f : result.files) {
+    const FileTiming* timing = store.find(f.path);
+    if (!timing || timing->examples < 0 || !ran_completely(f)) continue;
+    int examples = f.examples;
+    if (examples >= timing->examples) continue;
+    SuiteDrift d{f.path, examples, timing->examples, f.node};
+    std::set<std::string> seen{f.node};
+    for (const FileResult& part : f.parts) {
+      if (seen.insert(part.node).second) d.nodes += ", " + part.node;
+    }
+    drift.push_back(std::move(d));
+  }
+  std::sort(drift.begin(), drift.end(),
+            [](const SuiteDrift& a, const SuiteDrift& b) { return a.path < b.path; });
+  return drift;
+}
+
+}  // namespace dt
