@@ -350,7 +350,9 @@ node_logs() {  # node_logs OUT: the nodes' logs, concatenated, then emptied
 }
 cd "$WORK/py"
 mkdir -p .distributest
-printf '[env]\nSPLIT_LOG = "/tmp/split.log"\nSPLIT_SLEEP = "%s"\n' "$SPLIT_SLEEP" >.distributest/config.toml
+# Slower examples here: the parts go out first, and both nodes must be up before the first
+# node's runners have taken them all (on a loaded CI box one node can come up a second late).
+printf '[env]\nSPLIT_LOG = "/tmp/split.log"\nSPLIT_SLEEP = "1.0"\n' >.distributest/config.toml
 run_cluster -n 2 --framework pytest --json cluster.json
 assert_rc 0
 [[ $(json_get cluster.json "len(r['runners'])") == 4 ]] || fail "cluster: wanted 2 nodes x 2 runners"
