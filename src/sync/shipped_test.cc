@@ -15,7 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string quoted(const std::string& word) {
+std::string sh_word(const std::string& word) {
   std::string out = "'";
   for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
@@ -34,8 +34,10 @@ class ShippedTest : public ::testing::Test {
     tmp = pattern;
     project = tmp / "project";
     node = tmp / "node";
+    runtime = tmp / "stage" / kRemoteRuntimeDir;
     fs::create_directories(project);
     fs::create_directories(node);
+    write_adapter("runners/pytest");
   }
   void TearDown() override {
     std::error_code ignored;
@@ -49,33 +51,45 @@ class ShippedTest : public ::testing::Test {
   }
   void sh(const std::string& script) const {
     std::string command =
-        "cd " + quoted(project.string()) + " && { " + script + "; } >/dev/null 2>&1";
+        "cd " + sh_word(project.string()) + " && { " + script + "; } >/dev/null 2>&1";
     ASSERT_EQ(std::system(command.c_str()), 0) << script;
   }
   void git(const std::string& args) const {
     sh("git -c user.name=t -c user.email=t@t -c init.defaultBranch=main " + args);
   }
 
-  // rsync, as sync_nodes runs it but to a local directory, with the master's view of what goes.
+  // rsync_argv's command as sync_nodes runs it, but to a local directory (no remote shell),
+  // with the master's view of what goes and the adapters from `runtime` (tmp/stage).
   void sync(const ShippedFiles& shipped) const {
     fs::path rules_file = tmp / "rules";
     std::ofstream(rules_file) << git_ignored_rules(shipped);
-    std::string command = "rsync -a --delete";
-    for (const std::string& arg :
-         rsync_filter_args(shipped.excludes, shipped.from_git ? rules_file.string() : "")) {
-      command += " " + quoted(arg);
+    std::vector<std::string> argv =
+        rsync_argv(project.string(), runtime.string(), shipped.excludes,
+                   shipped.from_git ? rules_file.string() : "");
+    ASSERT_EQ(argv.back(), "node:./");
+    argv.back() = node.string() + "/";
+    std::string command;
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+      if (argv[i] == "-e") {
+        ++i;
+        continue;
+      }
+      command += sh_word(argv[i]) + " ";
     }
-    command += " " + quoted(project.string() + "/") + " " + quoted(node.string() + "/");
     ASSERT_EQ(std::system((command + " 2>&1").c_str()), 0) << command;
   }
+  void write_adapter(const std::string& rel, const std::string& text = "#!/bin/sh\n") const {
+    fs::create_directories((runtime / rel).parent_path());
+    std::ofstream(runtime / rel) << text;
+  }
 
-  // The files (and symlinks) under `root`, relative, without .git.
+  // The files (and symlinks) under `root`, relative, without .git and the adapters.
   static std::set<std::string> files_under(const fs::path& root) {
     std::set<std::string> files;
     for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
          ++it) {
       std::string rel = it->path().lexically_relative(root).generic_string();
-      if (rel == ".git") {
+      if (rel == ".git" || rel == kRemoteRuntimeDir) {
         it.disable_recursion_pending();
         continue;
       }
@@ -92,7 +106,7 @@ class ShippedTest : public ::testing::Test {
     return files;
   }
 
-  fs::path tmp, project, node;
+  fs::path tmp, project, node, runtime;
 };
 
 // rsync's own answer for each pattern: what a real rsync copies.
@@ -194,6 +208,39 @@ TEST_F(ShippedTest, InAGitWorkTreeTheNodesGetWhatGitWouldShipAndTheMasterKnowsIt
   on_node.erase(".venv/bin/python");
   on_node.erase(".distributest-dir");
   EXPECT_EQ(on_node, expected_on_node(shipped));
+}
+
+// One transfer carries the project and the adapters: the project's rules, which may well match
+// the adapters' names, never keep an adapter back, nor a stale one on the node.
+TEST_F(ShippedTest, TheAdaptersGoWholeBesideTheProjectWhateverItsRulesSay) {
+  write(".gitignore", "*.py\nrunners/\n*.rb\n");
+  write("tests/test_a.py");
+  write("app.rb");
+  write_adapter("runners/pytest_runner.py", "print('adapter')\n");
+  write_adapter("runners/distributest_worker.rb");
+  for (bool in_git : {false, true}) {
+    if (in_git) git("init -q . && git add -f .gitignore tests/test_a.py app.rb");
+    fs::remove_all(node);
+    fs::create_directories(node / kRemoteRuntimeDir / "runners");
+    std::ofstream(node / kRemoteRuntimeDir / "runners" / "stale.py");
+    std::ofstream(node / kRemoteRuntimeDir / "init");
+    std::string warning;
+    ShippedFiles shipped = shipped_files(project.string(), {}, &warning);
+    ASSERT_EQ(shipped.from_git, in_git) << warning;
+    sync(shipped);
+    std::set<std::string> adapters;
+    for (const std::string& f : files_under(node / kRemoteRuntimeDir)) adapters.insert(f);
+    EXPECT_EQ(adapters, (std::set<std::string>{"runners/distributest_worker.rb", "runners/pytest",
+                                               "runners/pytest_runner.py"}))
+        << (in_git ? "in git" : "no git");
+    std::ifstream copied(node / kRemoteRuntimeDir / "runners" / "pytest_runner.py");
+    std::string text((std::istreambuf_iterator<char>(copied)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(text, "print('adapter')\n");
+    if (in_git) {
+      EXPECT_TRUE(fs::exists(node / "tests/test_a.py"));
+      EXPECT_TRUE(fs::exists(node / "app.rb"));
+    }
+  }
 }
 
 TEST_F(ShippedTest, AProjectInsideAWorkTreeIsJudgedByTheWholeRepository) {

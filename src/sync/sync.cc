@@ -8,7 +8,6 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
-#include <set>
 
 #include "report/status.h"
 #include "sync/target_lock.h"
@@ -65,6 +64,47 @@ class RulesFile {
   std::string error_;
 };
 
+// The adapters the nodes get, in a private temp dir as `<dir>/.distributest-runtime/runners`
+// with the templates' own modes and times: so one rsync per node carries the project and them
+// (a second rsync cost each node another rsync and relay start, about a third of the master's
+// CPU per node), and a resync of unchanged adapters sends nothing.
+class StagedRuntime {
+ public:
+  explicit StagedRuntime(const std::string& templates_dir) {
+    namespace fs = std::filesystem;
+    std::string pattern = (fs::temp_directory_path() / "distributest-runtime.XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      error_ = "cannot create " + pattern + ": " + std::strerror(errno);
+      return;
+    }
+    top_ = pattern;
+    fs::path source = fs::path(templates_dir) / "runners";
+    fs::path copy = fs::path(top_) / kRemoteRuntimeDir / "runners";
+    std::error_code ec;
+    fs::create_directories(copy.parent_path(), ec);
+    if (!ec) fs::copy(source, copy, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
+    for (fs::recursive_directory_iterator it(source, ec), end; !ec && it != end; it.increment(ec)) {
+      fs::path target = copy / fs::relative(it->path(), source, ec);
+      if (!ec && !it->is_symlink()) fs::last_write_time(target, it->last_write_time(), ec);
+    }
+    if (!ec) fs::last_write_time(copy, fs::last_write_time(source, ec), ec);
+    if (ec) error_ = "cannot copy the runner templates " + source.string() + ": " + ec.message();
+  }
+  ~StagedRuntime() {
+    std::error_code ignored;  // a temp dir left behind is not worth failing a finished run for
+    if (!top_.empty()) std::filesystem::remove_all(top_, ignored);
+  }
+  StagedRuntime(const StagedRuntime&) = delete;
+  StagedRuntime& operator=(const StagedRuntime&) = delete;
+
+  std::string path() const { return top_ + "/" + kRemoteRuntimeDir; }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string top_;
+  std::string error_;
+};
+
 std::string without_trailing_slashes(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   return path;
@@ -86,10 +126,10 @@ std::string short_hash(const std::string& text) {
 }
 
 struct NodeSync {
-  // kFailing: it failed, and its other rsync is being ended; the lock is held until it is gone.
+  // kFailing: the lock is gone and the rsync is being ended.
   enum class Step { kLocking, kSyncing, kFailing, kDone, kFailed } step = Step::kLocking;
   int lock_process = -1;
-  std::set<int> rsyncs;  // the rsyncs still running
+  int rsync = -1;  // while it runs
   std::string output;
   std::string error;
   bool said_waiting = false;
@@ -150,15 +190,19 @@ std::vector<std::string> rsync_filter_args(const std::vector<std::string>& exclu
   return args;
 }
 
-std::vector<std::string> rsync_argv(const std::string& source_dir, const std::string& target_dir,
+std::vector<std::string> rsync_argv(const std::string& project_dir, const std::string& runtime_dir,
                                     const std::vector<std::string>& excludes,
                                     const std::string& git_rules_file) {
   // The host is a placeholder: the relay runs rsync's remote half on the node's own session.
   std::vector<std::string> argv{"rsync", "-a", "--delete", "--protect-args", "-e", ssh_relay_rsh()};
+  // First match wins: the adapters go whole, whatever the project's rules say about such paths
+  // (a .gitignore with `*.py`), and what is stale in them is deleted.
+  argv.push_back(std::string("--include=/") + kRemoteRuntimeDir + "/***");
   std::vector<std::string> filters = rsync_filter_args(excludes, git_rules_file);
   argv.insert(argv.end(), filters.begin(), filters.end());
-  argv.push_back(source_dir + "/");
-  argv.push_back(std::string(kRelayHost) + ":" + target_dir + "/");
+  argv.push_back(project_dir + "/");
+  argv.push_back(runtime_dir);  // no slash: the directory itself, by its name
+  argv.push_back(std::string(kRelayHost) + ":./");
   return argv;
 }
 
@@ -178,17 +222,23 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
       return errors;
     }
   }
-  auto start_rsync = [&](std::size_t i, const std::string& source, const std::string& target,
-                         const std::string& rules_file) {
+  StagedRuntime runtime(options.templates_dir);
+  if (!runtime.error().empty()) {
+    std::map<std::string, std::string> errors;
+    for (const SyncTarget& t : targets) errors[t.node.name] = runtime.error();
+    return errors;
+  }
+  auto start_rsync = [&](std::size_t i) {
     const SshNodeSpec& node = targets[i].node;
-    ProcessSpec spec{"local", rsync_argv(source, target, options.shipped.excludes, rules_file),
+    ProcessSpec spec{"local",
+                     rsync_argv(options.project_dir, runtime.path(), options.shipped.excludes,
+                                git_rules ? git_rules->path() : ""),
                      {}, "", node.name + "/rsync"};
     // rsync's remote half runs in the synced dir, under its busy lock like every command of
     // ours there, so a later run's sync waits for it even if this master dies.
     spec.relay = ProcessSpec::Relay{node.name, remote_hold_prefix(), node.remote_dir};
-    int process = transport.start(spec);
-    owner[process] = i;
-    state[i].rsyncs.insert(process);
+    state[i].rsync = transport.start(spec);
+    owner[state[i].rsync] = i;
   };
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const SshNodeSpec& node = targets[i].node;
@@ -232,11 +282,9 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
                            node.remote_dir + "; waiting for it to finish");
         }
         if (s.output.find("locked\n") != std::string::npos) {
-          // The project and the adapters go side by side: each rsync is mostly an ssh login.
           s.step = NodeSync::Step::kSyncing;
           s.output.clear();
-          start_rsync(i, options.project_dir, ".", git_rules ? git_rules->path() : "");
-          start_rsync(i, options.templates_dir, kRemoteRuntimeDir, "");
+          start_rsync(i);
         }
       }
       continue;
@@ -253,20 +301,18 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
         while (!s.error.empty() && s.error.back() == '\n') s.error.pop_back();
       }
       // The lock is gone: nothing of ours may go on copying into the dir.
-      for (int rsync : s.rsyncs) transport.terminate(rsync);
-      s.step = s.rsyncs.empty() ? NodeSync::Step::kFailed : NodeSync::Step::kFailing;
+      if (s.rsync >= 0) transport.terminate(s.rsync);
+      s.step = s.rsync < 0 ? NodeSync::Step::kFailed : NodeSync::Step::kFailing;
       continue;
     }
-    s.rsyncs.erase(ev->process);
+    s.rsync = -1;
     if (!ok && s.error.empty()) {
       s.error = "rsync " + (ev->error.empty() ? "exited with status " + std::to_string(ev->exit_code)
                                               : ev->error) +
                 (s.output.empty() ? "" : ": " + s.output);
       while (!s.error.empty() && s.error.back() == '\n') s.error.pop_back();
-      for (int rsync : s.rsyncs) transport.terminate(rsync);
     }
     if (!ok) s.step = NodeSync::Step::kFailing;
-    if (!s.rsyncs.empty()) continue;
     if (s.step == NodeSync::Step::kFailing) {
       // Only now, with no rsync of ours left running there, may another run take the dir.
       if (s.lock_process >= 0) transport.terminate(s.lock_process);

@@ -54,10 +54,11 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
 // waits until the last of them is gone.
 std::vector<std::string> remote_hold_prefix();
 
-// The rsync command line for one source directory to one target dir, relative to the node's
-// synced dir (exposed for tests), with rsync_filter_args(excludes, git_rules_file). Its remote
-// shell is the SSH relay (transport/ssh_relay.h).
-std::vector<std::string> rsync_argv(const std::string& source_dir, const std::string& target_dir,
+// The rsync command line (exposed for tests) that fills the node's synced dir with the contents
+// of `project_dir` and, as <synced dir>/.distributest-runtime, `runtime_dir` (a directory of
+// that name), in one transfer, with rsync_filter_args(excludes, git_rules_file) for the project.
+// Its remote shell is the SSH relay (transport/ssh_relay.h).
+std::vector<std::string> rsync_argv(const std::string& project_dir, const std::string& runtime_dir,
                                     const std::vector<std::string>& excludes,
                                     const std::string& git_rules_file = "");
 

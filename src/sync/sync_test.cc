@@ -11,21 +11,25 @@
 namespace dt {
 namespace {
 
-// A node whose lock holder says "locked" at once; the project's rsync fails, the adapters'
-// rsync runs until it is ended. Events come out in the order they are caused.
+// A node whose lock holder says "locked" at once; then the rsync fails (`rsync_fails`), or the
+// lock holder dies while the rsync runs until it is ended. Events come out in the order they
+// are caused.
 class ScriptedSync : public Transport {
  public:
   std::vector<std::string> labels;  // by process id
   std::vector<std::string> log;     // "terminate 2", "exit 2"
   std::vector<ProcessSpec::Relay> relays;  // of the processes started with one
+  bool rsync_fails = true;
   int start(const ProcessSpec& spec) override {
     int id = static_cast<int>(labels.size());
     labels.push_back(spec.label);
     if (spec.relay) relays.push_back(*spec.relay);
     if (spec.label.ends_with("/lock")) {
       events.push_back({TransportEvent::Kind::kStdout, id, "locked\n"});
-    } else if (++rsyncs == 1) {  // the project's
+    } else if (rsync_fails) {
       events.push_back({TransportEvent::Kind::kExited, id, "", 23});
+    } else {
+      events.push_back({TransportEvent::Kind::kExited, 0, "", 255});  // the lock holder
     }
     return id;
   }
@@ -47,7 +51,6 @@ class ScriptedSync : public Transport {
 
  private:
   std::deque<TransportEvent> events;
-  int rsyncs = 0;
 };
 
 class QuietStatus : public Status {
@@ -60,24 +63,54 @@ class QuietStatus : public Status {
   void run_finished(const RunResult&) override {}
 };
 
-// Found in review: when one rsync failed, the lock was released while the other rsync still ran
-// --delete into the dir, where the next run of the project might already be.
-TEST(SyncNodesTest, AFailedRsyncEndsItsSiblingBeforeTheLockIsReleased) {
-  ScriptedSync transport;
-  QuietStatus status;
+const std::string kTemplates = std::string(DISTRIBUTEST_SOURCE_DIR) + "/templates";
+
+SshNodeSpec node_n1() {
   SshNodeSpec node;
   node.name = "n1";
   node.host = "10.0.0.1";
   node.remote_dir = "/srv/dt/p@box";
+  return node;
+}
+
+TEST(SyncNodesTest, AFailedRsyncIsTheNodesErrorAndThenTheLockIsReleased) {
+  ScriptedSync transport;
+  QuietStatus status;
   bool interrupted = false;
-  auto errors = sync_nodes(transport, status, {SyncTarget{node, "/srv/dt"}},
-                           SyncOptions{"/home/u/p", "/usr/share/distributest", {}}, &interrupted);
+  auto errors = sync_nodes(transport, status, {SyncTarget{node_n1(), "/srv/dt"}},
+                           SyncOptions{"/home/u/p", kTemplates, {}}, &interrupted);
   EXPECT_FALSE(interrupted) << "stuck";
   ASSERT_EQ(errors.count("n1"), 1u);
   EXPECT_NE(errors["n1"].find("rsync exited with status 23"), std::string::npos) << errors["n1"];
-  // The failed rsync (process 1) exits; the other (2) is ended and gone; only then the lock (0).
-  EXPECT_EQ(transport.log, (std::vector<std::string>{"exit n1/rsync", "terminate n1/rsync",
-                                                     "exit n1/rsync", "terminate n1/lock"}));
+  EXPECT_EQ(transport.log, (std::vector<std::string>{"exit n1/rsync", "terminate n1/lock"}));
+}
+
+// The next run may take the dir once the lock is gone: nothing of ours may go on copying into
+// it, so the rsync is ended and the node is not synced.
+TEST(SyncNodesTest, ALockLostDuringTheRsyncEndsTheRsync) {
+  ScriptedSync transport;
+  transport.rsync_fails = false;
+  QuietStatus status;
+  bool interrupted = false;
+  auto errors = sync_nodes(transport, status, {SyncTarget{node_n1(), "/srv/dt"}},
+                           SyncOptions{"/home/u/p", kTemplates, {}}, &interrupted);
+  EXPECT_FALSE(interrupted) << "stuck";
+  ASSERT_EQ(errors.count("n1"), 1u);
+  EXPECT_EQ(transport.log,
+            (std::vector<std::string>{"exit n1/lock", "terminate n1/rsync", "exit n1/rsync"}));
+}
+
+TEST(SyncNodesTest, RunnerTemplatesThatCannotBeCopiedFailEveryNodeWithTheReason) {
+  ScriptedSync transport;
+  QuietStatus status;
+  bool interrupted = false;
+  auto errors = sync_nodes(transport, status, {SyncTarget{node_n1(), "/srv/dt"}},
+                           SyncOptions{"/home/u/p", "/nonexistent/templates", {}}, &interrupted);
+  ASSERT_EQ(errors.count("n1"), 1u);
+  EXPECT_NE(errors["n1"].find("cannot copy the runner templates /nonexistent/templates/runners"),
+            std::string::npos)
+      << errors["n1"];
+  EXPECT_TRUE(transport.log.empty());
 }
 
 bool has(const std::vector<std::string>& argv, const std::string& word) {
@@ -119,14 +152,16 @@ TEST(SyncTest, RefusesRemoteRootsThatAreNotDedicatedDirectories) {
 // rsync never sees the node's address, port, user or key: its remote shell is the relay over
 // the session the master opened and verified (an IPv6 host once became an rsync daemon spec).
 TEST(SyncTest, RsyncReachesTheNodeThroughTheRelayAndKeepsOurFilesOutOfDelete) {
-  std::vector<std::string> argv = rsync_argv("/src/app", ".", {"tmp/", "*.log"});
+  std::vector<std::string> argv =
+      rsync_argv("/src/app", "/tmp/stage/.distributest-runtime", {"tmp/", "*.log"});
   EXPECT_EQ(argv[0], "rsync");
   EXPECT_TRUE(has(argv, "--delete"));
   EXPECT_TRUE(has(argv, "--protect-args"));  // remote paths with spaces are data
   auto e = std::find(argv.begin(), argv.end(), "-e");
   ASSERT_NE(e, argv.end());
   const std::string& rsh = *(e + 1);
-  EXPECT_NE(rsh.find(" __ssh-relay"), std::string::npos) << rsh;
+  // The relay program beside this test binary, as beside distributest in a build tree.
+  EXPECT_TRUE(rsh.ends_with("/distributest-ssh-relay")) << rsh;
   EXPECT_EQ(rsh.find("ssh "), std::string::npos) << rsh;
   EXPECT_TRUE(has(argv, "--exclude=/.distributest-dir"));
   EXPECT_TRUE(has(argv, "--exclude=/.distributest-lock"));
@@ -134,11 +169,17 @@ TEST(SyncTest, RsyncReachesTheNodeThroughTheRelayAndKeepsOurFilesOutOfDelete) {
   EXPECT_TRUE(has(argv, "--exclude=tmp/"));
   EXPECT_TRUE(has(argv, "--exclude=*.log"));
   EXPECT_TRUE(has(argv, "--filter=:- .gitignore"));
-  EXPECT_EQ(argv[argv.size() - 2], "/src/app/");
+  // The adapters' include comes before every rule of the project's.
+  auto include = std::find(argv.begin(), argv.end(), "--include=/.distributest-runtime/***");
+  ASSERT_NE(include, argv.end());
+  EXPECT_LT(include, std::find(argv.begin(), argv.end(), "--exclude=tmp/"));
+  EXPECT_LT(include, std::find(argv.begin(), argv.end(), "--filter=:- .gitignore"));
+  EXPECT_EQ(argv[argv.size() - 3], "/src/app/");
+  EXPECT_EQ(argv[argv.size() - 2], "/tmp/stage/.distributest-runtime");
   EXPECT_EQ(argv.back(), "node:./");  // relative to the synced dir, where the relay runs it
 }
 
-TEST(SyncNodesTest, EachRsyncRunsItsRemoteHalfInTheSyncedDirUnderItsBusyLock) {
+TEST(SyncNodesTest, TheRsyncRunsItsRemoteHalfInTheSyncedDirUnderItsBusyLock) {
   ScriptedSync transport;
   QuietStatus status;
   SshNodeSpec node;
@@ -147,8 +188,8 @@ TEST(SyncNodesTest, EachRsyncRunsItsRemoteHalfInTheSyncedDirUnderItsBusyLock) {
   node.remote_dir = ".cache/distributest/p@box";
   bool interrupted = false;
   sync_nodes(transport, status, {SyncTarget{node, ".cache/distributest"}},
-             SyncOptions{"/home/u/p", "/usr/share/distributest", {}}, &interrupted);
-  ASSERT_EQ(transport.relays.size(), 2u);
+             SyncOptions{"/home/u/p", kTemplates, {}}, &interrupted);
+  ASSERT_EQ(transport.relays.size(), 1u);  // the project and the adapters in one transfer
   for (const ProcessSpec::Relay& relay : transport.relays) {
     EXPECT_EQ(relay.node, "n1");
     EXPECT_EQ(relay.cwd, ".cache/distributest/p@box");

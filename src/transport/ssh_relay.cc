@@ -33,7 +33,7 @@ std::string rsync_word(const std::string& word) {
 // The remote command as ssh builds it: the words after the host, joined by spaces, for the
 // remote shell to parse (rsync escapes its arguments for exactly that).
 std::optional<std::string> remote_command_of(int argc, char** argv) {
-  int i = 2;
+  int i = 1;
   while (i < argc && (std::string_view(argv[i]) == "-l" || std::string_view(argv[i]) == "-p")) {
     i += 2;
   }
@@ -69,6 +69,12 @@ std::string ssh_relay_rsh() {
   char path[4096];
   ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
   std::string self = n > 0 ? std::string(path, static_cast<std::size_t>(n)) : "distributest";
+  std::string dir = self.substr(0, self.rfind('/') + 1);
+  // Beside the binary in a build tree; in libexec once installed.
+  for (const std::string& helper : {dir + kSshRelayProgram,
+                                    dir + "../libexec/distributest/" + kSshRelayProgram}) {
+    if (!dir.empty() && access(helper.c_str(), X_OK) == 0) return rsync_word(helper);
+  }
   return rsync_word(self) + " " + kSshRelaySubcommand;
 }
 
@@ -80,7 +86,7 @@ int ssh_relay_main(int argc, char** argv) {
                 "); this is rsync's remote shell during a run, not a command to type");
   }
   std::optional<std::string> command = remote_command_of(argc, argv);
-  if (!command) return fail("usage: distributest __ssh-relay [-l USER] HOST COMMAND...");
+  if (!command) return fail(std::string("usage: ") + kSshRelayProgram + " [-l USER] HOST COMMAND...");
   if (write_all(sock, encode_relay_frame(RelayFrame::kCommand, *command)) != 0) {
     return fail("the master is gone");
   }

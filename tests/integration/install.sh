@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# `cmake --install` puts the binary, the runner templates, the man pages, the default config and
-# the bash completion in their places, and the installed binary runs a suite with the installed
-# templates; the man pages are lint-clean.
+# `cmake --install` puts the binary, the sync relay, the runner templates, the man pages, the
+# default config and the bash completion in their places, and the installed binary runs a suite
+# with the installed templates; the man pages are lint-clean.
 source "$(dirname "$0")/lib.sh"
 build=$(dirname "$DT")
 prefix=$WORK/prefix
 cmake --install "$build" --prefix "$prefix" >/dev/null
-for f in bin/distributest share/distributest/runners/rspec share/distributest/runners/pytest \
+for f in bin/distributest libexec/distributest/distributest-ssh-relay share/distributest/runners/rspec share/distributest/runners/pytest \
   share/distributest/runners/command share/distributest/init/config.toml \
   share/man/man1/distributest.1 share/man/man5/distributest.toml.5 etc/distributest/config.toml \
   share/bash-completion/completions/distributest; do

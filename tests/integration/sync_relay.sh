@@ -19,6 +19,13 @@ relay_rc=$?
 set -e
 [[ $relay_rc == 255 && $out == *"not started by distributest"* ]] ||
   fail "the relay outside a run: exit $relay_rc, said: $out"
+relay=$(dirname "$DT")/distributest-ssh-relay
+set +e
+out=$(env -u DISTRIBUTEST_RELAY_FD "$relay" somehost rsync --server . 2>&1)
+relay_rc=$?
+set -e
+[[ $relay_rc == 255 && $out == *"not started by distributest"* ]] ||
+  fail "$relay outside a run: exit $relay_rc, said: $out"
 echo "ok: the relay refuses to run outside a sync"
 
 project=$WORK/app
@@ -52,7 +59,8 @@ l2=$(($(logins n2) - before2))
 [[ $l1 == 1 && $l2 == 1 ]] || fail "SSH logins for one run: n1 $l1, n2 $l2 (wanted 1 each)"
 echo "ok: one SSH login per node per run (n1 $l1, n2 $l2), project synced intact"
 
-# 2 and 3. A slow sync, its master killed in the middle.
+# 2 and 3. A slow sync (its remote shell the relay program beside the binary), its master killed
+# in the middle.
 head -c 30000000 /dev/urandom > data/blob
 "$TC" slow n1 16mbit
 "$TC" run "$DT" -c "$config" -n 2 >"$WORK/out" 2>&1 &
@@ -68,12 +76,13 @@ sleep 1
 "$TC" exec n1 ps -eo args= | grep -q '^flock -s .distributest-busy sh -c rsync --server' ||
   { "$TC" exec n1 ps -eo args= >&2; fail "rsync's remote half does not hold the busy lock"; }
 echo "ok: rsync's remote half runs under the busy lock"
+pgrep -f "^$relay node" >/dev/null || { pgrep -af rsync >&2; fail "rsync's remote shell is not $relay"; }
 kill -KILL $dt_pid
 wait $dt_pid 2>/dev/null || true
 killed_at=$(date +%s.%N)
 gone=""
 for _ in $(seq 30); do
-  here=$(pgrep -af "rsync .*$project" || true)
+  here=$(pgrep -af "rsync .*$project|^$relay" || true)
   there=$("$TC" exec n1 ps -eo args= | grep -E '^(rsync|flock -s)' || true)
   if [[ -z $here && -z $there ]]; then gone=yes; break; fi
   sleep 0.1
