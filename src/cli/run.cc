@@ -25,6 +25,7 @@
 #include "sync/shipped.h"
 #include "transport/real_transport.h"
 #include "transport/remote_command.h"
+#include "util/resource_usage.h"
 
 namespace dt {
 
@@ -417,6 +418,7 @@ int run_tests(const CliOptions& options, const std::string& project_dir, RunResu
   report_suite_drift(plan.store, result, status);
 
   write_reports(options, result, status);
+  status.event(Status::Level::kInfo, "master resources: " + describe(resource_usage()));
   if (result_out) *result_out = result;
   if (!result.interrupted && options.record) {
     update_timings(plan.store, result, project_dir, plan.timings_path, status);
