@@ -47,8 +47,11 @@ RealTransport::~RealTransport() = default;
 
 namespace {
 
+// Connections opened at the start, so that the runners and the lock fit in sshd's default
+// MaxSessions; a node whose sshd refuses a channel gets another connection then (ssh_processes).
+// One connection is one handshake: for up to 9 runners, the node costs one.
 int connections_for(int channels) {
-  int wanted = channels + 2;  // hooks and the lock beside the runners
+  int wanted = channels + 1;  // the lock beside the runners
   return (wanted + SshProcesses::kChannelsPerConnection - 1) / SshProcesses::kChannelsPerConnection;
 }
 
@@ -99,7 +102,8 @@ std::map<std::string, std::string> RealTransport::connect(const std::vector<SshN
     }
     int cores = c.cores;
     impl_->auth[node.name] = c.auth_method;
-    impl_->nodes[node.name] = std::make_unique<SshProcesses>(impl_->loop, node, cores);
+    impl_->nodes[node.name] =
+        std::make_unique<SshProcesses>(impl_->loop, node, cores, timeout_seconds);
     impl_->nodes[node.name]->add_connection(c);
     int channels = node.channels > 0 ? node.channels : cores;
     for (int i = 1; i < connections_for(channels); ++i) open(n, false);

@@ -51,8 +51,13 @@ bool is_socket_error(int rc) {
 
 }  // namespace
 
-SshProcesses::SshProcesses(EventLoop& loop, SshNodeSpec node, int cores)
-    : loop_(loop), node_(std::move(node)), cores_(cores), keepalive_(loop.io()) {
+SshProcesses::SshProcesses(EventLoop& loop, SshNodeSpec node, int cores,
+                           double connect_timeout_seconds)
+    : loop_(loop),
+      node_(std::move(node)),
+      cores_(cores),
+      keepalive_(loop.io()),
+      connect_timeout_seconds_(connect_timeout_seconds) {
   tick();
 }
 
@@ -68,6 +73,9 @@ void SshProcesses::add_connection(SshConnection ssh) {
 
 SshProcesses::~SshProcesses() {
   destroying_ = true;
+  *alive_ = false;
+  extra_cancel_->cancel();
+  if (extra_thread_.joinable()) extra_thread_.join();
   keepalive_.cancel();
   for (Connection& c : connections_) {
     // Closing the socket is enough for sshd to close every channel: each wrapper's stdin ends
@@ -115,6 +123,16 @@ bool SshProcesses::place(int id, Channel& ch) {
     ++connections_[ch.connection].channels;
     return true;
   }
+  // One more connection, unless one is on its way, one already failed, or there is one per
+  // channel already (sshd then refuses channels for some other reason).
+  int wanted = static_cast<int>(std::count_if(channels_.begin(), channels_.end(), [](const auto& c) {
+    return c.second.state != State::kDone;
+  }));
+  if (!extra_connecting_ && failed_connection_.empty() &&
+      static_cast<int>(connections_.size()) < wanted) {
+    open_extra_connection();
+  }
+  if (extra_connecting_) return false;  // placed when it is up, or has failed
   // sshd keeps a closed channel's session until its process has gone (the remote wrapper's
   // grace): a runner restarted at once may find every slot taken for a second or so.
   if (!ch.slot_deadline) ch.slot_deadline = Clock::now() + kSlotWait;
@@ -129,6 +147,32 @@ bool SshProcesses::place(int id, Channel& ch) {
   }
   finish(id, ch, 255, 0, why);
   return false;
+}
+
+void SshProcesses::place_parked() {
+  for (auto& [id, ch] : channels_) {
+    if (ch.state != State::kOpening || ch.connection != connections_.size()) continue;
+    if (place(id, ch)) pump(ch.connection);
+  }
+}
+
+void SshProcesses::open_extra_connection() {
+  if (extra_thread_.joinable()) extra_thread_.join();  // the last one has posted its result
+  extra_connecting_ = true;
+  extra_thread_ = std::thread([this, alive = alive_] {
+    SshConnection c = ssh_connect(node_, connect_timeout_seconds_, false, *extra_cancel_);
+    boost::asio::post(loop_.io(), [this, alive, c]() mutable {
+      if (!*alive) return c.close();
+      extra_connecting_ = false;
+      if (c.ok()) {
+        add_connection(c);
+      } else {
+        c.close();
+        note_failed_connection(c.error);
+      }
+      place_parked();
+    });
+  });
 }
 
 void SshProcesses::write_stdin(int id, const std::string& data) {
@@ -395,10 +439,7 @@ void SshProcesses::tick() {
     }
     if (parked) {
       for (Connection& conn : connections_) conn.full = false;
-      for (auto& [id, ch] : channels_) {
-        if (ch.state != State::kOpening || ch.connection != connections_.size()) continue;
-        place(id, ch);
-      }
+      place_parked();
     }
     for (std::size_t c = 0; c < connections_.size(); ++c) {
       Connection& conn = connections_[c];

@@ -1,6 +1,8 @@
 // Remote processes on one node: commands on SSH channels (libssh2, non-blocking) driven by the
 // shared Asio event loop. A node has one or more connections: sshd refuses more than
-// MaxSessions (10 by default) channels per connection, so channels spread over several.
+// MaxSessions (10 by default) channels per connection, so channels spread over several, and
+// when sshd refuses one (a lower MaxSessions, or sessions of ended channels that linger while
+// their processes go), another connection is opened for it then.
 // Internal to the transport module.
 #pragma once
 
@@ -10,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "transport/event_loop.h"
@@ -19,7 +22,8 @@ namespace dt {
 
 class SshProcesses {
  public:
-  SshProcesses(EventLoop& loop, SshNodeSpec node, int cores);
+  // `connect_timeout_seconds` bounds the connections it opens itself when sshd refuses a channel.
+  SshProcesses(EventLoop& loop, SshNodeSpec node, int cores, double connect_timeout_seconds);
   // Closes every channel (each remote wrapper then kills its process group) and disconnects.
   ~SshProcesses();
 
@@ -37,8 +41,8 @@ class SshProcesses {
   int cores() const { return cores_; }
   const SshNodeSpec& node() const { return node_; }
 
-  // Channels per connection we open at most, below sshd's default MaxSessions of 10.
-  static constexpr int kChannelsPerConnection = 8;
+  // Channels per connection we open at most: sshd's default MaxSessions.
+  static constexpr int kChannelsPerConnection = 10;
 
  private:
   struct Connection {
@@ -78,8 +82,11 @@ class SshProcesses {
   void wait_socket(std::size_t c);
   void tick();
   std::size_t pick_connection() const;
-  // Gives `ch` a connection, or parks it until one frees a slot (false when it waited too long).
+  // Gives `ch` a connection, or parks it until one frees a slot or a new one is up (false then).
   bool place(int id, Channel& ch);
+  void place_parked();
+  // Opens one more connection on a thread of its own; add_connection() takes it on the loop.
+  void open_extra_connection();
 
   EventLoop& loop_;
   SshNodeSpec node_;
@@ -90,6 +97,11 @@ class SshProcesses {
   bool destroying_ = false;
   bool repump_ = false;  // a channel had more to read than one turn's budget
   std::string failed_connection_;
+  double connect_timeout_seconds_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::unique_ptr<ConnectCancel> extra_cancel_ = std::make_unique<ConnectCancel>();
+  std::thread extra_thread_;
+  bool extra_connecting_ = false;
 };
 
 }  // namespace dt

@@ -98,9 +98,10 @@ sed 's/^runners = .*//' "$config" > "$WORK/partial.toml"
 import re, sys
 path = sys.argv[1]
 text = open(path).read()
-# n1 (the first node) gets 8 runners, n2 two.
+# n1 (the first node) gets 12 runners (with the lock, more than one connection's 10 channels),
+# n2 two.
 parts = text.split("[[node]]")
-parts[1] = parts[1].rstrip("\n") + "\nrunners = 8\n\n"
+parts[1] = parts[1].rstrip("\n") + "\nrunners = 12\n\n"
 parts[2] = parts[2].rstrip("\n") + "\nrunners = 2\n\n"
 open(path, "w").write("[[node]]".join(parts))
 PY
