@@ -1,7 +1,10 @@
 #include "transport/ssh_processes.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -20,6 +23,11 @@ namespace {
 constexpr auto kTick = std::chrono::seconds(1);
 // Passes over a connection's channels in one pump (see pump()).
 constexpr int kMaxPasses = 8;
+// A node that has sent nothing for this long is lost. Its sshd answers the keepalive sent every
+// kTick, so a live node is never silent for long, however busy; a cut link or a dead machine is
+// (packets dropped: nothing ever comes back). The kernel's count, TCP_INFO's
+// tcpi_last_data_recv, sees every byte, whoever reads it.
+constexpr auto kSilenceLimit = std::chrono::seconds(7);
 // How long a channel waits for a session slot on a node before it fails.
 constexpr auto kSlotWait = std::chrono::seconds(5);
 // How long after its stdin ends a remote process group may live before the wrapper kills it.
@@ -47,6 +55,14 @@ bool would_block(int rc) { return rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ER
 bool is_socket_error(int rc) {
   return rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_SEND ||
          rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_TIMEOUT;
+}
+
+// How long since the socket last received data, by the kernel's count.
+std::optional<std::chrono::milliseconds> silence(int fd) {
+  tcp_info info{};
+  socklen_t size = sizeof info;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) != 0) return std::nullopt;
+  return std::chrono::milliseconds(info.tcpi_last_data_recv);
 }
 
 }  // namespace
@@ -444,6 +460,12 @@ void SshProcesses::tick() {
     for (std::size_t c = 0; c < connections_.size(); ++c) {
       Connection& conn = connections_[c];
       if (conn.lost) continue;
+      if (std::optional<std::chrono::milliseconds> quiet = silence(conn.ssh.fd);
+          quiet && *quiet > kSilenceLimit) {
+        lose_connection(c, "no answer from the node for " +
+                               std::to_string(quiet->count() / 1000) + " s");
+        continue;
+      }
       int next = 0;
       int rc = libssh2_keepalive_send(conn.ssh.session, &next);
       if (rc != 0 && !would_block(rc)) {
