@@ -24,11 +24,11 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// A peer that stops acknowledging for this long makes the socket fail: a backstop. A dead link
-// is told from a busy one by silence (ssh_processes.cc, kSilenceLimit), since at 3 s here (the
-// first design) a loaded box's own delays dropped healthy nodes: 64 nodes x 8 runners on 2
-// cores lost 18 live nodes with "the connection broke (libssh2 -7)".
-constexpr unsigned kTcpUserTimeoutMs = 30000;
+// A peer that stops acknowledging for this long makes the socket fail, so a cut link is noticed
+// (libssh2's keepalives, every second, are data to acknowledge). Its kernel acknowledges at once
+// however loaded the node is; at 3 s (the first design) 64 nodes x 8 runners on this 2-core box
+// still lost live nodes, so 8 s: a cut node is lost in about 9 s.
+constexpr unsigned kTcpUserTimeoutMs = 8000;
 
 // ~/.ssh with ssh's ~: the password database's home (see ssh_home_directory); "" without one.
 std::string ssh_dir() {

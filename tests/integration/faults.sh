@@ -153,7 +153,7 @@ in_flight=$(grep -c -E 'runner [a-z0-9_]+_n2_[0-9]+: .* while running t/.*requeu
   fail "killed node: $in_flight files in flight on n2 requeued, $requeued ran again: $(cat "$WORK/out")"
 [[ $(json_get report.json "len([f for f in r['files'] if f['node'] == 'n2'])") == 0 ]] ||
   fail "killed node: n2 reported results it cannot have finished"
-# The loss is noticed through the broken connection: well under the ~7 s of a silent cut link.
+# The loss is noticed through the broken connection: well under the ~9 s of a silent cut link.
 check "$to_loss < 3" || fail "killed node: n2 killed at ${kill_at}s of the run, lost only ${to_loss}s later"
 # The reports keep the lost tries where they happened: on n2, ending when n2 was lost.
 lost_s=$(json_get report.json "[n['lost_seconds'] for n in r['nodes'] if n['name'] == 'n2'][0]")
