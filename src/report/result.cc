@@ -1,6 +1,7 @@
 #include "report/result.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <map>
 #include <utility>
 
@@ -125,20 +126,24 @@ FileResult merged(std::vector<FileResult> parts) {
 
 void merge_parts(RunResult& result) {
   // Each merged file takes the place of the first of its parts to finish, so completion order
-  // is kept as far as it can be.
-  std::vector<FileResult> files;
+  // is kept as far as it can be. The list is compacted where it is: a fleet's million results
+  // are hundreds of MB, and a second list would double them.
+  std::vector<FileResult>& files = result.files;
   std::map<std::string, std::pair<std::size_t, std::vector<FileResult>>> parts_of;
-  for (FileResult& f : result.files) {
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    FileResult& f = files[i];
     if (f.selection.whole()) {
-      files.push_back(std::move(f));
+      if (kept != i) files[kept] = std::move(f);
+      ++kept;
       continue;
     }
-    auto [it, first] = parts_of.try_emplace(f.path, files.size(), std::vector<FileResult>{});
-    if (first) files.emplace_back();
+    auto [it, first] = parts_of.try_emplace(f.path, kept, std::vector<FileResult>{});
     it->second.second.push_back(std::move(f));
+    if (first) ++kept;  // the merged file's place, filled below
   }
+  files.erase(files.begin() + static_cast<std::ptrdiff_t>(kept), files.end());
   for (auto& [path, place] : parts_of) files[place.first] = merged(std::move(place.second));
-  result.files = std::move(files);
 }
 
 std::string work_label(const std::string& path, const Selection& selection) {

@@ -24,23 +24,39 @@ Engine::Engine(Transport& transport, Status& status, EngineOptions options)
 RunResult Engine::run(const std::vector<NodeSlot>& nodes, const std::vector<RunnerSlot>& runners,
                       const std::vector<PlannedFile>& files) {
   EngineRun run(transport_, status_, options_, nodes, runners, files);
-  return run.run();
+  RunResult result = run.run();
+  work_ = run.work();
+  return result;
 }
 
 EngineRun::EngineRun(Transport& transport, Status& status, const EngineOptions& options,
                      const std::vector<NodeSlot>& nodes, const std::vector<RunnerSlot>& runners,
                      const std::vector<PlannedFile>& files)
     : transport_(transport), status_(status), options_(options), nodes_(nodes) {
-  for (const RunnerSlot& slot : runners) runners_.emplace_back(slot);
+  // Each runner's list of what it ran gets about its share of the items up front: grown by
+  // doubling, a fleet's lists would be copied over and over.
+  std::size_t share = files.size() / std::max<std::size_t>(1, runners.size()) + 1;
+  runners_.reserve(runners.size());
+  for (const RunnerSlot& slot : runners) runners_.emplace_back(slot).files_run.reserve(share);
+  idle_at_.assign(runners_.size(), kNotIdle);
+  for (std::size_t r = 0; r < runners_.size(); ++r) runners_on_[runners_[r].slot.node].push_back(r);
+  for (std::size_t n = 0; n < nodes.size(); ++n) node_index_.try_emplace(nodes[n].name, n);
   node_state_.resize(nodes.size());
   std::size_t known = 0;
-  for (const PlannedFile& f : files) known += f.from_history ? 1 : 0;
+  std::vector<double> expected;
+  expected.reserve(files.size());
+  for (const PlannedFile& f : files) {
+    known += f.from_history ? 1 : 0;
+    expected.push_back(f.expected_seconds);
+  }
   eta_from_history_ = !files.empty() && known * 2 >= files.size();
+  queue_ = WorkQueue(std::move(expected));
+  items_.reserve(files.size());
+  results_.reserve(files.size());
+  result_item_.reserve(files.size());
   for (const PlannedFile& f : files) {
     queue_.push_back(items_.size());
-    Item item;
-    item.file = f;
-    items_.push_back(std::move(item));
+    items_.emplace_back().file = &f;
   }
 }
 
@@ -65,40 +81,28 @@ RunResult EngineRun::run() {
       status_.refresh();
       next_refresh = transport_.now() + refresh_every;
     }
-    for (std::size_t r = 0; r < runners_.size(); ++r) {
-      if (runners_[r].deadline && *runners_[r].deadline <= transport_.now()) on_deadline(r);
-    }
-    for (std::size_t n = 0; n < nodes_.size(); ++n) {
-      const NodeState& node = node_state_[n];
-      if (node.setup_deadline && *node.setup_deadline <= transport_.now()) on_node_deadline(n);
-    }
+    handle_due_deadlines();
   }
 
   RunResult result;
   result.interrupted = interrupted_;
   result.fail_fast_triggered = fail_fast_triggered_;
-  for (Item& item : items_) {
-    if (!item.finished) {
-      item.result.path = item.file.path;
-      item.result.selection = item.file.selection;
-      item.result.status = FileStatus::kNotRun;
-      item.result.error = not_run_reason_;
-      item.result.attempts = item.attempts;
-      item.result.earlier_attempts = std::move(item.earlier_attempts);
-    }
-    result.files.push_back(std::move(item.result));
+  for (std::size_t i = 0; i < items_.size(); ++i) {
+    Item& item = items_[i];
+    if (item.finished) continue;
+    FileResult& f = results_.emplace_back();
+    result_item_.push_back(i);
+    f.path = item.file->path;
+    f.selection = item.file->selection;
+    f.status = FileStatus::kNotRun;
+    f.error = not_run_reason_;
+    f.attempts = item.attempts;
+    if (item.retries) f.earlier_attempts = std::move(item.retries->earlier_attempts);
   }
-  // Completion order is what a timeline wants; not-run files go last.
-  std::stable_sort(result.files.begin(), result.files.end(),
-                   [](const FileResult& a, const FileResult& b) {
-                     bool a_ran = a.status != FileStatus::kNotRun;
-                     bool b_ran = b.status != FileStatus::kNotRun;
-                     if (a_ran != b_ran) return a_ran;
-                     return a.started_seconds + a.duration_seconds <
-                            b.started_seconds + b.duration_seconds;
-                   });
-  for (const RunnerState& rs : runners_) {
-    result.runners.push_back(RunnerResult{rs.slot.id, rs.slot.node, rs.slot.index, rs.files_run,
+  result.files = results_in_completion_order();
+  for (RunnerState& rs : runners_) {
+    result.runners.push_back(RunnerResult{rs.slot.id, rs.slot.node, rs.slot.index,
+                                          std::move(rs.files_run),
                                           rs.failure.empty() ? "ok" : rs.failure, rs.teardowns});
   }
   for (std::size_t n = 0; n < nodes_.size(); ++n) {
@@ -123,12 +127,10 @@ bool EngineRun::done() const { return processes_.empty(); }
 // slowest files run first; without history for most files there is nothing better to offer.
 double EngineRun::eta_seconds() const {
   if (!eta_from_history_) return -1;
-  double work = 0;
-  double longest = 0;
-  for (std::size_t i : queue_) {
-    work += items_[i].file.expected_seconds;
-    longest = std::max(longest, items_[i].file.expected_seconds);
-  }
+  ++work_.estimates;
+  work_.runner_visits += runners_.size();
+  double work = queue_.total_seconds();
+  double longest = queue_.longest_seconds();
   int runners = 0;
   for (const RunnerState& rs : runners_) {
     if (rs.phase == RunnerState::Phase::kDraining || !rs.failure.empty() || rs.node_lost) continue;
@@ -136,23 +138,12 @@ double EngineRun::eta_seconds() const {
     ++runners;
     if (rs.phase != RunnerState::Phase::kBusy || !rs.item) continue;
     double elapsed = std::chrono::duration<double>(transport_.now() - rs.file_started).count();
-    double left = std::max(0.0, items_[*rs.item].file.expected_seconds - elapsed);
+    double left = std::max(0.0, items_[*rs.item].file->expected_seconds - elapsed);
     work += left;
     longest = std::max(longest, left);
   }
   if (runners == 0) return -1;
   return std::max(longest, work / runners);
-}
-
-Clock::time_point EngineRun::next_deadline() const {
-  Clock::time_point next = Clock::time_point::max();
-  for (const RunnerState& rs : runners_) {
-    if (rs.deadline) next = std::min(next, *rs.deadline);
-  }
-  for (const NodeState& node : node_state_) {
-    if (node.setup_deadline) next = std::min(next, *node.setup_deadline);
-  }
-  return next;
 }
 
 std::optional<Clock::time_point> EngineRun::hook_deadline() const {
@@ -180,13 +171,13 @@ void EngineRun::start_node(std::size_t n) {
   ProcessSpec spec{node.name, with_prefix(node.command_prefix, options_.node_setup), env, "",
                    node.name + "/node_setup", true};
   node_state_[n].setup_process = start_process(spec, ProcessRole::kNodeSetup, n);
-  node_state_[n].setup_deadline = hook_deadline();
+  set_node_deadline(n, hook_deadline());
 }
 
 void EngineRun::node_ready(std::size_t n) {
   node_state_[n].status = "ok";
-  for (std::size_t r = 0; r < runners_.size(); ++r) {
-    if (runners_[r].slot.node != nodes_[n].name) continue;
+  work_.runner_visits += runners_on(nodes_[n].name).size();
+  for (std::size_t r : runners_on(nodes_[n].name)) {
     if (stopping_) continue;
     if (options_.runner_setup.empty()) {
       start_runner(r);
@@ -200,8 +191,8 @@ void EngineRun::start_runner_setup(std::size_t r) {
   RunnerState& rs = runners_[r];
   std::vector<std::string> argv = options_.runner_setup;
   argv.push_back(rs.slot.id);
-  rs.phase = RunnerState::Phase::kSetup;
-  rs.deadline = hook_deadline();
+  set_phase(r, RunnerState::Phase::kSetup);
+  set_deadline(r, hook_deadline());
   rs.process = start_process(ProcessSpec{rs.slot.node, with_prefix(command_prefix(rs.slot.node), argv),
                                          rs.slot.env, "", rs.slot.id + "/runner_setup", true},
                              ProcessRole::kRunnerSetup, r);
@@ -210,22 +201,14 @@ void EngineRun::start_runner_setup(std::size_t r) {
 void EngineRun::start_runner(std::size_t r) {
   RunnerState& rs = runners_[r];
   rs.reset_protocol();
-  rs.phase = RunnerState::Phase::kStarting;
-  rs.deadline = transport_.now() + std::chrono::duration_cast<Clock::duration>(
-                                       std::chrono::duration<double>(
-                                           options_.startup_timeout_seconds));
+  set_phase(r, RunnerState::Phase::kStarting);
+  set_deadline(r, transport_.now() + std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(
+                                             options_.startup_timeout_seconds)));
   rs.process = start_process(ProcessSpec{rs.slot.node, with_prefix(command_prefix(rs.slot.node),
                                                                      rs.slot.argv),
                                          rs.slot.env, "", rs.slot.id},
                              ProcessRole::kRunner, r);
-}
-
-const std::vector<std::string>& EngineRun::command_prefix(const std::string& node) const {
-  static const std::vector<std::string> kNone;
-  for (const NodeSlot& n : nodes_) {
-    if (n.name == node) return n.command_prefix;
-  }
-  return kNone;
 }
 
 void EngineRun::handle(const TransportEvent& ev) {
@@ -234,6 +217,7 @@ void EngineRun::handle(const TransportEvent& ev) {
     interrupted_ = true;
     return stop("interrupted");
   }
+  ++work_.events;
   auto it = processes_.find(ev.process);
   if (it == processes_.end()) return;
   ProcessInfo info = it->second;
@@ -274,10 +258,10 @@ void EngineRun::on_node_setup_event(std::size_t n, const TransportEvent& ev) {
   status_.event(Status::Level::kError, "node " + nodes_[n].name + ": node_setup " + what +
                                            "; its runners are left out" +
                                            (output.empty() ? "" : "\n" + output));
-  for (RunnerState& rs : runners_) {
-    if (rs.slot.node != nodes_[n].name) continue;
-    rs.failure = "node_setup failed";
-    rs.phase = RunnerState::Phase::kDone;
+  work_.runner_visits += runners_on(nodes_[n].name).size();
+  for (std::size_t r : runners_on(nodes_[n].name)) {
+    runners_[r].failure = "node_setup failed";
+    set_phase(r, RunnerState::Phase::kDone);
   }
   dispatch_idle();  // a rerun kept for "another node" may now go to the runners that are left
 }
@@ -292,7 +276,7 @@ void EngineRun::on_runner_setup_event(std::size_t r, const TransportEvent& ev) {
   rs.process = -1;
   rs.deadline.reset();
   if (stopping_ || work_done_) {
-    rs.phase = RunnerState::Phase::kDone;
+    set_phase(r, RunnerState::Phase::kDone);
     return;
   }
   if (exited_ok(ev) && !rs.timed_out) {
@@ -307,7 +291,7 @@ void EngineRun::on_runner_setup_event(std::size_t r, const TransportEvent& ev) {
 
 void EngineRun::runner_failed(std::size_t r, const std::string& why) {
   RunnerState& rs = runners_[r];
-  rs.phase = RunnerState::Phase::kDone;
+  set_phase(r, RunnerState::Phase::kDone);
   rs.failure = why;
   status_.event(Status::Level::kError, "runner " + rs.slot.id + " left out: " + why);
   dispatch_idle();  // one runner fewer may leave the others with nothing to wait for
@@ -324,8 +308,12 @@ void EngineRun::node_lost(const std::string& node, const std::string& why) {
     status_.node_lost(node);
   }
   // Its other runners' exits may not have arrived yet: none of them may take a requeued file.
-  for (RunnerState& rs : runners_) {
-    if (rs.slot.node == node) rs.node_lost = true;
+  work_.runner_visits += runners_on(node).size();
+  for (std::size_t r : runners_on(node)) {
+    RunnerState& rs = runners_[r];
+    if (rs.node_lost) continue;
+    rs.node_lost = true;
+    if (rs.phase == RunnerState::Phase::kIdle) ++idle_on_lost_node_;
   }
 }
 
@@ -352,6 +340,7 @@ void EngineRun::wind_down() {
     node.setup_deadline.reset();
     transport_.terminate(node.setup_process);
   }
+  work_.runner_visits += runners_.size();  // once a run
   for (std::size_t r = 0; r < runners_.size(); ++r) {
     RunnerState& rs = runners_[r];
     using Phase = RunnerState::Phase;
@@ -362,7 +351,7 @@ void EngineRun::wind_down() {
     rs.ending = true;
     rs.deadline.reset();
     if (rs.process >= 0) transport_.terminate(rs.process);
-    if (rs.phase == Phase::kWaiting) rs.phase = Phase::kDone;
+    if (rs.phase == Phase::kWaiting) set_phase(r, Phase::kDone);
   }
 }
 
@@ -372,6 +361,7 @@ void EngineRun::check_stranded() {
   if (stopping_ || queue_.empty()) return;
   std::string why;
   for (const RunnerState& rs : runners_) {
+    ++work_.runner_visits;
     if (rs.may_get_work()) return;
     std::string failure(first_line(rs.failure));
     if (!failure.empty() && why.find(failure) == std::string::npos) {
@@ -387,8 +377,13 @@ void EngineRun::stop(const std::string& why) {
   stopping_ = true;
   status_.event(Status::Level::kWarning, "stopping: " + why);
   // Every process goes, idle runners included: a stop must be quick, not polite.
+  work_.runner_visits += runners_.size();  // once a run
   for (RunnerState& rs : runners_) rs.ending = true;
-  for (const auto& [process, info] : processes_) transport_.terminate(process);
+  std::vector<int> all;
+  all.reserve(processes_.size());
+  for (const auto& [process, info] : processes_) all.push_back(process);
+  std::sort(all.begin(), all.end());  // in the order they started
+  for (int process : all) transport_.terminate(process);
 }
 
 }  // namespace dt

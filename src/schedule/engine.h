@@ -50,6 +50,15 @@ struct EngineOptions {
   double refresh_seconds = 0;               // call Status::refresh() this often; 0 = never
 };
 
+// What a run took, in steps that do not depend on the machine, so that tests can hold the
+// engine to linear work without timing it: an event costs O(1) runner visits, a time-left
+// estimate one pass over the runners, and a fleet has thousands of runners and millions of events.
+struct EngineWork {
+  std::size_t events = 0;         // transport events handled
+  std::size_t runner_visits = 0;  // runner states looked at other than the one an event is for
+  std::size_t estimates = 0;      // time-left estimates
+};
+
 class Engine {
  public:
   Engine(Transport& transport, Status& status, EngineOptions options);
@@ -58,11 +67,13 @@ class Engine {
   // files never dispatched (fail-fast, interrupt, no runner left) are kNotRun.
   RunResult run(const std::vector<NodeSlot>& nodes, const std::vector<RunnerSlot>& runners,
                 const std::vector<PlannedFile>& files);
+  const EngineWork& last_run_work() const { return work_; }
 
  private:
   Transport& transport_;
   Status& status_;
   EngineOptions options_;
+  EngineWork work_;
 };
 
 }  // namespace dt

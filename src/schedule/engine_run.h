@@ -1,17 +1,22 @@
 // The state of one run of the engine: the queue, every runner's state machine, and what each
 // process id stands for. Internal to the schedule module; engine.cc drives the run and its
-// hooks, runner_events.cc handles what runners say and how they end.
+// hooks, runner_events.cc handles what runners say and how they end, engine_tracking.cc keeps
+// the counts and queues that spare every event a pass over a fleet's runners.
 #pragma once
 
-#include <deque>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
+#include <queue>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "report/status.h"
 #include "schedule/engine.h"
 #include "schedule/runner_state.h"
+#include "schedule/work_queue.h"
 #include "transport/transport.h"
 
 namespace dt {
@@ -23,18 +28,23 @@ class EngineRun {
             const std::vector<NodeSlot>& nodes, const std::vector<RunnerSlot>& runners,
             const std::vector<PlannedFile>& files);
   RunResult run();
+  const EngineWork& work() const { return work_; }
 
  private:
-  struct Item {
-    PlannedFile file;
-    int attempts = 0;
-    int reruns = 0;            // --retry reruns so far
+  // What a work item went through before its result. Only one that failed (--retry) or lost
+  // its runner has any, so the many that pass at once (a fleet's million) carry a null pointer.
+  struct Retries {
     std::string avoid_runner;  // a rerun goes elsewhere: not to the runner that failed it
     std::string avoid_node;    // ... and to another node when there is one
     std::string first_failure; // what the first failed attempt said, for a flaky pass
     std::vector<AttemptResult> earlier_attempts;
-    bool finished = false;
-    FileResult result;
+  };
+  struct Item {
+    const PlannedFile* file = nullptr;  // in the plan, which outlives the run
+    int attempts = 0;
+    int reruns = 0;            // --retry reruns so far
+    bool finished = false;     // its result is in results_
+    std::unique_ptr<Retries> retries;
   };
   struct NodeState {
     std::string status;       // "" while setting up, "ok", or why it failed or was not used
@@ -49,6 +59,17 @@ class EngineRun {
     ProcessRole role;
     std::size_t index;  // node index for kNodeSetup, runner index otherwise
   };
+  // When a runner's deadline or a node's node_setup deadline passes. One is queued each time a
+  // deadline is set; it is stale once the deadline was reset or set anew, and is then dropped
+  // when it comes to the top, so finding the next deadline is not a pass over every runner.
+  struct Deadline {
+    Clock::time_point at;
+    bool node;           // node_state_[index], else runners_[index]
+    std::size_t index;
+    bool operator>(const Deadline& other) const { return at > other.at; }
+  };
+
+  static constexpr std::size_t kNotIdle = static_cast<std::size_t>(-1);
 
   void start_node(std::size_t n);
   void node_ready(std::size_t n);
@@ -66,6 +87,12 @@ class EngineRun {
 
   void dispatch(std::size_t r);
   void dispatch_idle();
+  void set_phase(std::size_t r, RunnerState::Phase phase);
+  void set_deadline(std::size_t r, std::optional<Clock::time_point> at);
+  void set_node_deadline(std::size_t n, std::optional<Clock::time_point> at);
+  bool deadline_current(const Deadline& d) const;
+  void handle_due_deadlines();
+  void report_eta();
   void rerun(std::size_t r, const FileResult& failed);
   bool may_take(std::size_t r, const Item& item) const;
   void node_lost(const std::string& node, const std::string& why);
@@ -85,12 +112,16 @@ class EngineRun {
   void on_node_deadline(std::size_t n);
 
   bool done() const;
-  Clock::time_point next_deadline() const;
+  Clock::time_point next_deadline();
   std::optional<Clock::time_point> hook_deadline() const;  // from now, for a hook starting now
   FileResult base_result(std::size_t r, const Item& item) const;
+  void fill_master_fields(std::size_t r, const Item& item, FileResult& result) const;
+  static Retries& retries_of(Item& item);
+  std::vector<FileResult> results_in_completion_order();
   double since_start(Clock::time_point t) const;
   double eta_seconds() const;
   const std::vector<std::string>& command_prefix(const std::string& node) const;
+  const std::vector<std::size_t>& runners_on(const std::string& node) const;
 
   Transport& transport_;
   Status& status_;
@@ -100,8 +131,23 @@ class EngineRun {
   std::vector<NodeState> node_state_;
   bool eta_from_history_ = false;          // most files have history: eta_seconds() means something
   std::vector<Item> items_;
-  std::deque<std::size_t> queue_;
-  std::map<int, ProcessInfo> processes_;
+  // The results, in the order their items finished, and which item each is for. Kept apart from
+  // items_ so that the result list is built without a second copy of every result.
+  std::vector<FileResult> results_;
+  std::vector<std::size_t> result_item_;
+  WorkQueue queue_;
+  std::unordered_map<int, ProcessInfo> processes_;  // looked up for every event
+  // Kept by set_phase() (the only writer of a runner's phase) and node_lost(), so that a file
+  // finishing costs O(1), not a pass over thousands of runners: those in kIdle (unordered), how
+  // many of them are on a lost node, and how many runners are in kBusy.
+  std::vector<std::size_t> idle_;
+  std::vector<std::size_t> idle_at_;  // per runner: its place in idle_, or kNotIdle
+  std::size_t idle_on_lost_node_ = 0;
+  std::size_t busy_ = 0;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  std::unordered_map<std::string, std::vector<std::size_t>> runners_on_;  // node name -> runners
+  std::unordered_map<std::string, std::size_t> node_index_;  // node name -> its first NodeSlot
+  std::optional<Clock::time_point> last_eta_;  // when report_eta() last gave one
   int finished_ = 0;
   int failed_ = 0;
   bool stopping_ = false;
@@ -111,6 +157,7 @@ class EngineRun {
   std::string not_run_reason_;       // why queued files could not run, when the run ended for it
   std::size_t kept_output_bytes_ = 0;  // output kept in results so far (options_.max_kept_output_bytes)
   Clock::time_point started_;
+  mutable EngineWork work_;  // counted by const queries too
 };
 
 }  // namespace dt

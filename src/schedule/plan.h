@@ -13,7 +13,7 @@ class TimingStore;
 
 struct PlannedFile {
   std::string path;          // relative to the project root
-  std::uint64_t bytes = 0;
+  std::uint64_t bytes = 0;       // read only when some file has no history; 0 otherwise
   double expected_seconds = 0;
   bool from_history = false; // false = estimated from the file's size
   // Runs in a runner process of its own (`session_per_file`): one that has run nothing else,

@@ -307,6 +307,27 @@ TEST(PlanFilesTest, FixedRateWithoutHistoryAndTiesByPath) {
   EXPECT_DOUBLE_EQ(plan[4].expected_seconds, 0);
 }
 
+TEST(PlanFilesTest, SortedFilesFindTheirHistoryAsUnsortedOnesDo) {
+  TimingStore store;
+  store.record("a.rb", 3);
+  store.record("aa.rb", 1);   // between two files, in neither list
+  store.record("c.rb", 2);
+  store.record("zz.rb", 9);   // after the last file
+  // Sorted, the store is walked alongside; unsorted, each file is looked up.
+  for (const std::vector<std::string>& files :
+       {std::vector<std::string>{"a.rb", "b.rb", "c.rb", "d.rb"},
+        std::vector<std::string>{"d.rb", "c.rb", "b.rb", "a.rb"}}) {
+    auto plan = plan_files("/nonexistent/dt/project", files, store);
+    ASSERT_EQ(plan.size(), 4u);
+    EXPECT_EQ(plan[0].path, "a.rb");
+    EXPECT_TRUE(plan[0].from_history);
+    EXPECT_EQ(plan[1].path, "c.rb");
+    EXPECT_TRUE(plan[1].from_history);
+    EXPECT_FALSE(plan[2].from_history);
+    EXPECT_FALSE(plan[3].from_history);
+  }
+}
+
 TEST(MakespanTest, LowerBound) {
   EXPECT_DOUBLE_EQ(lower_bound({}, 4), 0);
   EXPECT_DOUBLE_EQ(lower_bound({1, 2, 3, 4}, 2), 5);

@@ -19,7 +19,7 @@ void EngineRun::on_runner_stdout(std::size_t r, const std::string& data) {
       case Kind::kHello:
         if (rs.phase == RunnerState::Phase::kStarting) {
           status_.event(Status::Level::kInfo, "runner " + rs.slot.id + " ready (" + m.text + ")");
-          rs.phase = RunnerState::Phase::kIdle;
+          set_phase(r, RunnerState::Phase::kIdle);
           rs.deadline.reset();
           rs.output.clear();
           dispatch(r);
@@ -74,26 +74,22 @@ void EngineRun::maybe_finish_file(std::size_t r) {
   // exit reports it.
   if (rs.timed_out) return;
   Item& item = items_[*rs.item];
-  FileResult result = base_result(r, item);
-  FileResult& rec = *rs.record;
-  result.status = rec.status;
-  if (rec.duration_seconds > 0) result.duration_seconds = rec.duration_seconds;
-  result.examples = rec.examples;
-  result.failures = rec.failures;
-  result.pending = rec.pending;
-  result.errors = rec.errors;
-  result.cases = std::move(rec.cases);
-  result.error = std::move(rec.error);
+  // The record (status, counts, cases, message, its own duration) with what the master knows
+  // put over the rest: one result built per file, not two.
+  FileResult result = std::move(*rs.record);
+  double reported_seconds = result.duration_seconds;
+  fill_master_fields(r, item, result);
+  if (reported_seconds > 0) result.duration_seconds = reported_seconds;
   if (result.status == FileStatus::kFailed && item.reruns < options_.retries && !stopping_) {
     return rerun(r, result);
   }
   if (item.reruns > 0 && result.status == FileStatus::kPassed) {
     result.flaky = true;
-    result.error = item.first_failure;
+    result.error = retries_of(item).first_failure;
   }
-  bool fresh = item.file.fresh_session;
+  bool fresh = item.file->fresh_session;
   finish_item(r, std::move(result));
-  rs.phase = RunnerState::Phase::kIdle;
+  set_phase(r, RunnerState::Phase::kIdle);
   if (fresh && !stopping_) recycle_runner(r);  // nothing else shares its session
   dispatch_idle();
 }
@@ -102,13 +98,14 @@ void EngineRun::maybe_finish_file(std::size_t r) {
 // idle, starting or on their way: r should make way for one more.
 bool EngineRun::fresh_processes_wanted(std::size_t r) const {
   int wanted = 0;
-  for (std::size_t i : queue_) wanted += items_[i].file.fresh_session && may_take(r, items_[i]);
+  for (std::size_t i : queue_) wanted += items_[i].file->fresh_session && may_take(r, items_[i]);
   if (wanted == 0) return false;
+  work_.runner_visits += runners_.size();
   int coming = 0;
   for (const RunnerState& o : runners_) {
     using Phase = RunnerState::Phase;
     bool fresh = (o.phase == Phase::kStarting || o.phase == Phase::kIdle) && o.files_in_process == 0;
-    bool recycles_after = o.phase == Phase::kBusy && o.item && items_[*o.item].file.fresh_session;
+    bool recycles_after = o.phase == Phase::kBusy && o.item && items_[*o.item].file->fresh_session;
     coming += o.may_get_work() && (fresh || o.recycle || recycles_after ||
                                    o.phase == Phase::kSetup || o.phase == Phase::kWaiting);
   }
@@ -117,6 +114,7 @@ bool EngineRun::fresh_processes_wanted(std::size_t r) const {
 
 // Processes started or idle that have run nothing yet: what a queued file can go to at once.
 std::size_t EngineRun::fresh_processes_waiting() const {
+  work_.runner_visits += runners_.size();
   std::size_t n = 0;
   for (const RunnerState& o : runners_) {
     using Phase = RunnerState::Phase;
@@ -138,15 +136,17 @@ void EngineRun::rerun(std::size_t r, const FileResult& failed) {
   RunnerState& rs = runners_[r];
   Item& item = items_[*rs.item];
   ++item.reruns;
-  item.avoid_runner = rs.slot.id;
-  item.avoid_node = rs.slot.node;
-  if (item.first_failure.empty()) {
-    item.first_failure = "failed on " + rs.slot.id + " (attempt " + std::to_string(item.attempts) +
-                         ")" + (failed.cases.empty() ? "" : ": " + first_failed_case(failed));
+  Retries& retries = retries_of(item);
+  retries.avoid_runner = rs.slot.id;
+  retries.avoid_node = rs.slot.node;
+  if (retries.first_failure.empty()) {
+    retries.first_failure = "failed on " + rs.slot.id + " (attempt " +
+                            std::to_string(item.attempts) + ")" +
+                            (failed.cases.empty() ? "" : ": " + first_failed_case(failed));
   }
   record_attempt(r, "failed", failed.cases.empty() ? failed.error : first_failed_case(failed));
   status_.event(Status::Level::kWarning,
-                work_label(item.file.path, item.file.selection) + " failed on " + rs.slot.id + "; rerunning it elsewhere (rerun " +
+                work_label(item.file->path, item.file->selection) + " failed on " + rs.slot.id + "; rerunning it elsewhere (rerun " +
                     std::to_string(item.reruns) + " of " + std::to_string(options_.retries) + ")");
   queue_.push_front(*rs.item);
   rs.item.reset();
@@ -154,46 +154,58 @@ void EngineRun::rerun(std::size_t r, const FileResult& failed) {
   rs.marker_seen = false;
   rs.deadline.reset();
   rs.output.clear();
-  rs.phase = RunnerState::Phase::kIdle;
+  set_phase(r, RunnerState::Phase::kIdle);
   dispatch_idle();
 }
 
 bool EngineRun::may_take(std::size_t r, const Item& item) const {
-  if (item.avoid_runner.empty()) return true;
+  if (!item.retries || item.retries->avoid_runner.empty()) return true;
+  const Retries& retries = *item.retries;
   const RunnerState& rs = runners_[r];
   bool other_runner = false;
   bool other_node = false;
+  work_.runner_visits += runners_.size();
   for (const RunnerState& o : runners_) {
     bool alive = o.phase != RunnerState::Phase::kDone &&
                  o.phase != RunnerState::Phase::kDraining && !o.node_lost;
     if (&o == &rs || !alive) continue;
     other_runner = true;
-    other_node |= o.slot.node != item.avoid_node;
+    other_node |= o.slot.node != retries.avoid_node;
   }
-  if (rs.slot.node == item.avoid_node && other_node) return false;
-  return rs.slot.id != item.avoid_runner || !other_runner;
+  if (rs.slot.node == retries.avoid_node && other_node) return false;
+  return rs.slot.id != retries.avoid_runner || !other_runner;
 }
 
 FileResult EngineRun::base_result(std::size_t r, const Item& item) const {
-  const RunnerState& rs = runners_[r];
   FileResult result;
-  result.path = item.file.path;
-  result.selection = item.file.selection;
+  fill_master_fields(r, item, result);
+  return result;
+}
+
+// What the master knows of a try: the item, where and when it ran, its output.
+void EngineRun::fill_master_fields(std::size_t r, const Item& item, FileResult& result) const {
+  const RunnerState& rs = runners_[r];
+  result.path = item.file->path;
+  result.selection = item.file->selection;
   result.node = rs.slot.node;
   result.runner = rs.slot.id;
   result.attempts = item.attempts;
   result.started_seconds = since_start(rs.file_started);
   result.duration_seconds = std::chrono::duration<double>(transport_.now() - rs.file_started).count();
   result.output = rs.output;
-  result.earlier_attempts = item.earlier_attempts;
-  return result;
+  if (item.retries) result.earlier_attempts = item.retries->earlier_attempts;
+}
+
+EngineRun::Retries& EngineRun::retries_of(Item& item) {
+  if (!item.retries) item.retries = std::make_unique<Retries>();
+  return *item.retries;
 }
 
 // The timeline shows where a file's time went, lost tries included.
 void EngineRun::record_attempt(std::size_t r, const std::string& outcome, const std::string& why) {
   const RunnerState& rs = runners_[r];
   Item& item = items_[*rs.item];
-  item.earlier_attempts.push_back(
+  retries_of(item).earlier_attempts.push_back(
       AttemptResult{rs.slot.node, rs.slot.id, since_start(rs.file_started),
                     std::chrono::duration<double>(transport_.now() - rs.file_started).count(),
                     outcome, why});
@@ -219,7 +231,8 @@ void EngineRun::keep_output_if_needed(FileResult& result) {
 
 void EngineRun::finish_item(std::size_t r, FileResult result) {
   RunnerState& rs = runners_[r];
-  Item& item = items_[*rs.item];
+  std::size_t i = *rs.item;
+  Item& item = items_[i];
   keep_output_if_needed(result);
   rs.item.reset();
   rs.record.reset();
@@ -227,11 +240,12 @@ void EngineRun::finish_item(std::size_t r, FileResult result) {
   rs.deadline.reset();
   rs.output.clear();
   item.finished = true;
-  item.result = std::move(result);
+  const FileResult& done = results_.emplace_back(std::move(result));
+  result_item_.push_back(i);
   ++finished_;
-  if (is_failure(item.result.status)) ++failed_;
-  status_.eta(eta_seconds());
-  status_.file_finished(item.result, finished_, static_cast<int>(items_.size()), failed_);
+  if (is_failure(done.status)) ++failed_;
+  report_eta();
+  status_.file_finished(done, finished_, static_cast<int>(items_.size()), failed_);
   if (options_.fail_fast > 0 && failed_ >= options_.fail_fast && !stopping_) {
     fail_fast_triggered_ = true;
     stop("fail-fast: " + std::to_string(failed_) + " file(s) failed");
@@ -253,19 +267,17 @@ void EngineRun::dispatch(std::size_t r) {
   // A file with a fresh session of its own goes only to a process that has run nothing yet:
   // this runner makes way for one (keeping the slowest-first order) unless enough are coming,
   // and then takes the next file it can run in its session.
-  if (next != queue_.end() && items_[*next].file.fresh_session && rs.files_in_process > 0) {
+  if (next != queue_.end() && items_[*next].file->fresh_session && rs.files_in_process > 0) {
     if (fresh_processes_wanted(r)) return recycle_runner(r);
     next = std::find_if(next, queue_.end(), [&](std::size_t i) {
-      return may_take(r, items_[i]) && !items_[i].file.fresh_session;
+      return may_take(r, items_[i]) && !items_[i].file->fresh_session;
     });
   }
   if (next == queue_.end()) {
     if (!queue_.empty()) return;  // reruns meant for other runners, fresh files for fresh ones
     // A file in flight elsewhere may still come back (its runner or node dies, or --retry):
     // stay ready for it until nothing is in flight.
-    for (const RunnerState& other : runners_) {
-      if (other.phase == RunnerState::Phase::kBusy) return;
-    }
+    if (busy_ > 0) return;
     return end_runner(r);
   }
   std::size_t i = *next;
@@ -274,19 +286,15 @@ void EngineRun::dispatch(std::size_t r) {
   ++rs.files_in_process;
   ++item.attempts;
   rs.item = i;
-  rs.phase = RunnerState::Phase::kBusy;
+  set_phase(r, RunnerState::Phase::kBusy);
   rs.file_started = transport_.now();
-  rs.files_run.push_back(WorkItem{item.file.path, item.file.selection});
+  rs.files_run.push_back(WorkItem{item.file->path, item.file->selection});
   if (options_.timeout_seconds > 0) {
-    rs.deadline = rs.file_started + std::chrono::duration_cast<Clock::duration>(
-                                        std::chrono::duration<double>(options_.timeout_seconds));
+    set_deadline(r, rs.file_started + std::chrono::duration_cast<Clock::duration>(
+                                          std::chrono::duration<double>(options_.timeout_seconds)));
   }
-  status_.file_started(rs.slot.id, work_label(item.file.path, item.file.selection));
-  transport_.write_stdin(rs.process, work_line(item.file.path, item.file.selection));
-}
-
-void EngineRun::dispatch_idle() {
-  for (std::size_t r = 0; r < runners_.size(); ++r) dispatch(r);
+  status_.file_started(rs.slot.id, work_label(item.file->path, item.file->selection));
+  transport_.write_stdin(rs.process, work_line(item.file->path, item.file->selection));
 }
 
 // No more work for this runner: an empty line says so (protocol 2). Its stdin stays open, so
@@ -295,11 +303,11 @@ void EngineRun::dispatch_idle() {
 // itself, or is ended once the teardown timeout passes.
 void EngineRun::end_runner(std::size_t r) {
   RunnerState& rs = runners_[r];
-  rs.phase = RunnerState::Phase::kDraining;
+  set_phase(r, RunnerState::Phase::kDraining);
   rs.told_no_more_work = transport_.now();
   rs.output.clear();
-  rs.deadline = transport_.now() + std::chrono::duration_cast<Clock::duration>(
-                                       std::chrono::duration<double>(options_.teardown_timeout_seconds));
+  set_deadline(r, transport_.now() + std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(options_.teardown_timeout_seconds)));
   transport_.write_stdin(rs.process, "\n");
 }
 
@@ -309,7 +317,7 @@ void EngineRun::on_deadline(std::size_t r) {
   if (rs.phase == RunnerState::Phase::kBusy) {
     rs.timed_out = true;
     status_.event(Status::Level::kWarning, "runner " + rs.slot.id + ": " +
-                                               work_label(items_[*rs.item].file.path, items_[*rs.item].file.selection) + " timed out after " +
+                                               work_label(items_[*rs.item].file->path, items_[*rs.item].file->selection) + " timed out after " +
                                                format_seconds(options_.timeout_seconds));
   } else if (rs.phase == RunnerState::Phase::kStarting) {
     rs.protocol_error = "no handshake within " + format_seconds(options_.startup_timeout_seconds);
@@ -349,7 +357,7 @@ void EngineRun::on_runner_exit(std::size_t r, const TransportEvent& ev) {
       if (rs.record && !rs.protocol_error && !rs.timed_out) {
         rs.marker_seen = true;  // the record arrived; only the marker was lost with the process
         maybe_finish_file(r);
-        rs.phase = RunnerState::Phase::kIdle;
+        set_phase(r, RunnerState::Phase::kIdle);
         break;
       }
       crash_in_flight(r, rs.protocol_error ? "protocol error: " + *rs.protocol_error
@@ -361,7 +369,7 @@ void EngineRun::on_runner_exit(std::size_t r, const TransportEvent& ev) {
                                   (rs.protocol_error ? *rs.protocol_error : describe_exit(ev)) +
                                   "\n" + output_tail(rs.output));
     case RunnerState::Phase::kDraining: {
-      rs.phase = RunnerState::Phase::kDone;
+      set_phase(r, RunnerState::Phase::kDone);
       rs.teardowns.push_back(TeardownSpan{
           since_start(rs.told_no_more_work),
           std::chrono::duration<double>(transport_.now() - rs.told_no_more_work).count()});
@@ -379,7 +387,7 @@ void EngineRun::on_runner_exit(std::size_t r, const TransportEvent& ev) {
     default:
       break;
   }
-  rs.phase = RunnerState::Phase::kDone;
+  set_phase(r, RunnerState::Phase::kDone);
   if (ev.node_lost) return runner_failed(r, "its node was lost: " + ev.error);
   if (!stopping_ && !queue_.empty()) {
     status_.event(Status::Level::kInfo, "runner " + rs.slot.id + ": restarting");
@@ -413,7 +421,7 @@ void EngineRun::crash_in_flight(std::size_t r, const std::string& why) {
   }
   if (item.attempts - item.reruns < options_.max_attempts) {
     status_.event(Status::Level::kWarning, "runner " + rs.slot.id + ": " + why + " while running " +
-                                               work_label(item.file.path, item.file.selection) + "; requeued (attempt " +
+                                               work_label(item.file->path, item.file->selection) + "; requeued (attempt " +
                                                std::to_string(item.attempts) + " of " +
                                                std::to_string(options_.max_attempts) + ")");
     record_attempt(r, "requeued", why);
@@ -422,7 +430,7 @@ void EngineRun::crash_in_flight(std::size_t r, const std::string& why) {
     rs.output.clear();
     rs.record.reset();
     rs.marker_seen = false;
-    rs.phase = RunnerState::Phase::kDone;  // not busy any more, so an idle runner takes it
+    set_phase(r, RunnerState::Phase::kDone);  // not busy any more, so an idle runner takes it
     dispatch_idle();
     return;
   }

@@ -49,14 +49,14 @@ struct RunnerState {
   }
 
   RunnerSlot slot;
-  Phase phase = Phase::kWaiting;
+  Phase phase = Phase::kWaiting;  // written only by EngineRun::set_phase(), which counts phases
   int process = -1;
   RecordParser parser;
   OutputSplitter splitter;
 
   std::optional<std::size_t> item;        // the file in flight
   Clock::time_point file_started;
-  std::optional<Clock::time_point> deadline;
+  std::optional<Clock::time_point> deadline;  // set by EngineRun::set_deadline(), which queues it
   std::optional<FileResult> record;       // its result record, once it arrived
   bool marker_seen = false;               // its output is complete
   std::string output;                     // its output so far (or a hook's)

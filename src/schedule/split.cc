@@ -5,7 +5,11 @@
 // whole queue predicts, counting the set-up every extra part pays.
 #include <algorithm>
 #include <cstddef>
+#include <functional>
+#include <limits>
 #include <numeric>
+#include <queue>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -86,10 +90,126 @@ std::vector<PlannedFile> cut(const PlannedFile& file, const FileTiming& timing, 
   return parts;
 }
 
+bool longer(const PlannedFile& a, const PlannedFile& b) {
+  return a.expected_seconds > b.expected_seconds;
+}
+
 void longest_first(std::vector<PlannedFile>& items) {
-  std::stable_sort(items.begin(), items.end(), [](const PlannedFile& a, const PlannedFile& b) {
-    return a.expected_seconds > b.expected_seconds;
-  });
+  // Usually already so (plan_files sorts): a million items need not be moved to find out.
+  if (std::is_sorted(items.begin(), items.end(), longer)) return;
+  std::stable_sort(items.begin(), items.end(), longer);
+}
+
+// A trial's queue, longest first: its head (the files longer than an even share and the parts
+// cut from them) merged with the tail (every other file, which no trial changes). A prediction
+// depends on the durations alone, so how ties fall does not matter here.
+class TrialQueue {
+ public:
+  TrialQueue(std::span<const PlannedFile> head, std::span<const PlannedFile> tail)
+      : head_(head), tail_(tail) {}
+  bool empty() const { return i_ == head_.size() && j_ == tail_.size(); }
+  double next() const {
+    return from_head() ? head_[i_].expected_seconds : tail_[j_].expected_seconds;
+  }
+  void pop() {
+    if (from_head()) {
+      ++i_;
+    } else {
+      ++j_;
+    }
+  }
+
+ private:
+  bool from_head() const {
+    return j_ == tail_.size() ||
+           (i_ < head_.size() && head_[i_].expected_seconds >= tail_[j_].expected_seconds);
+  }
+  std::span<const PlannedFile> head_;
+  std::span<const PlannedFile> tail_;
+  std::size_t i_ = 0;
+  std::size_t j_ = 0;
+};
+
+// predicted_makespan() of `queue` (longest first, `total` seconds in all), or some value of at
+// least `cutoff` when it would be that much: a trial that cannot win needs no exact figure. It
+// stops as soon as the answer is known, so a trial of a million items costs a few steps where
+// long items decide the makespan. Each item starts on the least loaded runner, at most the
+// average load before it, so it ends by total / runners + its own length; once the longest
+// runner so far ends later than that for the next (longest remaining) item, nothing after it can
+// end later.
+double bounded_makespan(TrialQueue queue, double total, int runners, double cutoff) {
+  // The loads of the runners that have work; the others are at 0, and take the first items.
+  std::priority_queue<double, std::vector<double>, std::greater<double>> loaded;
+  int unloaded = runners;
+  double average = total / runners;
+  double makespan = 0;
+  for (; !queue.empty(); queue.pop()) {
+    double seconds = queue.next();
+    if (makespan >= cutoff || makespan >= average + seconds) break;
+    double start = 0;
+    if (unloaded > 0) {
+      --unloaded;
+    } else {
+      start = loaded.top();
+      loaded.pop();
+    }
+    loaded.push(start + seconds);
+    makespan = std::max(makespan, start + seconds);
+  }
+  return makespan;
+}
+
+double sum_seconds(std::span<const PlannedFile> items) {
+  double total = 0;
+  for (const PlannedFile& item : items) total += item.expected_seconds;
+  return total;
+}
+
+// `head` (longest first) with the item at `f` replaced by `parts` (longest first), in the order a
+// stable sort of the other items followed by the parts gives: a tie puts the part after.
+std::vector<PlannedFile> with_parts(const std::vector<PlannedFile>& head, std::size_t f,
+                                    const std::vector<PlannedFile>& parts) {
+  std::vector<PlannedFile> out;
+  out.reserve(head.size() - 1 + parts.size());
+  for (std::size_t i = 0; i < head.size(); ++i) {
+    if (i != f) out.push_back(head[i]);
+  }
+  auto middle = static_cast<std::ptrdiff_t>(out.size());
+  out.insert(out.end(), parts.begin(), parts.end());
+  std::inplace_merge(out.begin() + static_cast<std::ptrdiff_t>(f), out.begin() + middle, out.end(),
+                     longer);
+  return out;
+}
+
+// `files` with its first `old_head` items replaced by `head`, merged with the rest (which stays
+// in order) as a stable sort would: on a tie the file that was never cut comes first. One pass,
+// where the list is: no second copy of a million items.
+void merge_head(std::vector<PlannedFile>& files, std::size_t old_head,
+                std::vector<PlannedFile> head) {
+  std::size_t tail = files.size() - old_head;
+  std::size_t size = head.size() + tail;
+  if (head.size() > old_head) {
+    files.resize(size);
+    std::move_backward(files.begin() + static_cast<std::ptrdiff_t>(old_head),
+                       files.begin() + static_cast<std::ptrdiff_t>(old_head + tail), files.end());
+  } else {
+    std::move(files.begin() + static_cast<std::ptrdiff_t>(old_head), files.end(),
+              files.begin() + static_cast<std::ptrdiff_t>(head.size()));
+    files.resize(size);
+  }
+  // The tail now starts at head.size(); writing at i + j never passes reading at head.size() + j.
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < head.size()) {
+    std::size_t from = head.size() + j;
+    if (j < tail && !longer(head[i], files[from])) {
+      if (i + j != from) files[i + j] = std::move(files[from]);
+      ++j;
+    } else {
+      files[i + j] = std::move(head[i]);
+      ++i;
+    }
+  }
 }
 
 bool may_split(const PlannedFile& file, const FileTiming* timing) {
@@ -105,42 +225,61 @@ std::vector<PlannedFile> split_slow_files(std::vector<PlannedFile> files, const 
                                           int runners) {
   longest_first(files);
   if (runners < 2) return files;
-  double current = predicted_makespan(files, runners);
+  double total = sum_seconds(files);
+  // Only files longer than an even share are ever cut, and the share only grows as parts add
+  // set-ups: the trials change the head of the list alone, and the tail (a fleet's million
+  // files) is merged back once at the end.
+  std::size_t old_head = 0;
+  while (old_head < files.size() && files[old_head].expected_seconds > total / runners) ++old_head;
+  auto head_end = files.begin() + static_cast<std::ptrdiff_t>(old_head);
+  std::vector<PlannedFile> head(files.begin(), head_end);
+  std::span<const PlannedFile> tail(files.data() + old_head, files.size() - old_head);
+  double current = bounded_makespan(TrialQueue(head, tail), total, runners,
+                                    std::numeric_limits<double>::infinity());
+  bool cut_any = false;
   // Longest first: the file that bounds the run is the one worth cutting; once one is not
   // longer than an even share, neither is any after it.
-  for (std::size_t f = 0; f < files.size(); ++f) {
-    const PlannedFile file = files[f];
+  for (std::size_t f = 0; f < head.size(); ++f) {
+    if (head[f].expected_seconds <= total / runners) break;
+    const PlannedFile file = head[f];
     const FileTiming* timing = store.find(file.path);
     if (!may_split(file, timing)) continue;
-    double total = 0;
-    for (const PlannedFile& item : files) total += item.expected_seconds;
-    if (file.expected_seconds <= total / runners) break;
     int most = std::min<int>({runners, kMaxParts, static_cast<int>(timing->example_timings.size())});
+    double longest_other = tail.empty() ? 0 : tail.front().expected_seconds;
+    if (head.size() > 1) longest_other = std::max(longest_other, head[f == 0 ? 1 : 0].expected_seconds);
     std::vector<PlannedFile> best;
     double best_makespan = current;
+    double best_total = total;
     int worse = 0;  // past the best k, more parts only add set-ups: stop after a few
     for (int k = 2; k <= most && worse < 3; ++k) {
-      std::vector<PlannedFile> trial;
-      trial.reserve(files.size() + static_cast<std::size_t>(k));
-      for (std::size_t i = 0; i < files.size(); ++i) {
-        if (i != f) trial.push_back(files[i]);
+      std::vector<PlannedFile> parts = cut(file, *timing, k);
+      longest_first(parts);
+      double trial_total = total - file.expected_seconds + sum_seconds(parts);
+      // No schedule beats its longest item or perfect packing: a trial that cannot win is not run.
+      double bound = std::max({longest_other, parts.front().expected_seconds, trial_total / runners});
+      if (bound >= best_makespan) {
+        ++worse;
+        continue;
       }
-      for (PlannedFile& part : cut(file, *timing, k)) trial.push_back(std::move(part));
-      longest_first(trial);
-      double makespan = predicted_makespan(trial, runners);
+      std::vector<PlannedFile> trial = with_parts(head, f, parts);
+      double makespan = bounded_makespan(TrialQueue(trial, tail), trial_total, runners, best_makespan);
       if (makespan < best_makespan) {
         best_makespan = makespan;
         best = std::move(trial);
+        best_total = trial_total;
         worse = 0;
       } else {
         ++worse;
       }
     }
     if (best.empty() || best_makespan > current * (1 - kMinGain)) continue;
-    files = std::move(best);
+    head = std::move(best);
+    total = best_total;
     current = best_makespan;
+    cut_any = true;
     f = static_cast<std::size_t>(-1);  // the order changed: look again from the longest
   }
+  if (cut_any) merge_head(files, old_head, std::move(head));
   return files;
 }
 

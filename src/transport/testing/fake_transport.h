@@ -7,6 +7,7 @@
 // `teardown_exit`; one whose stdin closes exits at once.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ struct FakeFile {
 class FakeTransport : public Transport {
  public:
   std::map<std::string, FakeFile> files;
+  // How a line that `files` does not list runs (else as a default FakeFile): for a suite too
+  // big to list, such as the fleet simulation's million files.
+  std::function<FakeFile(const std::string& line)> file_script;
   std::map<std::string, int> hook_exit;
   std::map<std::string, double> hook_seconds;  // by label
   double teardown_seconds = 0.01;
@@ -52,6 +56,8 @@ class FakeTransport : public Transport {
     double at_seconds;
   };
   std::vector<Dispatch> dispatched;
+  std::size_t dispatch_count = 0;  // lines run, kept also when `dispatched` is not
+  bool keep_dispatched = true;     // false for a fleet-sized run: a million entries are not free
   std::vector<std::string> started;     // labels, in start order
   std::vector<std::string> terminated;  // labels
   std::vector<std::string> told_no_more_work;  // labels of runners sent the empty line
@@ -75,18 +81,37 @@ class FakeTransport : public Transport {
     ProcessSpec spec;
     bool runner = false;
     bool alive = true;
+    int epoch = 0;        // cancel() starts a new one: events of an earlier one are void
     std::string stdin_buffer;
     std::string current;  // the file in flight
   };
+  // A scheduled event: `events_` is a min-heap of them by (at, seq), each naming its event in
+  // `pending_` (moving small keys, not events, as the heap is kept). Cancelled ones stay until
+  // they come to the top: erasing a process's events would be a pass over all of them, and a
+  // fleet has tens of thousands pending.
+  struct Scheduled {
+    Clock::time_point at;
+    long seq;
+    int epoch;          // the process's when it was scheduled
+    std::size_t event;  // in pending_
+  };
+  static bool later(const Scheduled& a, const Scheduled& b) {
+    return a.at != b.at ? a.at > b.at : a.seq > b.seq;
+  }
   void schedule(double after_seconds, TransportEvent ev);
   void cancel(int process);
+  bool stale(const Scheduled& s) const;
+  void drop_stale();
+  TransportEvent take(const Scheduled& s);
   void run_file(int process, const std::string& path);
   static std::string record_line(const std::string& path, const FakeFile& f);
 
   Clock::time_point start_ = Clock::time_point() + std::chrono::hours(1);
   Clock::time_point now_ = start_;
   std::vector<Process> processes_;
-  std::multimap<std::pair<Clock::time_point, long>, TransportEvent> events_;
+  std::vector<Scheduled> events_;
+  std::vector<TransportEvent> pending_;
+  std::vector<std::size_t> free_;  // places in pending_ to reuse
   long seq_ = 0;
   bool interrupt_sent_ = false;
   std::map<std::string, int> attempts_of_;

@@ -1,0 +1,40 @@
+#include "schedule/work_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace dt {
+namespace {
+
+TEST(WorkQueueTest, KeepsTheOrderAndKnowsTheTotalAndTheLongestQueued) {
+  WorkQueue q({4, 1, 3, 2});
+  for (std::size_t i = 0; i < 4; ++i) q.push_back(i);
+  EXPECT_EQ(q.size(), 4u);
+  EXPECT_DOUBLE_EQ(q.total_seconds(), 10);
+  EXPECT_DOUBLE_EQ(q.longest_seconds(), 4);
+
+  q.erase(q.begin());  // item 0 (4 s) dispatched
+  EXPECT_DOUBLE_EQ(q.total_seconds(), 6);
+  EXPECT_DOUBLE_EQ(q.longest_seconds(), 3);
+  auto two = std::find(q.begin(), q.end(), 2u);
+  q.erase(two);  // from the middle, as a rerun meant for this runner is taken
+  EXPECT_DOUBLE_EQ(q.longest_seconds(), 2);
+  EXPECT_EQ(std::vector<std::size_t>(q.begin(), q.end()), (std::vector<std::size_t>{1, 3}));
+
+  q.push_front(0);  // its runner died: back to the front
+  EXPECT_EQ(*q.begin(), 0u);
+  EXPECT_DOUBLE_EQ(q.longest_seconds(), 4);
+  EXPECT_DOUBLE_EQ(q.total_seconds(), 7);
+}
+
+TEST(WorkQueueTest, AnEmptyQueueHoldsExactlyNothing) {
+  WorkQueue q({0.1, 0.2, 0.7});
+  for (std::size_t i = 0; i < 3; ++i) q.push_back(i);
+  while (!q.empty()) q.erase(q.begin());
+  EXPECT_EQ(q.total_seconds(), 0.0) << "no rounding left over";
+  EXPECT_EQ(q.longest_seconds(), 0.0);
+}
+
+}  // namespace
+}  // namespace dt
