@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <deque>
 
-#include "report/status.h"
+#include "report/testing/quiet_status.h"
 #include "transport/transport.h"
 
 namespace dt {
@@ -53,16 +53,6 @@ class ScriptedSync : public Transport {
   std::deque<TransportEvent> events;
 };
 
-class QuietStatus : public Status {
- public:
-  void run_started(int, int) override {}
-  void file_started(const std::string&, const std::string&) override {}
-  void file_finished(const FileResult&, int, int, int) override {}
-  void output(const std::string&, std::string_view) override {}
-  void event(Level, const std::string&) override {}
-  void run_finished(const RunResult&) override {}
-};
-
 const std::string kTemplates = std::string(DISTRIBUTEST_SOURCE_DIR) + "/templates";
 
 SshNodeSpec node_n1() {
@@ -73,13 +63,20 @@ SshNodeSpec node_n1() {
   return node;
 }
 
-TEST(SyncNodesTest, AFailedRsyncIsTheNodesErrorAndThenTheLockIsReleased) {
-  ScriptedSync transport;
+// Syncs n1 on `transport`; fails the test when the sync got stuck.
+std::map<std::string, std::string> sync_n1(ScriptedSync& transport,
+                                           const std::string& templates = kTemplates) {
   QuietStatus status;
   bool interrupted = false;
   auto errors = sync_nodes(transport, status, {SyncTarget{node_n1(), "/srv/dt"}},
-                           SyncOptions{"/home/u/p", kTemplates, {}}, &interrupted);
+                           SyncOptions{"/home/u/p", templates, {}}, &interrupted);
   EXPECT_FALSE(interrupted) << "stuck";
+  return errors;
+}
+
+TEST(SyncNodesTest, AFailedRsyncIsTheNodesErrorAndThenTheLockIsReleased) {
+  ScriptedSync transport;
+  auto errors = sync_n1(transport);
   ASSERT_EQ(errors.count("n1"), 1u);
   EXPECT_NE(errors["n1"].find("rsync exited with status 23"), std::string::npos) << errors["n1"];
   EXPECT_EQ(transport.log, (std::vector<std::string>{"exit n1/rsync", "terminate n1/lock"}));
@@ -90,11 +87,7 @@ TEST(SyncNodesTest, AFailedRsyncIsTheNodesErrorAndThenTheLockIsReleased) {
 TEST(SyncNodesTest, ALockLostDuringTheRsyncEndsTheRsync) {
   ScriptedSync transport;
   transport.rsync_fails = false;
-  QuietStatus status;
-  bool interrupted = false;
-  auto errors = sync_nodes(transport, status, {SyncTarget{node_n1(), "/srv/dt"}},
-                           SyncOptions{"/home/u/p", kTemplates, {}}, &interrupted);
-  EXPECT_FALSE(interrupted) << "stuck";
+  auto errors = sync_n1(transport);
   ASSERT_EQ(errors.count("n1"), 1u);
   EXPECT_EQ(transport.log,
             (std::vector<std::string>{"exit n1/lock", "terminate n1/rsync", "exit n1/rsync"}));
@@ -102,10 +95,7 @@ TEST(SyncNodesTest, ALockLostDuringTheRsyncEndsTheRsync) {
 
 TEST(SyncNodesTest, RunnerTemplatesThatCannotBeCopiedFailEveryNodeWithTheReason) {
   ScriptedSync transport;
-  QuietStatus status;
-  bool interrupted = false;
-  auto errors = sync_nodes(transport, status, {SyncTarget{node_n1(), "/srv/dt"}},
-                           SyncOptions{"/home/u/p", "/nonexistent/templates", {}}, &interrupted);
+  auto errors = sync_n1(transport, "/nonexistent/templates");
   ASSERT_EQ(errors.count("n1"), 1u);
   EXPECT_NE(errors["n1"].find("cannot copy the runner templates /nonexistent/templates/runners"),
             std::string::npos)

@@ -10,7 +10,7 @@
 #include <functional>
 #include <unordered_map>
 
-#include "report/status.h"
+#include "report/testing/quiet_status.h"
 #include "runner/protocol.h"
 #include "schedule/engine.h"
 #include "transport/testing/fake_transport.h"
@@ -70,20 +70,6 @@ FileResult long_file_run(const std::string& path, double seconds, const FleetSpe
   }
   return f;
 }
-
-// Records nothing and prints nothing: the simulation measures the engine, not a console.
-class QuietStatus : public Status {
- public:
-  void run_started(int, int) override {}
-  void file_started(const std::string&, const std::string&) override {}
-  void file_finished(const FileResult&, int, int, int) override {}
-  void output(const std::string&, std::string_view) override {}
-  void event(Level level, const std::string& message) override {
-    if (level == Level::kError && first_error.empty()) first_error = message;
-  }
-  void run_finished(const RunResult&) override {}
-  std::string first_error;
-};
 
 struct Fleet {
   std::vector<NodeSlot> nodes;
