@@ -20,6 +20,11 @@
 
 namespace dt {
 
+// Try again later. libssh2 1.10 answers BAD_USE, not EAGAIN, when another channel's packet is
+// still half-sent on the session (transport.c, send_existing; later releases say EAGAIN there):
+// nothing is wrong, the send must wait.
+inline bool would_block(int rc) { return rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE; }
+
 class SshProcesses {
  public:
   // `connect_timeout_seconds` bounds the connections it opens itself when sshd refuses a channel.
