@@ -1,8 +1,9 @@
 // Cutting the files that bound a run into parts (issue 11). The planner knows each file's
 // smoothed duration, the cost of loading it once more (its set-up), and, for slow files, each
 // example's duration. A file whose expected time is more than an even share of the run is cut
-// into k parts of about equal time when that lowers the makespan that greedy scheduling of the
-// whole queue predicts, counting the set-up every extra part pays.
+// into parts when that lowers the makespan that greedy scheduling of the whole queue predicts,
+// counting the set-up every extra part pays. The candidates: k parts of about equal time, and
+// parts sized to the gaps the other files leave on the runners.
 #include <algorithm>
 #include <cstddef>
 #include <functional>
@@ -26,39 +27,50 @@ constexpr int kMaxParts = 32;
 // part costs a load that history may underestimate.
 constexpr double kMinGain = 0.03;
 
-// The examples of `timing` packed into k bins of about equal time, longest first onto the
-// least loaded bin (LPT). Each bin lists its example indexes in file order.
-std::vector<std::vector<std::size_t>> pack(const FileTiming& timing, int k) {
+// The examples of `timing` packed into bins of the given capacities (in the examples' measured
+// seconds), longest first into the bin with the most room left: for equal capacities, longest
+// first onto the least loaded bin (LPT). Each bin lists its example indexes in file order.
+std::vector<std::vector<std::size_t>> pack(const FileTiming& timing,
+                                           const std::vector<double>& capacities) {
   const std::vector<ExampleTiming>& examples = timing.example_timings;
   std::vector<std::size_t> order(examples.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return examples[a].seconds > examples[b].seconds;
   });
-  std::vector<std::vector<std::size_t>> bins(static_cast<std::size_t>(k));
-  std::vector<double> load(bins.size(), 0);
+  std::vector<std::vector<std::size_t>> bins(capacities.size());
+  std::vector<double> room = capacities;
   for (std::size_t i : order) {
-    std::size_t least = static_cast<std::size_t>(
-        std::min_element(load.begin(), load.end()) - load.begin());
-    bins[least].push_back(i);
-    load[least] += examples[i].seconds;
+    std::size_t most = static_cast<std::size_t>(std::max_element(room.begin(), room.end()) - room.begin());
+    bins[most].push_back(i);
+    room[most] -= examples[i].seconds;
   }
   for (auto& bin : bins) std::sort(bin.begin(), bin.end());
   std::erase_if(bins, [](const auto& bin) { return bin.empty(); });
   return bins;
 }
 
-// The parts of `file` in k bins. Parts 1..k-1 run `only` their examples; the last (the least
-// loaded bin, so examples added since the last run have room) runs all `except` theirs, so
-// every example the file has today runs exactly once.
-std::vector<PlannedFile> cut(const PlannedFile& file, const FileTiming& timing, int k) {
-  std::vector<std::vector<std::size_t>> bins = pack(timing, k);
-  const std::vector<ExampleTiming>& examples = timing.example_timings;
+// The examples' measured seconds and how they scale to the file's expected time without its
+// set-up: a part's expected time is its set-up plus its examples' share of that.
+double measured_seconds(const FileTiming& timing) {
   double measured = 0;
-  for (const ExampleTiming& e : examples) measured += e.seconds;
-  // The examples' share of the file's expected time, spread as their measured times are.
+  for (const ExampleTiming& e : timing.example_timings) measured += e.seconds;
+  return measured;
+}
+
+double examples_scale(const PlannedFile& file, const FileTiming& timing) {
+  double measured = measured_seconds(timing);
   double examples_expected = std::max(0.0, file.expected_seconds - timing.setup_seconds);
-  double scale = measured > 0 ? examples_expected / measured : 0;
+  return measured > 0 ? examples_expected / measured : 0;
+}
+
+// The parts of `file` in `bins` (pack()). Parts 1..k-1 run `only` their examples; the last (the
+// least loaded bin, so examples added since the last run have room) runs all `except` theirs, so
+// every example the file has today runs exactly once.
+std::vector<PlannedFile> cut(const PlannedFile& file, const FileTiming& timing,
+                             std::vector<std::vector<std::size_t>> bins) {
+  const std::vector<ExampleTiming>& examples = timing.example_timings;
+  double scale = examples_scale(file, timing);
   std::vector<double> bin_seconds;
   for (const auto& bin : bins) {
     double sum = 0;
@@ -159,6 +171,58 @@ double bounded_makespan(TrialQueue queue, double total, int runners, double cuto
   return makespan;
 }
 
+// The loads greedy scheduling of `queue` (`total` seconds in all) leaves on `runners` runners,
+// lowest first. Past the first items (enough to fill every runner many times over), the rest
+// is poured onto the lowest loads as a fluid: short items at the end of a long queue fill the
+// gaps that finely, and a million of them need not be placed one by one.
+std::vector<double> greedy_loads(TrialQueue queue, double total, int runners) {
+  std::priority_queue<double, std::vector<double>, std::greater<double>> heap(
+      std::greater<double>(), std::vector<double>(static_cast<std::size_t>(runners), 0.0));
+  const std::size_t discrete = 16 * static_cast<std::size_t>(runners) + 1000;
+  double placed = 0;
+  for (std::size_t n = 0; n < discrete && !queue.empty(); ++n, queue.pop()) {
+    double load = heap.top();
+    heap.pop();
+    heap.push(load + queue.next());
+    placed += queue.next();
+  }
+  std::vector<double> loads;
+  loads.reserve(static_cast<std::size_t>(runners));
+  for (; !heap.empty(); heap.pop()) loads.push_back(heap.top());
+  double rest = queue.empty() ? 0 : std::max(0.0, total - placed);
+  // The level h the rest fills the lowest m loads up to: sum of (h - load) = rest.
+  double below = 0;
+  for (std::size_t m = 1; rest > 0 && m <= loads.size(); ++m) {
+    below += loads[m - 1];
+    double level = (rest + below) / static_cast<double>(m);
+    if (m == loads.size() || level <= loads[m]) {
+      std::fill(loads.begin(), loads.begin() + static_cast<std::ptrdiff_t>(m), level);
+      break;
+    }
+  }
+  return loads;
+}
+
+// The sizes (expected seconds of examples, set-up not included) of parts that fill the lowest
+// of `loads` (ascending) up to one level: each part starts where a runner's other work ends,
+// pays `setup`, and all end together, where equal parts would leave the runners with less
+// other work idle at the end. At most `most` parts; none when fewer than two would do.
+std::vector<double> gap_sizes(const std::vector<double>& loads, double setup,
+                              double examples_seconds, std::size_t most) {
+  most = std::min(most, loads.size());
+  double below = 0;
+  for (std::size_t m = 1; m <= most; ++m) {
+    below += loads[m - 1] + setup;
+    double level = (examples_seconds + below) / static_cast<double>(m);
+    if (m < most && level > loads[m] + setup) continue;
+    if (m < 2) return {};
+    std::vector<double> sizes;
+    for (std::size_t i = 0; i < m; ++i) sizes.push_back(level - loads[i] - setup);
+    return sizes;
+  }
+  return {};
+}
+
 double sum_seconds(std::span<const PlannedFile> items) {
   double total = 0;
   for (const PlannedFile& item : items) total += item.expected_seconds;
@@ -250,27 +314,41 @@ std::vector<PlannedFile> split_slow_files(std::vector<PlannedFile> files, const 
     std::vector<PlannedFile> best;
     double best_makespan = current;
     double best_total = total;
-    int worse = 0;  // past the best k, more parts only add set-ups: stop after a few
-    for (int k = 2; k <= most && worse < 3; ++k) {
-      std::vector<PlannedFile> parts = cut(file, *timing, k);
+    // Runs the trial of cutting `file` into `bins`; true when it is the best so far.
+    auto try_bins = [&](std::vector<std::vector<std::size_t>> bins) {
+      if (bins.size() < 2) return false;
+      std::vector<PlannedFile> parts = cut(file, *timing, std::move(bins));
       longest_first(parts);
       double trial_total = total - file.expected_seconds + sum_seconds(parts);
       // No schedule beats its longest item or perfect packing: a trial that cannot win is not run.
       double bound = std::max({longest_other, parts.front().expected_seconds, trial_total / runners});
-      if (bound >= best_makespan) {
-        ++worse;
-        continue;
-      }
+      if (bound >= best_makespan) return false;
       std::vector<PlannedFile> trial = with_parts(head, f, parts);
       double makespan = bounded_makespan(TrialQueue(trial, tail), trial_total, runners, best_makespan);
-      if (makespan < best_makespan) {
-        best_makespan = makespan;
-        best = std::move(trial);
-        best_total = trial_total;
-        worse = 0;
-      } else {
-        ++worse;
-      }
+      if (makespan >= best_makespan) return false;
+      best_makespan = makespan;
+      best = std::move(trial);
+      best_total = trial_total;
+      return true;
+    };
+    int worse = 0;  // past the best k, more parts only add set-ups: stop after a few
+    for (int k = 2; k <= most && worse < 3; ++k) {
+      worse = try_bins(pack(*timing, std::vector<double>(static_cast<std::size_t>(k), 1.0))) ? 0 : worse + 1;
+    }
+    // Parts sized to the gaps the other work leaves: when the other files are long, equal parts
+    // end unevenly (on 6 runners, a 30 s file in 3 parts of 10 s beside 11 files of 2.5 s ends
+    // at 10 s; parts that fill each runner to one level end at 9.8 s).
+    double scale = examples_scale(file, *timing);
+    if (scale > 0) {
+      std::vector<PlannedFile> others(head.begin(), head.end());
+      others.erase(others.begin() + static_cast<std::ptrdiff_t>(f));
+      std::vector<double> loads =
+          greedy_loads(TrialQueue(others, tail), total - file.expected_seconds, runners);
+      std::vector<double> sizes =
+          gap_sizes(loads, timing->setup_seconds, file.expected_seconds - timing->setup_seconds,
+                    static_cast<std::size_t>(most));
+      for (double& size : sizes) size /= scale;
+      if (!sizes.empty()) try_bins(pack(*timing, sizes));
     }
     if (best.empty() || best_makespan > current * (1 - kMinGain)) continue;
     head = std::move(best);

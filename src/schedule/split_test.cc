@@ -145,5 +145,43 @@ TEST(SplitTest, NoMorePartsThanRunnersOrExamples) {
   EXPECT_EQ(parts_of(items, "big.py").size(), 2u);
 }
 
+TEST(SplitTest, PartsFillTheGapsTheOtherFilesLeaveWhenEqualPartsWouldEndUnevenly) {
+  // 300 examples of 0.1 s beside 11 files of 2.5 s, on 6 runners. Equal parts end unevenly:
+  // 3 of 10 s leave the 11 files 4, 4 and 3 to a runner (10.2 s), 6 of 5 s leave one runner
+  // with 1 file and the others with 2 (10.2 s). Parts that fill every runner to one level
+  // (7.1 s beside 1 file, 4.6 s beside 2) end at the even share: 9.78 s with the set-ups.
+  TimingStore store;
+  ran(store, "big_spec.rb", 300, 0.1, 0.2);
+  std::vector<std::string> paths{"big_spec.rb"};
+  for (int i = 0; i < 11; ++i) {
+    paths.push_back("small" + std::to_string(i) + "_spec.rb");
+    ran(store, paths.back(), 10, 0.25, 0.0);
+  }
+  std::vector<PlannedFile> items = split_slow_files(suite(store, paths), store, 6);
+  std::vector<const PlannedFile*> parts = parts_of(items, "big_spec.rb");
+  ASSERT_GE(parts.size(), 2u);
+  double makespan = predicted_makespan(items, 6);
+  EXPECT_LT(makespan, 9.95) << parts.size() << " parts";
+  double total = 0;
+  for (const PlannedFile& item : items) total += item.expected_seconds;
+  EXPECT_LT(makespan, total / 6 * 1.02);
+  // Unequal parts still run every example once: the only lists are disjoint and the except
+  // part excludes exactly them.
+  std::set<std::string> only;
+  std::size_t listed = 0;
+  std::set<std::string> excepted;
+  for (const PlannedFile* p : parts) {
+    if (p->selection.kind == Selection::Kind::kExcept) {
+      excepted.insert(p->selection.ids.begin(), p->selection.ids.end());
+    } else {
+      listed += p->selection.ids.size();
+      only.insert(p->selection.ids.begin(), p->selection.ids.end());
+    }
+  }
+  EXPECT_EQ(only.size(), listed);
+  EXPECT_EQ(excepted, only);
+  EXPECT_LT(only.size(), 300u);
+}
+
 }  // namespace
 }  // namespace dt
