@@ -10,7 +10,8 @@
 // - RecordParser gives the same messages whatever the chunking (compared with one whole feed);
 //   at most one hello, no result before it; nothing stays buffered after finish().
 // - parse_result_json (on the raw input, and on the stream) leaves `result` alone when it fails,
-//   and says why; what it accepts has a known status and no negative count.
+//   and says why; what it accepts has a known status and no negative count. What its fast
+//   reader (runner/result_json_fast.h) accepts, the general parser reads the same.
 // - OutputSplitter: the output between markers, file by file, is the stream cut at each end
 //   marker (left to right, not overlapping), so the concatenation of all output is the stream
 //   with the markers removed.
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "runner/protocol.h"
+#include "runner/result_json_fast.h"
 
 namespace {
 
@@ -115,6 +117,16 @@ void fuzz_records(std::string_view stream, std::string_view lengths) {
 }
 
 void fuzz_result_json(std::string_view text) {
+  dt::FileResult fast;
+  if (dt::parse_result_json_fast(text, fast)) {
+    dt::FileResult general;
+    check(!dt::parse_result_json_general(text, general), "the fast reader took what is invalid");
+    check(same_result(fast, general) && fast.cases.size() == general.cases.size(),
+          "the fast reader and the general parser read a record differently");
+    for (std::size_t i = 0; i < fast.cases.size(); ++i) {
+      check(fast.cases[i].id == general.cases[i].id, "the readers disagree on a case's id");
+    }
+  }
   dt::FileResult result;
   result.path = "sentinel";
   result.examples = 7;

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runner/result_json_fast.h"
+
 namespace dt {
 namespace {
 
@@ -123,6 +125,11 @@ std::optional<std::string> read_result(const json& object, FileResult& out) {
 }  // namespace
 
 std::optional<std::string> parse_result_json(std::string_view text, FileResult& result) {
+  if (parse_result_json_fast(text, result)) return std::nullopt;
+  return parse_result_json_general(text, result);
+}
+
+std::optional<std::string> parse_result_json_general(std::string_view text, FileResult& result) {
   FileResult parsed;
   try {
     json object = json::parse(text.begin(), text.end());

@@ -6,31 +6,9 @@
 #include <tuple>
 
 #include "schedule/engine_run.h"
+#include "util/permute.h"
 
 namespace dt {
-
-namespace {
-
-// Puts `items` in `order` (items[i] becomes what was items[order[i]]), one move per item, by
-// following each cycle of the permutation.
-void permute_in_place(std::vector<FileResult>& items, std::vector<std::size_t> order) {
-  constexpr std::size_t kPlaced = static_cast<std::size_t>(-1);
-  for (std::size_t start = 0; start < order.size(); ++start) {
-    if (order[start] == kPlaced || order[start] == start) continue;
-    FileResult first = std::move(items[start]);
-    std::size_t to = start;
-    while (order[to] != start) {
-      std::size_t from = order[to];
-      items[to] = std::move(items[from]);
-      order[to] = kPlaced;
-      to = from;
-    }
-    items[to] = std::move(first);
-    order[to] = kPlaced;
-  }
-}
-
-}  // namespace
 
 // Completion order is what a timeline wants, ties in plan order; not-run files go last. The
 // results are put in that order where they are (a fleet's million results are hundreds of MB;

@@ -311,8 +311,12 @@ void mark_fresh_sessions(std::vector<PlannedFile>& files, const std::vector<std:
 std::vector<PlannedFile> plan_files(const std::string& project_dir,
                                     const std::vector<std::string>& files,
                                     const TimingStore& store) {
-  std::vector<PlannedFile> planned;
-  planned.reserve(files.size());
+  // Each file's expected seconds and index, sorted, and only then its entry: the entries are
+  // written once, in their final order (a million of them sorted by value would each be moved
+  // many times).
+  std::vector<std::pair<double, std::size_t>> keys;
+  keys.reserve(files.size());
+  std::vector<bool> known(files.size(), false);
   bool all_known = true;
   // Files come sorted (discover_files), as the store's map is: one walk along both then, not a
   // tree search per file, which for a million files is a cache miss per level.
@@ -324,41 +328,53 @@ std::vector<PlannedFile> plan_files(const std::string& project_dir,
     while (walk != timings.end() && walk->first < file) ++walk;
     return walk != timings.end() && walk->first == file ? &walk->second : nullptr;
   };
-  for (const std::string& file : files) {
-    PlannedFile& entry = planned.emplace_back();
-    entry.path = file;
-    if (const FileTiming* timing = find(file)) {
-      entry.expected_seconds = timing->seconds;
-      entry.from_history = true;
-    } else {
-      all_known = false;
-    }
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const FileTiming* timing = find(files[i]);
+    keys.emplace_back(timing ? timing->seconds : 0.0, i);
+    known[i] = timing != nullptr;
+    all_known = all_known && timing;
   }
   // Sizes only estimate the files without history, at the rate of those with it. A suite the
   // store knows entirely reads no sizes: a stat per file is seconds for a million files.
-  double known_seconds = 0;
-  double known_bytes = 0;
-  for (PlannedFile& entry : planned) {
-    if (all_known) break;
-    std::error_code ec;
-    std::uintmax_t size = fs::file_size(fs::path(project_dir) / entry.path, ec);
-    entry.bytes = ec ? 0 : size;
-    if (entry.from_history && entry.bytes > 0) {
-      known_seconds += entry.expected_seconds;
-      known_bytes += static_cast<double>(entry.bytes);
+  std::vector<std::uintmax_t> bytes;
+  if (!all_known) {
+    bytes.resize(files.size());
+    double known_seconds = 0;
+    double known_bytes = 0;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      std::error_code ec;
+      std::uintmax_t size = fs::file_size(fs::path(project_dir) / files[i], ec);
+      bytes[i] = ec ? 0 : size;
+      if (known[i] && bytes[i] > 0) {
+        known_seconds += keys[i].first;
+        known_bytes += static_cast<double>(bytes[i]);
+      }
+    }
+    // The rate of this suite's own files beats any fixed guess: it knows whether they are
+    // unit tests or browser tests.
+    double rate = known_bytes > 0 && known_seconds > 0 ? known_seconds / known_bytes
+                                                       : kDefaultSecondsPerByte;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      if (!known[i]) keys[i].first = static_cast<double>(bytes[i]) * rate;
     }
   }
-  // The rate of this suite's own files beats any fixed guess: it knows whether they are
-  // unit tests or browser tests.
-  double rate = known_bytes > 0 && known_seconds > 0 ? known_seconds / known_bytes
-                                                     : kDefaultSecondsPerByte;
-  for (PlannedFile& entry : planned) {
-    if (!entry.from_history) entry.expected_seconds = static_cast<double>(entry.bytes) * rate;
-  }
-  std::sort(planned.begin(), planned.end(), [](const PlannedFile& a, const PlannedFile& b) {
-    if (a.expected_seconds != b.expected_seconds) return a.expected_seconds > b.expected_seconds;
-    return a.path < b.path;
+  // Longest first, ties by path: sorted input is in path order, so its indexes break ties as
+  // its paths would.
+  std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first > b.first;
+    return sorted ? a.second < b.second : files[a.second] < files[b.second];
   });
+  std::vector<PlannedFile> planned;
+  // Room for the parts split_slow_files adds: without it, adding a few would move every entry
+  // to a bigger vector. Room never written costs no memory.
+  planned.reserve(files.size() + files.size() / 16 + 64);
+  for (const auto& [seconds, i] : keys) {
+    PlannedFile& entry = planned.emplace_back();
+    entry.path = files[i];
+    entry.bytes = all_known ? 0 : bytes[i];
+    entry.expected_seconds = seconds;
+    entry.from_history = known[i];
+  }
   return planned;
 }
 

@@ -39,43 +39,66 @@ double FakeTransport::seconds() const {
 
 int FakeTransport::live_processes() const {
   int n = 0;
-  for (const Process& p : processes_) n += p.alive ? 1 : 0;
+  for (const Life& life : life_) n += life.alive ? 1 : 0;
   return n;
 }
 
-void FakeTransport::schedule(double after_seconds, TransportEvent ev) {
-  int epoch = processes_.at(ev.process).epoch;
-  std::size_t event = pending_.size();
+std::size_t FakeTransport::store(TransportEvent ev, std::size_t then) {
   if (free_.empty()) {
-    pending_.push_back(std::move(ev));
-  } else {
-    event = free_.back();
-    free_.pop_back();
-    pending_[event] = std::move(ev);
+    pending_.push_back(Pending{std::move(ev), then});
+    return pending_.size() - 1;
   }
-  events_.push_back(Scheduled{now_ + to_duration(after_seconds), seq_++, epoch, event});
+  std::size_t event = free_.back();
+  free_.pop_back();
+  pending_[event] = Pending{std::move(ev), then};
+  return event;
+}
+
+void FakeTransport::schedule(double after_seconds, TransportEvent ev) {
+  int process = ev.process;
+  std::size_t event = store(std::move(ev), kNoEvent);
+  events_.push_back(Scheduled{now_ + to_duration(after_seconds), seq_++, process,
+                              life_.at(process).epoch, event});
   std::push_heap(events_.begin(), events_.end(), later);
 }
 
-// Pops the top of events_ (which is `s`) and hands over its event.
-TransportEvent FakeTransport::take(const Scheduled& s) {
-  std::size_t event = s.event;
-  std::pop_heap(events_.begin(), events_.end(), later);
-  events_.pop_back();
-  free_.push_back(event);
-  return std::move(pending_[event]);
+void FakeTransport::schedule(double after_seconds, TransportEvent ev, TransportEvent then) {
+  int process = ev.process;
+  std::size_t second = store(std::move(then), kNoEvent);
+  std::size_t first = store(std::move(ev), second);
+  // The second's seq is the next one: at the top after the first, it is still the least.
+  events_.push_back(Scheduled{now_ + to_duration(after_seconds), seq_, process,
+                              life_.at(process).epoch, first});
+  seq_ += 2;
+  std::push_heap(events_.begin(), events_.end(), later);
 }
 
-void FakeTransport::cancel(int process) { ++processes_.at(process).epoch; }
+// Hands over the event at the top of events_; the one chained after it takes its place there.
+TransportEvent FakeTransport::take_front() {
+  Scheduled& top = events_.front();
+  std::size_t event = top.event;
+  std::size_t then = pending_[event].then;
+  if (then != kNoEvent) {
+    top.event = then;
+    ++top.seq;
+  } else {
+    std::pop_heap(events_.begin(), events_.end(), later);
+    events_.pop_back();
+  }
+  free_.push_back(event);
+  return std::move(pending_[event].event);
+}
+
+void FakeTransport::cancel(int process) { ++life_.at(process).epoch; }
 
 // A process that has exited says nothing more, and a cancelled event never happens.
 bool FakeTransport::stale(const Scheduled& s) const {
-  const Process& p = processes_.at(pending_[s.event].process);
-  return !p.alive || s.epoch != p.epoch;
+  const Life& life = life_[static_cast<std::size_t>(s.process)];
+  return !life.alive || s.epoch != life.epoch;
 }
 
 void FakeTransport::drop_stale() {
-  while (!events_.empty() && stale(events_.front())) take(events_.front());
+  while (!events_.empty() && stale(events_.front())) take_front();
 }
 
 int FakeTransport::start(const ProcessSpec& spec) {
@@ -85,6 +108,7 @@ int FakeTransport::start(const ProcessSpec& spec) {
   // A prefix (a node's command_prefix) may come first.
   p.runner = std::find(spec.argv.begin(), spec.argv.end(), "fake-runner") != spec.argv.end();
   processes_.push_back(p);
+  life_.emplace_back();
   started.push_back(spec.label);
   std::string env;
   for (const auto& [k, v] : spec.env) env += k + "=" + v + ";";
@@ -120,7 +144,7 @@ int FakeTransport::start(const ProcessSpec& spec) {
 
 void FakeTransport::write_stdin(int process, const std::string& data) {
   Process& p = processes_.at(process);
-  if (!p.alive || !p.runner) return;
+  if (!life_[static_cast<std::size_t>(process)].alive || !p.runner) return;
   p.stdin_buffer += data;
   std::size_t nl;
   while ((nl = p.stdin_buffer.find('\n')) != std::string::npos) {
@@ -169,7 +193,7 @@ void FakeTransport::run_file(int process, const std::string& path) {
     }
     // The link breaks: every channel to the node ends at once, busy or idle.
     for (std::size_t q = 0; q < processes_.size(); ++q) {
-      if (!processes_[q].alive || processes_[q].spec.node != p.spec.node) continue;
+      if (!life_[q].alive || processes_[q].spec.node != p.spec.node) continue;
       TransportEvent exit{Kind::kExited, static_cast<int>(q), "", -1, 0};
       exit.error = "lost node " + p.spec.node + ": the connection broke";
       exit.node_lost = true;
@@ -186,35 +210,43 @@ void FakeTransport::run_file(int process, const std::string& path) {
     schedule(f.seconds, TransportEvent{Kind::kExited, process, "", -1, 9});
     return;
   }
-  schedule(f.seconds, TransportEvent{Kind::kStderr, process, f.output + std::string(kEndMarker)});
-  schedule(f.seconds, TransportEvent{Kind::kStdout, process, record_line(path, f)});
+  schedule(f.seconds, TransportEvent{Kind::kStderr, process, f.output + std::string(kEndMarker)},
+           TransportEvent{Kind::kStdout, process, record_line(path, f)});
 }
 
 // The record a runner writes, built by hand: a JSON object per line of a million-line run is
 // most of what the fake would cost.
 std::string FakeTransport::record_line(const std::string& path, const FakeFile& f) {
-  std::string line = std::string(kRecordPrefix) + "result {\"path\":";
+  std::string line;
+  line.reserve(96 + path.size() + f.status.size());
+  line += kRecordPrefix;
+  line += "result {\"path\":";
   append_json_string(line, path);
   line += ",\"status\":";
   append_json_string(line, f.status);
   char number[32];
-  auto [end, ec] = std::to_chars(number, number + sizeof number, f.seconds);
-  line += ",\"duration\":" + std::string(number, ec == std::errc() ? end : number) +
-          ",\"examples\":" + std::to_string(f.examples) +
-          ",\"failures\":" + std::to_string(f.failures) + ",\"pending\":0}\n";
+  auto append_number = [&](const char* key, auto value) {
+    line += key;
+    auto [end, ec] = std::to_chars(number, number + sizeof number, value);
+    line.append(number, ec == std::errc() ? end : number);
+  };
+  append_number(",\"duration\":", f.seconds);
+  append_number(",\"examples\":", f.examples);
+  append_number(",\"failures\":", f.failures);
+  line += ",\"pending\":0}\n";
   return line;
 }
 
 void FakeTransport::close_stdin(int process) {
   Process& p = processes_.at(process);
-  if (!p.alive) return;
+  if (!life_[static_cast<std::size_t>(process)].alive) return;
   // The master is gone or ending it: a runner exits at once; hooks ignore stdin.
   if (p.runner) schedule(0.01, TransportEvent{TransportEvent::Kind::kExited, process, "", 0});
 }
 
 void FakeTransport::terminate(int process) {
   Process& p = processes_.at(process);
-  if (!p.alive) return;
+  if (!life_[static_cast<std::size_t>(process)].alive) return;
   terminated.push_back(p.spec.label);
   cancel(process);
   using Kind = TransportEvent::Kind;
@@ -241,10 +273,10 @@ std::optional<TransportEvent> FakeTransport::wait(Clock::time_point deadline) {
   }
   if (!events_.empty() && events_.front().at <= deadline) {
     now_ = std::max(now_, events_.front().at);
-    TransportEvent ev = take(events_.front());
+    TransportEvent ev = take_front();
     if (ev.kind == TransportEvent::Kind::kExited) {
       cancel(ev.process);
-      processes_.at(ev.process).alive = false;
+      life_.at(static_cast<std::size_t>(ev.process)).alive = false;
     }
     return ev;
   }

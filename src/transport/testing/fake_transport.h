@@ -80,37 +80,53 @@ class FakeTransport : public Transport {
   struct Process {
     ProcessSpec spec;
     bool runner = false;
-    bool alive = true;
-    int epoch = 0;        // cancel() starts a new one: events of an earlier one are void
     std::string stdin_buffer;
     std::string current;  // the file in flight
+  };
+  // Whether a process lives, and its epoch: cancel() starts a new one, and events of an earlier
+  // one are void. Apart from Process, so that checking an event (every one) reads a small array.
+  struct Life {
+    bool alive = true;
+    int epoch = 0;
   };
   // A scheduled event: `events_` is a min-heap of them by (at, seq), each naming its event in
   // `pending_` (moving small keys, not events, as the heap is kept). Cancelled ones stay until
   // they come to the top: erasing a process's events would be a pass over all of them, and a
-  // fleet has tens of thousands pending.
+  // fleet has tens of thousands pending. Two events of one moment (a file's end marker and its
+  // record) are one entry, the second chained to the first: it takes the first one's place at
+  // the top, where nothing can come before it, so a file costs one heap push and pop.
   struct Scheduled {
     Clock::time_point at;
     long seq;
+    int process;
     int epoch;          // the process's when it was scheduled
     std::size_t event;  // in pending_
   };
+  struct Pending {
+    TransportEvent event;
+    std::size_t then;  // the event chained after it, in pending_; kNoEvent for none
+  };
+  static constexpr std::size_t kNoEvent = static_cast<std::size_t>(-1);
   static bool later(const Scheduled& a, const Scheduled& b) {
     return a.at != b.at ? a.at > b.at : a.seq > b.seq;
   }
   void schedule(double after_seconds, TransportEvent ev);
+  // `ev`, then `then` at the same moment, for the same process.
+  void schedule(double after_seconds, TransportEvent ev, TransportEvent then);
+  std::size_t store(TransportEvent ev, std::size_t then);
   void cancel(int process);
   bool stale(const Scheduled& s) const;
   void drop_stale();
-  TransportEvent take(const Scheduled& s);
+  TransportEvent take_front();
   void run_file(int process, const std::string& path);
   static std::string record_line(const std::string& path, const FakeFile& f);
 
   Clock::time_point start_ = Clock::time_point() + std::chrono::hours(1);
   Clock::time_point now_ = start_;
   std::vector<Process> processes_;
+  std::vector<Life> life_;  // by process id
   std::vector<Scheduled> events_;
-  std::vector<TransportEvent> pending_;
+  std::vector<Pending> pending_;
   std::vector<std::size_t> free_;  // places in pending_ to reuse
   long seq_ = 0;
   bool interrupt_sent_ = false;
