@@ -228,12 +228,10 @@ void RecordParser::parse_line(std::string_view line, std::vector<Message>& out) 
     std::string_view body = line.substr(kResultPrefix.size());
     // "@distributest results ..." would be some future record, not a result.
     if (body.empty() || body.front() == ' ') {
-      Message message{Message::Kind::kResult, "", {}};
+      // Read where it is kept: a result is hundreds of bytes, and a fleet sends a million.
+      Message& message = out.emplace_back(Message{Message::Kind::kResult, "", {}});
       if (auto error = parse_result_json(body, message.result)) {
-        out.push_back(error_message("malformed result record (" + *error + "): " +
-                                    excerpt(line)));
-      } else {
-        out.push_back(std::move(message));
+        message = error_message("malformed result record (" + *error + "): " + excerpt(line));
       }
       return;
     }

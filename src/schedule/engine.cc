@@ -4,6 +4,7 @@
 
 #include "report/text_util.h"
 #include "schedule/engine_run.h"
+#include "util/huge_pages.h"
 
 namespace dt {
 
@@ -45,6 +46,7 @@ EngineRun::EngineRun(Transport& transport, Status& status, const EngineOptions& 
   std::size_t known = 0;
   std::vector<double> expected;
   expected.reserve(files.size());
+  advise_huge_pages(expected);
   for (const PlannedFile& f : files) {
     known += f.from_history ? 1 : 0;
     expected.push_back(f.expected_seconds);
@@ -54,6 +56,9 @@ EngineRun::EngineRun(Transport& transport, Status& status, const EngineOptions& 
   items_.reserve(files.size());
   results_.reserve(files.size());
   result_item_.reserve(files.size());
+  advise_huge_pages(items_);
+  advise_huge_pages(results_);
+  advise_huge_pages(result_item_);
   for (const PlannedFile& f : files) {
     queue_.push_back(items_.size());
     items_.emplace_back().file = &f;
@@ -158,7 +163,7 @@ double EngineRun::since_start(Clock::time_point t) const {
 
 int EngineRun::start_process(const ProcessSpec& spec, ProcessRole role, std::size_t index) {
   int p = transport_.start(spec);
-  processes_[p] = ProcessInfo{role, index};
+  processes_.insert(p, ProcessInfo{role, index});
   return p;
 }
 
@@ -218,10 +223,10 @@ void EngineRun::handle(const TransportEvent& ev) {
     return stop("interrupted");
   }
   ++work_.events;
-  auto it = processes_.find(ev.process);
-  if (it == processes_.end()) return;
-  ProcessInfo info = it->second;
-  if (ev.kind == Kind::kExited) processes_.erase(it);
+  const ProcessInfo* found = processes_.find(ev.process);
+  if (!found) return;
+  ProcessInfo info = *found;
+  if (ev.kind == Kind::kExited) processes_.erase(ev.process);
   switch (info.role) {
     case ProcessRole::kNodeSetup:
       return on_node_setup_event(info.index, ev);
@@ -379,11 +384,8 @@ void EngineRun::stop(const std::string& why) {
   // Every process goes, idle runners included: a stop must be quick, not polite.
   work_.runner_visits += runners_.size();  // once a run
   for (RunnerState& rs : runners_) rs.ending = true;
-  std::vector<int> all;
-  all.reserve(processes_.size());
-  for (const auto& [process, info] : processes_) all.push_back(process);
-  std::sort(all.begin(), all.end());  // in the order they started
-  for (int process : all) transport_.terminate(process);
+  // In the order they started.
+  for (int process : processes_.ids()) transport_.terminate(process);
 }
 
 }  // namespace dt

@@ -15,6 +15,7 @@
 
 #include "report/status.h"
 #include "schedule/engine.h"
+#include "schedule/process_table.h"
 #include "schedule/runner_state.h"
 #include "schedule/work_queue.h"
 #include "transport/transport.h"
@@ -97,7 +98,7 @@ class EngineRun {
   bool may_take(std::size_t r, const Item& item) const;
   void node_lost(const std::string& node, const std::string& why);
   void maybe_finish_file(std::size_t r);
-  void finish_item(std::size_t r, FileResult result);
+  void finish_item(std::size_t r, FileResult&& result);
   void keep_output_if_needed(FileResult& result);
   void crash_in_flight(std::size_t r, const std::string& why);
   void record_attempt(std::size_t r, const std::string& outcome, const std::string& why);
@@ -136,7 +137,11 @@ class EngineRun {
   std::vector<FileResult> results_;
   std::vector<std::size_t> result_item_;
   WorkQueue queue_;
-  std::unordered_map<int, ProcessInfo> processes_;  // looked up for every event
+  ProcessTable<ProcessInfo> processes_;  // looked up for every event
+  // Scratch lists of one event's records and output segments, kept so that an event allocates
+  // none (a fleet has millions of events).
+  std::vector<RecordParser::Message> messages_;
+  std::vector<std::string> segments_;
   // Kept by set_phase() (the only writer of a runner's phase) and node_lost(), so that a file
   // finishing costs O(1), not a pass over thousands of runners: those in kIdle (unordered), how
   // many of them are on a lost node, and how many runners are in kBusy.

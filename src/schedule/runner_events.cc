@@ -5,10 +5,27 @@
 #include "schedule/engine_run.h"
 
 namespace dt {
+namespace {
+
+// An event's scratch list, taken from where it is kept between events (emptied, its capacity
+// kept) and put back after: an event allocates no list. A nested use would find the place
+// empty and start a list of its own.
+template <typename T>
+struct Scratch {
+  explicit Scratch(std::vector<T>& home) : home(home), list(std::move(home)) { list.clear(); }
+  ~Scratch() { home = std::move(list); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  std::vector<T>& home;
+  std::vector<T> list;
+};
+
+}  // namespace
 
 void EngineRun::on_runner_stdout(std::size_t r, const std::string& data) {
   RunnerState& rs = runners_[r];
-  std::vector<RecordParser::Message> messages;
+  Scratch<RecordParser::Message> scratch(messages_);
+  std::vector<RecordParser::Message>& messages = scratch.list;
   rs.parser.feed(data, messages);
   for (RecordParser::Message& m : messages) {
     using Kind = RecordParser::Message::Kind;
@@ -52,7 +69,8 @@ void EngineRun::on_runner_stderr(std::size_t r, const std::string& data) {
     // Kept to explain a runner that dies before its handshake (a broken spec_helper).
     return append_bounded(rs.output, data, options_.max_output_bytes);
   }
-  std::vector<std::string> segments;
+  Scratch<std::string> scratch(segments_);
+  std::vector<std::string>& segments = scratch.list;
   rs.splitter.feed(data, segments);
   for (std::size_t i = 0; i < segments.size(); ++i) {
     // A file's output, or what the runner says while it tears down after its last file.
@@ -75,8 +93,8 @@ void EngineRun::maybe_finish_file(std::size_t r) {
   if (rs.timed_out) return;
   Item& item = items_[*rs.item];
   // The record (status, counts, cases, message, its own duration) with what the master knows
-  // put over the rest: one result built per file, not two.
-  FileResult result = std::move(*rs.record);
+  // put over the rest, where it is: one result built per file, and moved once, into results_.
+  FileResult& result = *rs.record;
   double reported_seconds = result.duration_seconds;
   fill_master_fields(r, item, result);
   if (reported_seconds > 0) result.duration_seconds = reported_seconds;
@@ -131,7 +149,8 @@ void EngineRun::recycle_runner(std::size_t r) {
   runners_[r].recycle = true;
 }
 
-// --retry: the failed file goes back to the front of the queue, for another runner.
+// --retry: the failed file goes back to the front of the queue, for another runner. `failed`
+// may be the runner's record: it is used before that is reset.
 void EngineRun::rerun(std::size_t r, const FileResult& failed) {
   RunnerState& rs = runners_[r];
   Item& item = items_[*rs.item];
@@ -229,19 +248,20 @@ void EngineRun::keep_output_if_needed(FileResult& result) {
   kept_output_bytes_ += result.output.size();
 }
 
-void EngineRun::finish_item(std::size_t r, FileResult result) {
+// `result` may be the runner's record itself: it is moved into results_ before that is reset.
+void EngineRun::finish_item(std::size_t r, FileResult&& result) {
   RunnerState& rs = runners_[r];
   std::size_t i = *rs.item;
   Item& item = items_[i];
   keep_output_if_needed(result);
+  const FileResult& done = results_.emplace_back(std::move(result));
+  result_item_.push_back(i);
   rs.item.reset();
   rs.record.reset();
   rs.marker_seen = false;
   rs.deadline.reset();
   rs.output.clear();
   item.finished = true;
-  const FileResult& done = results_.emplace_back(std::move(result));
-  result_item_.push_back(i);
   ++finished_;
   if (is_failure(done.status)) ++failed_;
   report_eta();

@@ -3,24 +3,36 @@
 #include <algorithm>
 #include <utility>
 
+#include "util/huge_pages.h"
+
 namespace dt {
 
 WorkQueue::WorkQueue(std::vector<double> expected_seconds)
-    : seconds_(std::move(expected_seconds)), times_queued_(seconds_.size(), 0) {}
+    : seconds_(std::move(expected_seconds)) {
+  times_queued_.reserve(seconds_.size());
+  descending_.reserve(seconds_.size());
+  advise_huge_pages(times_queued_);
+  advise_huge_pages(descending_);
+  times_queued_.resize(seconds_.size(), 0);
+}
 
 void WorkQueue::push_back(std::size_t item) {
   order_.push_back(item);
-  added(item);
+  added(item, true);
 }
 
 void WorkQueue::push_front(std::size_t item) {
   order_.push_front(item);
-  added(item);
+  added(item, false);
 }
 
-void WorkQueue::added(std::size_t item) {
+void WorkQueue::added(std::size_t item, bool at_back) {
   ++times_queued_[item];
   total_ += seconds_[item];
+  if (at_back && (descending_.empty() || seconds_[item] <= seconds_[descending_.back()])) {
+    descending_.push_back(item);
+    return;
+  }
   by_length_.push_back(item);
   std::push_heap(by_length_.begin(), by_length_.end(),
                  [this](std::size_t a, std::size_t b) { return seconds_[a] < seconds_[b]; });
@@ -40,7 +52,14 @@ double WorkQueue::longest_seconds() const {
     std::pop_heap(by_length_.begin(), by_length_.end(), shorter);
     by_length_.pop_back();
   }
-  return by_length_.empty() ? 0 : seconds_[by_length_.front()];
+  while (longest_at_ < descending_.size() && times_queued_[descending_[longest_at_]] == 0) {
+    ++longest_at_;
+  }
+  double longest = by_length_.empty() ? 0 : seconds_[by_length_.front()];
+  if (longest_at_ < descending_.size()) {
+    longest = std::max(longest, seconds_[descending_[longest_at_]]);
+  }
+  return longest;
 }
 
 }  // namespace dt

@@ -31,13 +31,19 @@ class WorkQueue {
   double longest_seconds() const;                  // 0 when empty; amortized O(log n)
 
  private:
-  void added(std::size_t item);
+  void added(std::size_t item, bool at_back);
 
   std::deque<std::size_t> order_;
   std::vector<double> seconds_;
   std::vector<int> times_queued_;  // per item: 0, or 1 (an item is queued once at a time)
-  // A max-heap of items by expected seconds. An item leaves it lazily, when it reaches the top
-  // and is no longer queued, so each push costs O(log n) once.
+  // Where the longest queued item is. Items pushed at the back no longer than the one pushed
+  // before (a plan, longest first) are listed in that order, and the longest of them is the
+  // first still queued, found by moving a cursor past those dispatched: once per item in all.
+  // The others (requeued at the front, or out of order) go to a max-heap by expected seconds,
+  // and leave it lazily, when they reach the top and are no longer queued. A heap of the whole
+  // plan cost a pop of a million-item heap per item.
+  std::vector<std::size_t> descending_;
+  mutable std::size_t longest_at_ = 0;  // in descending_: those before it are not queued
   mutable std::vector<std::size_t> by_length_;
   double total_ = 0;
 };

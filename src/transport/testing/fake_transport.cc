@@ -210,7 +210,10 @@ void FakeTransport::run_file(int process, const std::string& path) {
     schedule(f.seconds, TransportEvent{Kind::kExited, process, "", -1, 9});
     return;
   }
-  schedule(f.seconds, TransportEvent{Kind::kStderr, process, f.output + std::string(kEndMarker)},
+  std::string output;
+  output.reserve(f.output.size() + kEndMarker.size());
+  output.append(f.output).append(kEndMarker);
+  schedule(f.seconds, TransportEvent{Kind::kStderr, process, std::move(output)},
            TransportEvent{Kind::kStdout, process, record_line(path, f)});
 }
 
