@@ -1,0 +1,21 @@
+# CPack pre-build script (package.cmake), run on the staged tree before it is packed:
+# - the staged /usr/etc moves to /etc, where the binary reads its system config;
+# - man pages are gzipped, as Debian policy asks (man-db reads them either way).
+file(GLOB_RECURSE staged_etc_dirs LIST_DIRECTORIES true "${CPACK_TEMPORARY_INSTALL_DIRECTORY}/*usr/etc")
+list(FILTER staged_etc_dirs INCLUDE REGEX "/usr/etc$")
+if(NOT staged_etc_dirs)
+  message(FATAL_ERROR "package_fixup.cmake: no usr/etc under ${CPACK_TEMPORARY_INSTALL_DIRECTORY}")
+endif()
+foreach(dir IN LISTS staged_etc_dirs)
+  get_filename_component(usr ${dir} DIRECTORY)
+  get_filename_component(root ${usr} DIRECTORY)
+  file(RENAME ${dir} ${root}/etc)
+endforeach()
+file(GLOB_RECURSE man_pages "${CPACK_TEMPORARY_INSTALL_DIRECTORY}/*")
+list(FILTER man_pages INCLUDE REGEX "/share/man/man[1-9]/[^/]+\\.[1-9]$")
+foreach(page IN LISTS man_pages)
+  execute_process(COMMAND gzip -9n ${page} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "package_fixup.cmake: gzip ${page} failed")
+  endif()
+endforeach()
