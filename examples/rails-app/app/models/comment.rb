@@ -1,0 +1,4 @@
+class Comment < ApplicationRecord
+  belongs_to :post
+  validates :author, :body, presence: true
+end
