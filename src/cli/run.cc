@@ -22,6 +22,7 @@
 #include "schedule/engine.h"
 #include "schedule/plan.h"
 #include "schedule/timing_store.h"
+#include "sync/artifacts.h"
 #include "sync/shipped.h"
 #include "transport/real_transport.h"
 #include "transport/remote_command.h"
@@ -127,6 +128,26 @@ void report_suite_drift(const TimingStore& store, RunResult& result, Status& sta
   for (const SuiteDrift& d : result.drift) {
     status.event(Status::Level::kWarning, describe_drift(d));
   }
+}
+
+// [artifacts] paths from every remote node still connected, whatever the run's outcome (a failed
+// run's screenshots matter most); the local node's runners wrote them in the project already.
+// Not after an interrupt: the user asked to stop.
+void bring_back_artifacts(Transport& transport, Status& status, const Config& config,
+                          const std::vector<NodeSlot>& nodes, const std::string& project_dir,
+                          RunResult& result) {
+  if (config.artifacts.value.empty() || result.interrupted) return;
+  std::vector<ArtifactSource> sources;
+  for (const NodeSlot& node : nodes) {
+    if (!node.remote_dir.empty()) sources.push_back({node.name, node.remote_dir});
+  }
+  if (sources.empty()) return;
+  result.artifacts = fetch_artifacts(transport, status, sources, config.artifacts.value, project_dir);
+  int files = 0;
+  for (const ArtifactFetch& fetch : result.artifacts) files += fetch.files;
+  status.event(Status::Level::kInfo, "artifacts: " + std::to_string(files) + " file(s) from " +
+                                         std::to_string(sources.size()) + " node(s) in " +
+                                         artifacts_dir(project_dir));
 }
 
 std::optional<UsageError> pick_nodes(const std::vector<std::string>& names,
@@ -415,6 +436,7 @@ int run_tests(const CliOptions& options, const std::string& project_dir, RunResu
   Engine engine(transport, status, engine_options(plan.config, project_dir, tty));
   RunResult result = engine.run(setup.nodes, setup.runners, plan.files);
   for (NodeResult& n : setup.left_out) result.nodes.push_back(std::move(n));
+  bring_back_artifacts(transport, status, plan.config, setup.nodes, project_dir, result);
   report_suite_drift(plan.store, result, status);
 
   write_reports(options, result, status);

@@ -95,6 +95,10 @@ const Key<Config> kSyncKeys[] = {
     {"exclude", setting<&Config::sync_exclude, read_string_list>},
 };
 
+const Key<Config> kArtifactKeys[] = {
+    {"paths", setting<&Config::artifacts, read_project_globs>},
+};
+
 Error reject_password(const Layer& layer, const Item& item, NodeConfig&) {
   return layer.error(item.where, "'" + item.name +
                                      "': passwords are not supported; use a key file "
@@ -190,6 +194,7 @@ const Key<Config> kTopKeys[] = {
     {"env", apply_env},
     {"ssh", section<kSshKeys>},
     {"sync", section<kSyncKeys>},
+    {"artifacts", section<kArtifactKeys>},
     {"node", apply_nodes},
 };
 

@@ -68,6 +68,7 @@ struct Config {
   Setting<std::string> host_key_policy{"strict"};  // strict|accept-new
   Setting<std::string> remote_root{""};    // default for nodes
   Setting<std::vector<std::string>> sync_exclude{};
+  Setting<std::vector<std::string>> artifacts{};  // globs brought back from the nodes after a run
   std::vector<NodeConfig> nodes;           // [[node]] entries, from the last layer that has any
 };
 

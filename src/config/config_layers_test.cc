@@ -38,6 +38,7 @@ const std::vector<std::string> kDefaultListing = {
     "ssh.host_key_policy = \"strict\"  # default",
     "ssh.remote_root = \"\"  # default",
     "sync.exclude = []  # default",
+    "artifacts.paths = []  # default",
 };
 
 // The listing without its "  # origin" comments: the values alone.

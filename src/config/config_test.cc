@@ -65,7 +65,9 @@ TEST_F(ConfigFileTest, AppliesEveryKeyWithItsLine) {
                  "host_key_policy = \"accept-new\"\n"  // 19
                  "remote_root = \"/srv/dt\"\n"         // 20
                  "[sync]\n"                            // 21
-                 "exclude = [\"tmp/\"]\n"),            // 22
+                 "exclude = [\"tmp/\"]\n"               // 22
+                 "[artifacts]\n"                       // 23
+                 "paths = [\"coverage/**\"]\n"),       // 24
             "");
   EXPECT_EQ(config.framework.value, "command");
   EXPECT_EQ(config.command.value, "sh {file}");
@@ -93,6 +95,8 @@ TEST_F(ConfigFileTest, AppliesEveryKeyWithItsLine) {
   EXPECT_EQ(config.env.origin.describe(), path + ":15");
   EXPECT_EQ(config.remote_root.origin.describe(), path + ":20");
   EXPECT_EQ(config.sync_exclude.origin.describe(), path + ":22");
+  EXPECT_EQ(config.artifacts.value, (std::vector<std::string>{"coverage/**"}));
+  EXPECT_EQ(config.artifacts.origin.describe(), path + ":24");
   EXPECT_EQ(config.max_attempts.origin.file, path);
   EXPECT_EQ(config.max_attempts.origin.line, 8);
 }
@@ -324,7 +328,15 @@ INSTANTIATE_TEST_SUITE_P(
                 ":2: 'env.\"A=B\"' is not a valid environment variable name"},
         BadFile{"env = [\"A=1\"]\n", ":1: 'env' must be a table of strings (got array)"},
         BadFile{"[sync]\nexclude = [1]\n",
-                ":2: 'sync.exclude[1]' must be a string (got integer 1)"}));
+                ":2: 'sync.exclude[1]' must be a string (got integer 1)"},
+        BadFile{"[artifacts]\npaths = \"coverage\"\n",
+                ":2: 'artifacts.paths' must be an array of strings (got string \"coverage\")"},
+        BadFile{"[artifacts]\npaths = [\n  \"log/*\",\n  \"/tmp/x\",\n]\n",
+                ":4: 'artifacts.paths[2]' is \"/tmp/x\": it must be a glob relative to the "
+                "project, inside it (like \"coverage/**\")"},
+        BadFile{"[artifacts]\npaths = [\"a/../../b\"]\n",
+                ":2: 'artifacts.paths[1]' is \"a/../../b\": it must be a glob relative to the "
+                "project, inside it (like \"coverage/**\")"}));
 
 INSTANTIATE_TEST_SUITE_P(
     Nodes, ConfigErrorTest,

@@ -210,6 +210,23 @@ Error read_string_list(const Layer& layer, const Item& item, std::vector<std::st
   return std::nullopt;
 }
 
+Error read_project_globs(const Layer& layer, const Item& item, std::vector<std::string>& out) {
+  if (auto error = read_string_list(layer, item, out)) return error;
+  const auto* array = item.value.as_array();
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const std::string& glob = out[i];
+    bool climbs = glob == ".." || glob.starts_with("../") || glob.ends_with("/..") ||
+                  glob.find("/../") != std::string::npos;
+    if (glob.empty() || glob.front() == '/' || climbs) {
+      return layer.error(array->get(i)->source(),
+                         "'" + item.name + "[" + std::to_string(i + 1) + "]' is " + quote(glob) +
+                             ": it must be a glob relative to the project, inside it "
+                             "(like \"coverage/**\")");
+    }
+  }
+  return std::nullopt;
+}
+
 // Merges into `out`: a layer's [env] adds to and overrides the lower layers' variables.
 Error read_env(const Layer& layer, const Item& item, std::map<std::string, std::string>& out) {
   const auto* table = item.value.as_table();

@@ -63,6 +63,8 @@ Error read_command(const Layer& layer, const Item& item, std::string& out);
 Error read_runners(const Layer& layer, const Item& item, int& out);
 Error read_seconds(const Layer& layer, const Item& item, double& out);
 Error read_string_list(const Layer& layer, const Item& item, std::vector<std::string>& out);
+// Globs of files inside the project: relative, with no ".." part.
+Error read_project_globs(const Layer& layer, const Item& item, std::vector<std::string>& out);
 Error read_env(const Layer& layer, const Item& item, std::map<std::string, std::string>& out);
 
 }  // namespace dt::config_detail

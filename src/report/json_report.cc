@@ -139,6 +139,10 @@ std::string json_report(const RunResult& result) {
                      {"last_examples", d.last_examples},
                      {"nodes", d.nodes}});
   report["drift"] = std::move(drift);
+  json artifacts = json::array();
+  for (const ArtifactFetch& a : result.artifacts)
+    artifacts.push_back({{"node", a.node}, {"dir", a.dir}, {"files", a.files}, {"error", a.error}});
+  report["artifacts"] = std::move(artifacts);
   // Test output is arbitrary bytes; `replace` turns invalid UTF-8 into U+FFFD instead of
   // throwing, so a report is always written.
   return report.dump(2, ' ', false, json::error_handler_t::replace) + "\n";

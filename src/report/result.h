@@ -123,6 +123,14 @@ struct SuiteDrift {
   std::string nodes;      // where this run's parts ran, ", "-separated
 };
 
+// What [artifacts] brought back from one node after its runners ended.
+struct ArtifactFetch {
+  std::string node;
+  std::string dir;    // where they are here: <project>/.distributest/artifacts/<node>
+  int files = 0;      // regular files brought back
+  std::string error;  // empty when the node's files all came back
+};
+
 struct RunResult {
   // One per dispatched work item, in completion order; one per file after merge_parts.
   std::vector<FileResult> files;
@@ -132,6 +140,7 @@ struct RunResult {
   bool interrupted = false;
   bool fail_fast_triggered = false;
   std::vector<SuiteDrift> drift;
+  std::vector<ArtifactFetch> artifacts;
 };
 
 // Fills result.summary from result.files; wall_seconds is the caller's to set.

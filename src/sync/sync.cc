@@ -20,8 +20,6 @@ namespace {
 
 // Every command on a node holds it shared (remote_hold_prefix); target_lock.cc waits for it.
 constexpr const char* kBusy = ".distributest-busy";
-// What rsync is told the host is; it never resolves it (see rsync_argv).
-constexpr const char* kRelayHost = "node";
 
 // The rules file of git_ignored_rules() for rsync's --filter=merge, in the temp dir for as
 // long as the syncs run.

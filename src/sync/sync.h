@@ -70,6 +70,9 @@ std::vector<std::string> rsync_argv(const std::string& project_dir, const std::s
 std::vector<std::string> rsync_filter_args(const std::vector<std::string>& excludes,
                                            const std::string& git_rules_file);
 
+// What rsync is told the host is; it never resolves it: its remote shell is the relay.
+inline constexpr const char* kRelayHost = "node";
+
 // Where the adapters live inside a synced project dir.
 inline constexpr const char* kRemoteRuntimeDir = ".distributest-runtime";
 
