@@ -20,12 +20,12 @@ struct Detection {
 //   pytest    test_*.py or *_test.py files under test/ or tests/
 //   minitest  test_*.rb or *_test.rb files under test/ or tests/
 //   pytest    test_*.py or *_test.py files anywhere else
-// Every search is bounded (kDetectionMaxEntries entries each) and leaves out hidden
+// Every search is bounded (`max_entries` entries each) and leaves out hidden
 // directories (.git, .tox, .venv), node_modules, __pycache__, virtualenvs, build output and
 // vendored code, so a big checkout is answered quickly. The default globs (default_globs())
 // find every file a detection names.
-Detection detect_framework(const std::string& project_dir);
-
 inline constexpr std::size_t kDetectionMaxEntries = 20000;
+Detection detect_framework(const std::string& project_dir,
+                           std::size_t max_entries = kDetectionMaxEntries);
 
 }  // namespace dt

@@ -48,6 +48,20 @@ class Project {
 };
 
 TEST(DetectTest, ANetworkxStyleCheckoutIsPytestAndItsDefaultGlobsFindItsTests) {
+  Project p;  // networkx/conftest.py, networkx/algorithms/tests/test_*.py
+  p.add("pyproject.toml", "[project]\nname = \"pkg\"\n[tool.ruff]\n");
+  p.add("pkg/conftest.py");
+  p.add("pkg/__init__.py");
+  p.add("pkg/sub/tests/__init__.py");
+  p.add("pkg/sub/tests/test_a.py");
+  p.add("pkg/other/tests/test_b.py");
+  p.add("doc/conf.py");
+  EXPECT_EQ(p.detect().framework, "pytest");
+  EXPECT_EQ(p.detect().reason, "found pkg/other/tests/test_b.py");
+  EXPECT_EQ(p.default_files(), (Files{"pkg/other/tests/test_b.py", "pkg/sub/tests/test_a.py"}));
+}
+
+TEST(DetectTest, AConftestAtTheRootIsPytest) {
   Project p;
   p.add("conftest.py");
   p.add("pyproject.toml", "[project]\nname = \"pkg\"\n");
@@ -121,9 +135,9 @@ TEST(DetectTest, NothingFoundSaysWhatWasLookedFor) {
   p.add("lib/test_helper.rb");  // not under test/ or tests/
   Detection d = p.detect();
   EXPECT_EQ(d.framework, "");
-  for (const char* looked_for : {".rspec", "spec/**/*_spec.rb", "pytest.ini", "pyproject.toml",
-                                 "setup.cfg", "tox.ini", "conftest.py", "test_*.py",
-                                 "*_test.py", "test_*.rb", "*_test.rb", "test/ or tests/"}) {
+  for (const char* looked_for :
+       {".rspec", "spec/**/*_spec.rb", "pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini",
+        "conftest.py", "test_*.py", "*_test.py", "test_*.rb", "*_test.rb", "test/ or tests/"}) {
     EXPECT_NE(d.reason.find(looked_for), std::string::npos) << looked_for << " in " << d.reason;
   }
   EXPECT_EQ(d.reason.find("stopped after"), std::string::npos) << d.reason;
@@ -131,12 +145,12 @@ TEST(DetectTest, NothingFoundSaysWhatWasLookedFor) {
 
 TEST(DetectTest, ASearchCutShortSaysSo) {
   Project p;
-  for (std::size_t i = 0; i <= kDetectionMaxEntries / 1000; ++i) {
-    for (int j = 0; j < 1000; ++j) p.add("d" + std::to_string(i) + "/f" + std::to_string(j));
-  }
-  Detection d = p.detect();
+  for (int i = 0; i < 30; ++i) p.add("a/f" + std::to_string(i));
+  p.add("z/deeper/test_late.py");
+  Detection d = detect_framework(p.dir(), 20);
   EXPECT_EQ(d.framework, "");
-  EXPECT_NE(d.reason.find("stopped after 20000 entries"), std::string::npos) << d.reason;
+  EXPECT_NE(d.reason.find("stopped after 20 entries"), std::string::npos) << d.reason;
+  EXPECT_EQ(detect_framework(p.dir(), 100).framework, "pytest");
 }
 
 }  // namespace

@@ -38,10 +38,8 @@ struct BundlerSign {
   bool sentence;
 };
 constexpr BundlerSign kBundlerSigns[] = {
-    {"Could not find gem", true},
-    {"Bundler could not find compatible versions", true},
-    {"Bundler::GemNotFound", false},
-    {"Bundler::VersionConflict", false},
+    {"Could not find gem", true},    {"Bundler could not find compatible versions", true},
+    {"Bundler::GemNotFound", false}, {"Bundler::VersionConflict", false},
     {"bundle install", false},
 };
 

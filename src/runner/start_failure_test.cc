@@ -14,15 +14,17 @@ const char kBundlerTrace[] =
 
 TEST(StartFailureTest, BundlerThatCannotFindAGemIsNamedWithItsFix) {
   StartFailure f = explain_start_failure(kBundlerTrace, "exited with status 1");
-  EXPECT_EQ(f.cause,
-            "Could not find gem 'no_such_gem_xyz' in locally installed gems. (Bundler::GemNotFound)");
+  EXPECT_EQ(
+      f.cause,
+      "Could not find gem 'no_such_gem_xyz' in locally installed gems. (Bundler::GemNotFound)");
   EXPECT_NE(f.fix.find("bundle install"), std::string::npos);
   EXPECT_NE(f.fix.find("DISTRIBUTEST_NO_BUNDLER=1"), std::string::npos);
 }
 
 TEST(StartFailureTest, BundlerResolutionFailuresAndItsAdviceAreRecognised) {
   StartFailure conflict = explain_start_failure(
-      "Bundler could not find compatible versions for gem \"rack\":\n  In Gemfile:\n", "exited with status 1");
+      "Bundler could not find compatible versions for gem \"rack\":\n  In Gemfile:\n",
+      "exited with status 1");
   EXPECT_EQ(conflict.cause, "Bundler could not find compatible versions for gem \"rack\":");
   EXPECT_FALSE(conflict.fix.empty());
   StartFailure advice = explain_start_failure("Run `bundle install` to install missing gems.\n",

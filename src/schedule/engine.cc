@@ -315,7 +315,8 @@ void EngineRun::start_failed(std::size_t r, const TransportEvent& ev) {
   std::string ended = failure.cause == how ? "" : " (" + how + ")";
   std::string tail = output_tail(rs.output);
   set_phase(r, RunnerState::Phase::kDone);
-  rs.failure = "runner failed to start: " + failure.cause + ended + (tail.empty() ? "" : "\n" + tail);
+  rs.failure =
+      "runner failed to start: " + failure.cause + ended + (tail.empty() ? "" : "\n" + tail);
   rs.start_cause = failure.cause;
   auto [first, fresh] = start_causes_.try_emplace(failure.cause, rs.slot.id);
   if (fresh) {
