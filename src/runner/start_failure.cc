@@ -78,7 +78,8 @@ StartFailure explain_start_failure(std::string_view output, const std::string& h
   if (std::string cause = bundler_cause(lines); !cause.empty()) {
     if (cause.find("Bundler") == std::string::npos) cause = "Bundler: " + cause;
     return {cause,
-            "run `bundle install` on that node (node_setup), or set DISTRIBUTEST_NO_BUNDLER=1 to "
+            "run `bundle install` on that node (node_setup), or set DISTRIBUTEST_NO_BUNDLER=1 (a "
+            "node gets it from [env]) to "
             "run without Bundler"};
   }
   for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
