@@ -71,6 +71,17 @@ std::string bundler_cause(const std::vector<std::string_view>& lines) {
   return "";
 }
 
+// The adapters end a failed start with a line of their own ("distributest: loading the project
+// with pytest failed (exit code 4)"), which says less than the framework's error above it.
+bool adapter_line(std::string_view line) { return line.starts_with("distributest: "); }
+
+// pytest marks the lines of an error with "E   ".
+std::string_view without_pytest_marker(std::string_view line) {
+  if (!line.starts_with("E ")) return line;
+  std::size_t text = line.find_first_not_of(' ', 1);
+  return text == std::string_view::npos ? line : line.substr(text);
+}
+
 }  // namespace
 
 StartFailure explain_start_failure(std::string_view output, const std::string& how_it_ended) {
@@ -83,7 +94,12 @@ StartFailure explain_start_failure(std::string_view output, const std::string& h
             "run without Bundler"};
   }
   for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
-    if (meaningful(*it)) return {trimmed(without_ruby_location(*it)), ""};
+    if (meaningful(*it) && !adapter_line(*it)) {
+      return {trimmed(without_ruby_location(without_pytest_marker(*it))), ""};
+    }
+  }
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+    if (meaningful(*it)) return {trimmed(*it), ""};
   }
   for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
     if (!blank(*it)) return {trimmed(*it), ""};

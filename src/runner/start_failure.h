@@ -15,8 +15,9 @@ struct StartFailure {
 
 // From the runner's output before it died (stderr) and how it ended ("exited with status 1").
 // Bundler's failures (a gem it cannot find or resolve) get their own fix; otherwise the cause
-// is the last line of the output that is not a backtrace frame (Python's `ModuleNotFoundError:
-// ...`, Ruby's `...: cannot load such file -- x (LoadError)`), else how it ended.
+// is the last line of the output that is not a backtrace frame nor the adapter's own closing
+// line (Python's `ModuleNotFoundError: ...`, Ruby's `cannot load such file -- x (LoadError)`),
+// else how it ended.
 StartFailure explain_start_failure(std::string_view output, const std::string& how_it_ended);
 
 }  // namespace dt

@@ -44,6 +44,21 @@ TEST(StartFailureTest, APythonTracebackGivesItsLastLine) {
   EXPECT_EQ(f.fix, "");
 }
 
+TEST(StartFailureTest, PytestsErrorLineOutweighsTheAdaptersClosingLine) {
+  StartFailure f = explain_start_failure(
+      "ImportError while loading conftest '/srv/p@n1/conftest.py'.\n"
+      "conftest.py:1: in <module>\n"
+      "    import no_such_module_xyz\n"
+      "E   ModuleNotFoundError: No module named 'no_such_module_xyz'\n"
+      "distributest: loading the project with pytest failed (exit code 4)\n",
+      "exited with status 1");
+  EXPECT_EQ(f.cause, "ModuleNotFoundError: No module named 'no_such_module_xyz'");
+  EXPECT_EQ(explain_start_failure("distributest: loading the project failed (see above)\n",
+                                  "exited with status 1")
+                .cause,
+            "distributest: loading the project failed (see above)");
+}
+
 TEST(StartFailureTest, ARubyErrorLosesItsLocationNotItsMessage) {
   StartFailure f = explain_start_failure(
       "/srv/x@n1/spec/spec_helper.rb:3:in `require': cannot load such file -- webmock "

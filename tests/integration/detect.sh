@@ -4,7 +4,7 @@
 # pkg/**/tests/, a conftest.py in the package) and a test-unit gem (tests/units/test_*.rb). A
 # project with nothing to go by gets an error that says what was looked for. Runners that all
 # fail to start for one reason (a Gemfile Bundler cannot satisfy) show it once, with the fix,
-# and the log has their output.
+# and the log has their output; so does a module pytest cannot import.
 source "$(dirname "$0")/lib.sh"
 
 # networkx-style: no pytest.ini, no [tool.pytest...], conftest.py not at the root.
@@ -23,6 +23,16 @@ assert_summary "$WORK/nx.json" 3 0 0 "networkx-style"
 [[ $(json_get "$WORK/nx.json" "r['summary']['files']") == 2 ]] || fail "networkx-style: not 2 files"
 run_dt init
 assert_out_contains "framework: pytest (found pkg/algorithms/tests/test_paths.py)"
+
+# A root conftest.py (loaded at start, unlike pkg/conftest.py, which is loaded with each
+# file) that cannot import a module: both runners fail to start; the cause is pytest's error
+# line, once, not the adapter's closing line.
+printf 'import no_such_module_xyz\n' >conftest.py
+run_dt -n 2
+assert_rc 3
+shown=$(grep -cF -- "ModuleNotFoundError: No module named 'no_such_module_xyz'" "$WORK/out" || true)
+[[ $shown == 1 ]] || { cat "$WORK/out" >&2; fail "the import error is shown $shown times, wanted once"; }
+rm conftest.py
 
 # A test-unit gem: tests/units/test_*.rb, a tests/test_helper.rb, no test/.
 tu=$WORK/tu
@@ -65,8 +75,9 @@ for runner in 1 2; do
   grep -qE "_local_${runner}\] .*Bundler::GemNotFound" "$log" || fail "the log lacks runner $runner's output"
   grep -qE "_local_${runner}\][[:space:]]+from " "$log" || fail "the log lacks runner $runner's backtrace"
 done
-grep -q "_local_2 failed to start (exited with status 1), as runner .*_local_1 did" "$log" ||
-  fail "the log does not say runner 2 failed as runner 1 did"
+# Which runner fails first is a race; the other is logged as failing the same way.
+grep -qE "_local_[12] failed to start \(exited with status 1\), as runner .*_local_[12] did" "$log" ||
+  fail "the log does not say the second runner failed as the first did"
 
 DISTRIBUTEST_NO_BUNDLER=1 run_dt -n 2 --json "$WORK/nb.json"
 assert_rc 1
