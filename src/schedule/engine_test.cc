@@ -236,6 +236,18 @@ TEST_F(EngineTest, RunnersThatFailToStartForOneCauseShowItOnce) {
       "3 file(s) queued and no runner was left to run it (3 runners failed to start, as above)"));
 }
 
+TEST_F(EngineTest, EachCauseOfAFailedStartIsShownOnce) {
+  add("a", 1);
+  make_runners(4);
+  transport.runner_fails_to_start = true;
+  transport.start_error_of["box_local_3"] = "ModuleNotFoundError: No module named 'x'\n";
+  transport.start_error_of["box_local_4"] = "ModuleNotFoundError: No module named 'x'\n";
+  run();
+  EXPECT_EQ(status.shown_events_with("LoadError: cannot load spec_helper"), 1);
+  EXPECT_EQ(status.shown_events_with("No module named 'x'"), 1);
+  EXPECT_TRUE(status.has_event("(4 runners failed to start, as above)"));
+}
+
 TEST_F(EngineTest, FilesOfALostNodeGoToRunnersThatWereIdle) {
   add("x", 1);
   add("y", 3);
