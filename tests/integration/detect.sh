@@ -16,6 +16,10 @@ printf 'import pytest\n\n@pytest.fixture\ndef graph():\n    return {1: [2]}\n' >
 printf 'def test_a(graph):\n    assert graph[1] == [2]\n\ndef test_b():\n    assert True\n' \
   >"$nx/pkg/algorithms/tests/test_paths.py"
 printf 'def test_c(graph):\n    assert 1 in graph\n' >"$nx/pkg/classes/tests/test_graph.py"
+# A virtualenv in the checkout, not hidden: its packages' tests are not the project's.
+mkdir -p "$nx/venv/lib/python3/site-packages/dep/tests"
+printf 'home = /usr/bin\n' >"$nx/venv/pyvenv.cfg"
+printf 'def test_dep():\n    assert False\n' >"$nx/venv/lib/python3/site-packages/dep/tests/test_dep.py"
 cd "$nx"
 run_dt -n 2 --json "$WORK/nx.json"
 assert_rc 0
