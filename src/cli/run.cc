@@ -85,7 +85,7 @@ std::optional<UsageError> resolve_framework(const std::string& project_dir, Conf
                         "set `framework` in .distributest/config.toml"};
     }
     c.framework.value = detected.framework;
-    c.framework.origin = Origin{"detected", 0};
+    c.framework.origin = Origin{"detected: " + detected.reason, 0};
   }
   if (c.framework.value == "command" && c.command.value.find("{file}") == std::string::npos) {
     return UsageError{"distributest: the command framework needs a command with {file} in it, "

@@ -25,6 +25,8 @@ run_dt -n 2 --json "$WORK/nx.json"
 assert_rc 0
 assert_summary "$WORK/nx.json" 3 0 0 "networkx-style"
 [[ $(json_get "$WORK/nx.json" "r['summary']['files']") == 2 ]] || fail "networkx-style: not 2 files"
+run_dt --dry-run
+assert_out_contains "framework: pytest (detected: found pkg/algorithms/tests/test_paths.py)"
 run_dt init
 assert_out_contains "framework: pytest (found pkg/algorithms/tests/test_paths.py)"
 
