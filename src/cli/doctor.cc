@@ -17,6 +17,7 @@
 #include "cli/subcommands.h"
 #include "config/config.h"
 #include "runner/adapter.h"
+#include "runner/detect.h"
 #include "transport/real_transport.h"
 
 namespace dt {
@@ -258,8 +259,9 @@ int doctor(const std::string& project_dir, const std::string& config_file) {
   std::string framework = config.framework.value;
   std::string framework_from = "config";
   if (framework.empty() || framework == "auto") {
-    framework = detect_framework(project_dir);
-    framework_from = "detected";
+    Detection detected = detect_framework(project_dir);
+    framework = detected.framework;
+    framework_from = "detected: " + detected.reason;
     if (framework.empty()) {
       framework = "command";
       framework_from = "nothing detected";

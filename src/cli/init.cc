@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/subcommands.h"
 #include "runner/adapter.h"
+#include "runner/detect.h"
 
 namespace dt {
 
@@ -26,64 +27,20 @@ bool read_file(const fs::path& path, std::string& out) {
   return true;
 }
 
-bool contains(const fs::path& file, const std::string& needle) {
-  std::string text;
-  return read_file(file, text) && text.find(needle) != std::string::npos;
-}
-
-// The first file matching prefix*suffix under `dir` (recursively), relative to `root`.
-std::string first_like(const fs::path& root, const std::string& dir, const std::string& prefix,
-                       const std::string& suffix) {
-  std::error_code ec;
-  fs::recursive_directory_iterator it(root / dir, ec), end;
-  for (; !ec && it != end; it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    if (it->is_regular_file(ec) && name.starts_with(prefix) && name.ends_with(suffix) &&
-        name.size() >= prefix.size() + suffix.size()) {
-      return it->path().lexically_relative(root).string();
-    }
-  }
-  return "";
-}
-
-// Why detect_framework() said `framework`, in words (the same checks, in the same order).
-std::string detection_reason(const fs::path& root, const std::string& framework) {
-  std::error_code ec;
-  auto exists = [&](const char* name) { return fs::exists(root / name, ec); };
-  if (framework == "rspec") {
-    if (exists(".rspec")) return "found .rspec";
-    return "found " + first_like(root, "spec", "", "_spec.rb");
-  }
-  if (framework == "pytest") {
-    for (const char* f : {"pytest.ini", "conftest.py"}) {
-      if (exists(f)) return std::string("found ") + f;
-    }
-    if (contains(root / "pyproject.toml", "[tool.pytest")) return "found [tool.pytest...] in pyproject.toml";
-    if (contains(root / "setup.cfg", "[tool:pytest]")) return "found [tool:pytest] in setup.cfg";
-    if (contains(root / "tox.ini", "[pytest]")) return "found [pytest] in tox.ini";
-    for (const char* d : {"tests", "test"}) {
-      if (std::string f = first_like(root, d, "test_", ".py"); !f.empty()) return "found " + f;
-    }
-  }
-  if (framework == "minitest") {
-    if (std::string f = first_like(root, "test", "", "_test.rb"); !f.empty()) return "found " + f;
-    if (std::string f = first_like(root, "test", "test_", ".rb"); !f.empty()) return "found " + f;
-  }
-  return "detected from the project's files";
-}
-
-std::string framework_block(const std::string& project_dir, const std::string& framework) {
-  if (framework.empty()) {
-    return "# No test framework was detected (no spec/, test/, tests/, pytest.ini, ...), so each\n"
-           "# test file is run by a command. {file} stands for the file's path. Set `command`\n"
-           "# (and `files`), or change `framework` to rspec, minitest or pytest.\n"
+std::string framework_block(const Detection& detected) {
+  if (detected.framework.empty()) {
+    return "# No test framework was detected (no .rspec or spec/*_spec.rb; no pytest config,\n"
+           "# conftest.py or test_*.py / *_test.py; no test_*.rb / *_test.rb under test/ or\n"
+           "# tests/), so each test file is run by a command. {file} stands for the file's\n"
+           "# path. Set `command` (and `files`), or change `framework` to rspec, minitest or\n"
+           "# pytest.\n"
            "framework = \"command\"\n"
            "#command = \"sh {file}\"\n"
            "#files = [\"t/**/*.sh\"]";
   }
-  return "# Detected by `distributest init`: " + detection_reason(project_dir, framework) +
+  return "# Detected by `distributest init`: " + detected.reason +
          ".\n# One of rspec, minitest, pytest, command, or auto (guess at every run).\n"
-         "framework = \"" + framework + "\"\n"
+         "framework = \"" + detected.framework + "\"\n"
          "# For framework = \"command\": the command that runs one test file, with {file}.\n"
          "#command = \"sh {file}\"";
 }
@@ -116,8 +73,8 @@ int init_project(const std::string& project_dir, bool force) {
       return kExitCannotRun;
     }
   }
-  std::string framework = detect_framework(project_dir);
-  replace_all(outputs[0].content, "@FRAMEWORK@", framework_block(project_dir, framework));
+  Detection detected = detect_framework(project_dir);
+  replace_all(outputs[0].content, "@FRAMEWORK@", framework_block(detected));
 
   // All or nothing: check every target before writing any.
   if (!force) {
@@ -152,12 +109,11 @@ int init_project(const std::string& project_dir, bool force) {
     if (o.executable) ::chmod(target.c_str(), 0755);
     std::cout << "wrote " << o.name << (o.executable ? " (executable)" : "") << "\n";
   }
-  if (framework.empty()) {
+  if (detected.framework.empty()) {
     std::cout << "no test framework detected: framework = \"command\"; set `command` (e.g. "
                  "\"sh {file}\") in .distributest/config.toml\n";
   } else {
-    std::cout << "framework: " << framework << " (" << detection_reason(project_dir, framework)
-              << ")\n";
+    std::cout << "framework: " << detected.framework << " (" << detected.reason << ")\n";
   }
   std::cout << "edit the hooks in .distributest/node_setup and .distributest/runner_setup, then "
                "check with `distributest config`\n";

@@ -19,6 +19,7 @@
 #include "report/run_log.h"
 #include "report/status_printer.h"
 #include "runner/adapter.h"
+#include "runner/detect.h"
 #include "schedule/engine.h"
 #include "schedule/plan.h"
 #include "schedule/timing_store.h"
@@ -78,14 +79,14 @@ bool splits(const CliOptions& options, const Config& config) {
 
 std::optional<UsageError> resolve_framework(const std::string& project_dir, Config& c) {
   if (c.framework.value == "auto") {
-    std::string detected = detect_framework(project_dir);
-    if (detected.empty()) {
+    Detection detected = detect_framework(project_dir);
+    if (detected.framework.empty()) {
       return UsageError{"distributest: cannot tell which test framework " + project_dir +
-                        " uses (no spec/, test/, tests/, pytest.ini, ...); pass --framework or "
+                        " uses (" + detected.reason + "); pass --framework or "
                         "set `framework` in .distributest/config.toml"};
     }
-    c.framework.value = detected;
-    c.framework.origin = Origin{"detected", 0};
+    c.framework.value = detected.framework;
+    c.framework.origin = Origin{"detected: " + detected.reason, 0};
   }
   if (c.framework.value == "command" && c.command.value.find("{file}") == std::string::npos) {
     return UsageError{"distributest: the command framework needs a command with {file} in it, "

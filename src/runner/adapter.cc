@@ -3,8 +3,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "runner/protocol.h"
 
@@ -19,48 +17,13 @@ bool path_exists(const fs::path& p) {
   return fs::exists(p, ec);
 }
 
-bool file_contains(const fs::path& p, const std::string& needle) {
-  std::ifstream in(p);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str().find(needle) != std::string::npos;
-}
-
-// Whether `dir` holds (at any depth) a file whose name matches `prefix*suffix`.
-bool has_file_like(const fs::path& dir, const std::string& prefix, const std::string& suffix) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return false;
-  for (fs::recursive_directory_iterator it(dir, ec), end; it != end && !ec; it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    if (name.size() >= prefix.size() + suffix.size() && name.starts_with(prefix) &&
-        name.ends_with(suffix)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
-
-std::string detect_framework(const std::string& project_dir) {
-  fs::path root(project_dir);
-  if (path_exists(root / ".rspec") || has_file_like(root / "spec", "", "_spec.rb")) return "rspec";
-  if (path_exists(root / "pytest.ini") || path_exists(root / "conftest.py") ||
-      (path_exists(root / "pyproject.toml") && file_contains(root / "pyproject.toml", "[tool.pytest")) ||
-      (path_exists(root / "setup.cfg") && file_contains(root / "setup.cfg", "[tool:pytest]")) ||
-      (path_exists(root / "tox.ini") && file_contains(root / "tox.ini", "[pytest]")) ||
-      has_file_like(root / "tests", "test_", ".py") || has_file_like(root / "test", "test_", ".py")) {
-    return "pytest";
-  }
-  if (has_file_like(root / "test", "", "_test.rb") || has_file_like(root / "test", "test_", ".rb")) {
-    return "minitest";
-  }
-  return "";
-}
 
 std::vector<std::string> default_globs(const std::string& framework) {
   if (framework == "rspec") return {"spec/**/*_spec.rb"};
-  if (framework == "minitest") return {"test/**/*_test.rb", "test/**/test_*.rb"};
+  if (framework == "minitest") {
+    return {"test/**/*_test.rb", "test/**/test_*.rb", "tests/**/*_test.rb", "tests/**/test_*.rb"};
+  }
   if (framework == "pytest") return {"**/test_*.py", "**/*_test.py"};
   return {};
 }

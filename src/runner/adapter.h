@@ -8,10 +8,8 @@
 
 namespace dt {
 
-// "rspec", "minitest", "pytest", "command", or "" when nothing in the project says.
-std::string detect_framework(const std::string& project_dir);
-
-// Where each framework's test files are, when the command line and config name none.
+// Where each framework's test files are, when the command line and config name none: every
+// file detect_framework() (runner/detect.h) names is among them.
 std::vector<std::string> default_globs(const std::string& framework);
 
 // The directory holding templates/ (runner scripts and init templates): $DISTRIBUTEST_TEMPLATES,

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "report/text_util.h"
+#include "runner/start_failure.h"
 #include "schedule/engine_run.h"
 #include "util/huge_pages.h"
 
@@ -302,6 +303,35 @@ void EngineRun::runner_failed(std::size_t r, const std::string& why) {
   dispatch_idle();  // one runner fewer may leave the others with nothing to wait for
 }
 
+// A runner that died before its handshake. Every runner of a run usually fails for the same
+// reason (a gem Bundler cannot find, a module pytest cannot import), and N copies of one stack
+// trace hide it: each cause reaches the console once, in one line with its fix. The log has
+// every runner's output already, as it came (status_.output).
+void EngineRun::start_failed(std::size_t r, const TransportEvent& ev) {
+  RunnerState& rs = runners_[r];
+  std::string how = rs.protocol_error ? *rs.protocol_error : describe_exit(ev);
+  StartFailure failure = rs.protocol_error ? StartFailure{how, ""}
+                                           : explain_start_failure(rs.output, how);
+  std::string ended = failure.cause == how ? "" : " (" + how + ")";
+  std::string tail = output_tail(rs.output);
+  set_phase(r, RunnerState::Phase::kDone);
+  rs.failure =
+      "runner failed to start: " + failure.cause + ended + (tail.empty() ? "" : "\n" + tail);
+  rs.start_cause = failure.cause;
+  auto [first, fresh] = start_causes_.try_emplace(failure.cause, rs.slot.id);
+  if (fresh) {
+    status_.event(Status::Level::kError,
+                  "runner " + rs.slot.id + " failed to start" + ended + ": " + failure.cause +
+                      (failure.fix.empty() ? "" : "; fix: " + failure.fix) +
+                      (tail.empty() ? "" : "; its output is in the run log"));
+  } else {
+    status_.event(Status::Level::kInfo, "runner " + rs.slot.id + " failed to start" + ended +
+                                            ", as runner " + first->second + " did: " +
+                                            failure.cause);
+  }
+  dispatch_idle();  // one runner fewer may leave the others with nothing to wait for
+}
+
 void EngineRun::node_lost(const std::string& node, const std::string& why) {
   for (std::size_t n = 0; n < nodes_.size(); ++n) {
     NodeState& state = node_state_[n];
@@ -364,17 +394,30 @@ void EngineRun::wind_down() {
 // lost node): the run ends instead of waiting forever, and they are reported as not run.
 void EngineRun::check_stranded() {
   if (stopping_ || queue_.empty()) return;
-  std::string why;
+  auto add_once = [](std::string& list, const std::string& reason) {
+    if (!reason.empty() && list.find(reason) == std::string::npos) {
+      list += (list.empty() ? "" : "; ") + reason;
+    }
+  };
+  std::string why;    // for the files' results, in every report
+  std::string shown;  // for the console, which has shown each start failure's cause already
+  int failed_to_start = 0;
   for (const RunnerState& rs : runners_) {
     ++work_.runner_visits;
     if (rs.may_get_work()) return;
     std::string failure(first_line(rs.failure));
-    if (!failure.empty() && why.find(failure) == std::string::npos) {
-      why += (why.empty() ? "" : "; ") + failure;
-    }
+    add_once(why, failure);
+    if (rs.start_cause.empty()) add_once(shown, failure);
+    failed_to_start += rs.start_cause.empty() ? 0 : 1;
+  }
+  if (failed_to_start > 0) {
+    add_once(shown, std::to_string(failed_to_start) +
+                        (failed_to_start == 1 ? " runner" : " runners") +
+                        " failed to start, as above");
   }
   not_run_reason_ = "no runner was left to run it" + (why.empty() ? "" : " (" + why + ")");
-  stop(std::to_string(queue_.size()) + " file(s) queued and " + not_run_reason_);
+  stop(std::to_string(queue_.size()) + " file(s) queued and no runner was left to run it" +
+       (shown.empty() ? "" : " (" + shown + ")"));
 }
 
 void EngineRun::stop(const std::string& why) {

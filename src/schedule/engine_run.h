@@ -103,6 +103,7 @@ class EngineRun {
   void crash_in_flight(std::size_t r, const std::string& why);
   void record_attempt(std::size_t r, const std::string& outcome, const std::string& why);
   void runner_failed(std::size_t r, const std::string& why);
+  void start_failed(std::size_t r, const TransportEvent& ev);
   void stop(const std::string& why);
   void end_runner(std::size_t r);
   void recycle_runner(std::size_t r);
@@ -160,6 +161,8 @@ class EngineRun {
   bool fail_fast_triggered_ = false;
   bool work_done_ = false;           // every file has its result: what is still starting is not needed
   std::string not_run_reason_;       // why queued files could not run, when the run ended for it
+  // Why runners failed to start, each with the first runner that did: shown once each.
+  std::map<std::string, std::string> start_causes_;
   std::size_t kept_output_bytes_ = 0;  // output kept in results so far (options_.max_kept_output_bytes)
   Clock::time_point started_;
   mutable EngineWork work_;  // counted by const queries too

@@ -212,10 +212,40 @@ TEST_F(EngineTest, RunnersThatCannotStartAreReportedWithTheirOutput) {
   transport.runner_fails_to_start = true;
   RunResult r = run();
   EXPECT_EQ(result_of(r, "a").status, FileStatus::kNotRun);
+  EXPECT_NE(result_of(r, "a").error.find("cannot load spec_helper"), std::string::npos);
   for (const RunnerResult& rr : r.runners) {
-    EXPECT_NE(rr.status.find("runner failed to start: exited with status 1"), std::string::npos);
-    EXPECT_NE(rr.status.find("cannot load spec_helper"), std::string::npos) << rr.status;
+    EXPECT_TRUE(rr.status.starts_with(
+        "runner failed to start: LoadError: cannot load spec_helper (exited with status 1)\n"))
+        << rr.status;
   }
+}
+
+TEST_F(EngineTest, RunnersThatFailToStartForOneCauseShowItOnce) {
+  add("a", 1);
+  add("b", 1);
+  add("c", 1);
+  make_runners(3);
+  transport.runner_fails_to_start = true;
+  run();
+  EXPECT_EQ(status.shown_events_with("LoadError: cannot load spec_helper"), 1);
+  EXPECT_TRUE(status.has_event("runner box_local_1 failed to start (exited with status 1): "
+                               "LoadError: cannot load spec_helper; its output is in the run log"));
+  EXPECT_TRUE(status.has_event("runner box_local_3 failed to start (exited with status 1), as "
+                               "runner box_local_1 did: LoadError: cannot load spec_helper"));
+  EXPECT_TRUE(status.has_event(
+      "3 file(s) queued and no runner was left to run it (3 runners failed to start, as above)"));
+}
+
+TEST_F(EngineTest, EachCauseOfAFailedStartIsShownOnce) {
+  add("a", 1);
+  make_runners(4);
+  transport.runner_fails_to_start = true;
+  transport.start_error_of["box_local_3"] = "ModuleNotFoundError: No module named 'x'\n";
+  transport.start_error_of["box_local_4"] = "ModuleNotFoundError: No module named 'x'\n";
+  run();
+  EXPECT_EQ(status.shown_events_with("LoadError: cannot load spec_helper"), 1);
+  EXPECT_EQ(status.shown_events_with("No module named 'x'"), 1);
+  EXPECT_TRUE(status.has_event("(4 runners failed to start, as above)"));
 }
 
 TEST_F(EngineTest, FilesOfALostNodeGoToRunnersThatWereIdle) {

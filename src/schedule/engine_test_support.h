@@ -22,7 +22,10 @@ class RecordingStatus : public Status {
   void output(const std::string& source, std::string_view text) override {
     outputs[source] += text;
   }
-  void event(Level, const std::string& message) override { events.push_back(message); }
+  void event(Level level, const std::string& message) override {
+    events.push_back(message);
+    levels.push_back(level);
+  }
   void eta(double seconds) override { etas.push_back(seconds); }
   std::vector<double> etas;
   void run_finished(const RunResult&) override {}
@@ -36,6 +39,15 @@ class RecordingStatus : public Status {
   std::vector<std::string> finished;
   std::map<std::string, std::string> outputs;
   std::vector<std::string> events;
+  std::vector<Level> levels;  // of each event: warnings and errors reach the console
+  // The warnings and errors (what a person sees at the default verbosity) that hold `needle`.
+  int shown_events_with(const std::string& needle) const {
+    int n = 0;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      n += levels[i] != Level::kInfo && events[i].find(needle) != std::string::npos;
+    }
+    return n;
+  }
 };
 
 class EngineTest : public ::testing::Test {

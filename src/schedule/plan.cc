@@ -65,10 +65,15 @@ bool is_inside(const fs::path& canonical_root, const fs::path& canonical) {
   return !rel.empty() && *rel.begin() != "..";
 }
 
-bool skipped_dir(const fs::path& name, const std::string& rel) {
-  std::string n = name.string();
+// Installed packages and tools' state, never the project's tests. A virtualenv (whatever its
+// name: `python -m venv venv` is common, and not always gitignored) is told by its pyvenv.cfg;
+// its site-packages hold thousands of test_*.py files that pytest's globs would take.
+bool skipped_dir(const fs::path& path, const std::string& rel) {
+  std::string n = path.filename().string();
+  std::error_code ec;
   return n.starts_with(".") || n == "node_modules" || n == "__pycache__" ||
-         rel == "vendor/bundle" || rel.ends_with("/vendor/bundle");
+         rel == "vendor/bundle" || rel.ends_with("/vendor/bundle") ||
+         fs::exists(path / "pyvenv.cfg", ec);
 }
 
 class Discovery {
@@ -93,7 +98,7 @@ class Discovery {
       if (entry.is_symlink(type_ec)) {
         if (entry.is_regular_file(type_ec) && inside(entry.path())) out.push_back(rel);
       } else if (entry.is_directory(type_ec)) {
-        if (skipped_dir(entry.path().filename(), rel)) it.disable_recursion_pending();
+        if (skipped_dir(entry.path(), rel)) it.disable_recursion_pending();
       } else if (entry.is_regular_file(type_ec)) {
         out.push_back(rel);
       }

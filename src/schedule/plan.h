@@ -29,7 +29,8 @@ struct PlannedFile {
 // not drop it); a DIR gives its files whose names match a default glob's last segment; a GLOB
 // (with * ? [ and not an existing path) is matched against every file of the project.
 // `**` matches any number of directories. Hidden directories (.git, .distributest, ...),
-// node_modules, vendor/bundle and __pycache__ are not searched, nor directory symlinks. Errors
+// node_modules, vendor/bundle, __pycache__ and virtualenvs (a directory with a pyvenv.cfg) are
+// not searched, nor directory symlinks. Errors
 // (an argument matching nothing, a path outside the project, a name with a newline) are
 // returned in `error` (never null) as complete messages.
 std::vector<std::string> discover_files(const std::string& project_dir,

@@ -125,6 +125,18 @@ TEST(DiscoverFilesTest, SkipsHiddenAndVendoredDirectories) {
   EXPECT_EQ(p.discover({}, {"**/*_spec.rb"}), (Files{"spec/a_spec.rb", "spec/vendor/h_spec.rb"}));
 }
 
+TEST(DiscoverFilesTest, SkipsVirtualenvsWhateverTheirName) {
+  Project p;
+  p.add("pkg/tests/test_a.py");
+  p.add("venv/pyvenv.cfg");
+  p.add("venv/lib/python3.11/site-packages/numpy/tests/test_x.py");
+  p.add("env2/pyvenv.cfg");
+  p.add("env2/lib/test_y.py");
+  p.add("venv_notes/test_z.py");  // no pyvenv.cfg: the project's own
+  EXPECT_EQ(p.discover({}, {"**/test_*.py"}),
+            (Files{"pkg/tests/test_a.py", "venv_notes/test_z.py"}));
+}
+
 TEST(DiscoverFilesTest, DirectoryArgumentTakesFilesNamedLikeTests) {
   Project p;
   p.add("spec/models/a_spec.rb");

@@ -385,9 +385,7 @@ void EngineRun::on_runner_exit(std::size_t r, const TransportEvent& ev) {
       break;
     case RunnerState::Phase::kStarting:
       if (stopping_ || work_done_) break;
-      return runner_failed(r, "runner failed to start: " +
-                                  (rs.protocol_error ? *rs.protocol_error : describe_exit(ev)) +
-                                  "\n" + output_tail(rs.output));
+      return start_failed(r, ev);
     case RunnerState::Phase::kDraining: {
       set_phase(r, RunnerState::Phase::kDone);
       rs.teardowns.push_back(TeardownSpan{

@@ -72,6 +72,7 @@ struct RunnerState {
   std::vector<TeardownSpan> teardowns;
   Clock::time_point told_no_more_work;    // when end_runner() sent the empty line
   std::string failure;                    // why the slot was left out, if it was
+  std::string start_cause;                // when that was a failed start: its one-line cause
 };
 
 // Appends `data` to `buffer`, keeping at most `limit` bytes: the tail, which is where

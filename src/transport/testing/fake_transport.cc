@@ -132,8 +132,11 @@ int FakeTransport::start(const ProcessSpec& spec) {
   }
   schedule(0, TransportEvent{Kind::kStdout, id, "Welcome to the fake node\npartial banner"});
   if (runner_fails_to_start) {
+    auto error = start_error_of.find(spec.label);
     schedule(runner_startup_seconds,
-             TransportEvent{Kind::kStderr, id, "LoadError: cannot load spec_helper\n"});
+             TransportEvent{Kind::kStderr, id,
+                            error == start_error_of.end() ? "LoadError: cannot load spec_helper\n"
+                                                          : error->second});
     schedule(runner_startup_seconds, TransportEvent{Kind::kExited, id, "", 1});
     return id;
   }

@@ -47,6 +47,8 @@ class FakeTransport : public Transport {
   std::string teardown_output;          // what a runner prints while it tears down
   double runner_startup_seconds = 0.5;
   bool runner_fails_to_start = false;   // every runner exits 1 before its handshake
+  // What a runner that fails to start prints, by its label (else a LoadError).
+  std::map<std::string, std::string> start_error_of;
   double interrupt_at_seconds = -1;     // deliver kInterrupted at this virtual time
   int core_count = 4;
 
