@@ -43,7 +43,9 @@ struct UsageError {
 std::optional<UsageError> apply_command_line(const CliOptions& o, Config& c) {
   if (o.runners) {
     if (*o.runners == "auto") {
-      c.runners = {0, kCommandLine};
+      c.runners = {kRunnersAuto, kCommandLine};
+    } else if (*o.runners == "idle") {
+      c.runners = {kRunnersIdle, kCommandLine};
     } else {
       int n = 0;
       try {
@@ -54,7 +56,7 @@ std::optional<UsageError> apply_command_line(const CliOptions& o, Config& c) {
         n = 0;
       }
       if (n < 1) {
-        return UsageError{"distributest: --runners must be a positive integer or 'auto' (got '" +
+        return UsageError{"distributest: --runners must be a positive integer, 'auto' or 'idle' (got '" +
                           *o.runners + "')"};
       }
       c.runners = {n, kCommandLine};
@@ -297,7 +299,7 @@ std::optional<UsageError> load_plan(const CliOptions& options, const std::string
                        return rank[a.path] < rank[b.path];
                      });
   }
-  int runners = config.runners.value > 0 ? config.runners.value : local_core_count();
+  int runners = runner_count(config.runners.value, local_cpu_count());
   if (plan.nodes.empty() && splits(options, config)) {
     plan.files = split_slow_files(std::move(plan.files), plan.store, runners);
   }
@@ -346,7 +348,8 @@ std::optional<int> set_up_runners(RealTransport& transport, Status& status, cons
     return std::nullopt;
   }
   const Config& config = plan.config;
-  int override_runners = config.runners.origin.file == "command line" ? config.runners.value : 0;
+  int override_runners =
+      config.runners.origin.file == "command line" ? config.runners.value : kRunnersAuto;
   setup = cluster_setup(transport, status, config, plan.nodes, project_dir, plan.shipped,
                         override_runners);
   if (setup.interrupted) {
