@@ -1,6 +1,6 @@
 // `distributest doctor`: checks every configured node in parallel (reachable, host key, auth,
-// rsync, flock, the framework's interpreter, CPUs (the run's own probe), free disk, round-trip time) and prints one
-// row per node, then the fix for each problem.
+// rsync, flock, the framework's interpreter, CPUs by the run's own probe, free disk,
+// round-trip time) and prints one row per node, then the fix for each problem.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
