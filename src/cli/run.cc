@@ -177,6 +177,7 @@ struct Plan {
   TimingStore store;
   std::string timings_path;
   int local_runners = 1;
+  CpuCount local_cpu;    // what local_runners was counted from
   ShippedFiles shipped;  // what the sync puts on remote nodes
 };
 
@@ -299,7 +300,8 @@ std::optional<UsageError> load_plan(const CliOptions& options, const std::string
                        return rank[a.path] < rank[b.path];
                      });
   }
-  int runners = runner_count(config.runners.value, local_cpu_count());
+  plan.local_cpu = local_cpu_count();
+  int runners = runner_count(config.runners.value, plan.local_cpu);
   if (plan.nodes.empty() && splits(options, config)) {
     plan.files = split_slow_files(std::move(plan.files), plan.store, runners);
   }
@@ -345,6 +347,8 @@ std::optional<int> set_up_runners(RealTransport& transport, Status& status, cons
                                   const std::string& project_dir, RunSetup& setup) {
   if (plan.nodes.empty()) {
     setup = local_setup(plan.config, plan.local_runners);
+    status.event(Status::Level::kInfo, "this box: " + describe_cpu_count(plan.local_cpu) + ": " +
+                                           std::to_string(plan.local_runners) + " runner(s)");
     return std::nullopt;
   }
   const Config& config = plan.config;
