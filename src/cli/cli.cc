@@ -36,7 +36,9 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
   app.set_version_flag("--version", std::string("distributest ") + DISTRIBUTEST_VERSION);
   app.add_option("-c,--config", o.config_file, "Read this config file after the standard layers")
       ->check(CLI::ExistingFile);
-  app.add_option("-n,--runners", o.runners, "Runners per node: a number or 'auto' (one per core)");
+  app.add_option("-n,--runners", o.runners,
+                 "Runners per node: a number, 'auto' (one per usable CPU) or 'idle' (the CPUs "
+                 "the load leaves free)");
   app.add_flag("--local", o.local, "Run on this box only, ignoring configured nodes");
   // One word split here: a vector option would swallow the file arguments after it.
   std::string nodes_list;

@@ -1,12 +1,13 @@
 // `distributest doctor`: checks every configured node in parallel (reachable, host key, auth,
-// rsync, flock, the framework's interpreter, cores, free disk, round-trip time) and prints one
-// row per node, then the fix for each problem.
+// rsync, flock, the framework's interpreter, CPUs by the run's own probe, free disk,
+// round-trip time) and prints one row per node, then the fix for each problem.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -18,7 +19,9 @@
 #include "config/config.h"
 #include "runner/adapter.h"
 #include "runner/detect.h"
+#include "transport/cpu_count.h"
 #include "transport/real_transport.h"
+#include "transport/remote_command.h"
 
 namespace dt {
 
@@ -69,11 +72,17 @@ case "$fw" in
   *)
     if command -v sh >/dev/null 2>&1; then echo "interp=sh"; else echo "interp=missing"; echo "missing=sh"; fi ;;
 esac
-echo "cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"
 if mkdir -p "$root" 2>/dev/null; then
   echo "disk_kb=$(df -Pk "$root" 2>/dev/null | tail -1 | awk '{print $4}')"
 else echo "disk_kb=unknown"; fi
 )SH";
+
+// The doctor script with the run's own CPU probe appended, so the figures doctor shows are
+// those runners = "auto" and "idle" go by.
+std::string doctor_script() {
+  return std::string(kDoctorScript) + "echo \"cpu=$(sh -c " + shell_quote(kCpuProbeScript) +
+         ")\"\n";
+}
 
 struct NodeCheck {
   NodeConfig node;
@@ -92,6 +101,14 @@ struct NodeCheck {
 std::string fact(const NodeCheck& c, const std::string& key) {
   auto it = c.facts.find(key);
   return it == c.facts.end() ? "" : it->second;
+}
+
+std::optional<CpuCount> cpu_of(const NodeCheck& c) { return parse_cpu_count(fact(c, "cpu")); }
+
+// "usable CPUs" for the table: what runners = "auto" would start there.
+std::string cores_text(const NodeCheck& c) {
+  std::optional<CpuCount> cpu = cpu_of(c);
+  return cpu ? std::to_string(usable_cpus(*cpu)) : "?";
 }
 
 bool contains(const std::string& s, const std::string& what) {
@@ -136,7 +153,7 @@ void check_node(RealTransport& transport, NodeCheck& c, const std::string& frame
     c.auth_method = transport.auth_method(c.spec.name);
   }
   ProcessSpec spec{c.local ? "local" : c.spec.name,
-                   {"sh", "-c", kDoctorScript, "doctor", framework,
+                   {"sh", "-c", doctor_script(), "doctor", framework,
                     c.local ? project_dir : c.facts["root"], c.local ? project_dir : c.spec.remote_dir},
                    {},
                    c.local ? project_dir : ".",  // "." = the remote home
@@ -270,7 +287,7 @@ int doctor(const std::string& project_dir, const std::string& config_file) {
   std::cout << "framework: " << framework << " (" << framework_from << ")\n";
   if (config.nodes.empty()) {
     std::cout << "no nodes configured: this box alone is used (" << initiating_host() << ", "
-              << local_core_count() << " cores)\n";
+              << describe_cpu_count(local_cpu_count()) << ")\n";
     return kExitPassed;
   }
 
@@ -335,7 +352,7 @@ int doctor(const std::string& project_dir, const std::string& config_file) {
       return v.empty() ? std::string("?") : v;
     };
     rows.push_back({name, host, reachable, key, auth, c.ran ? shown("rsync") : "?",
-                    c.ran ? shown("interp") : "?", c.ran ? shown("cores") : "?",
+                    c.ran ? shown("interp") : "?", c.ran ? cores_text(c) : "?",
                     c.ran ? disk_text(fact(c, "disk_kb")) : "?", ms_text(c.connect_ms),
                     ms_text(c.rtt_ms)});
 
@@ -407,6 +424,12 @@ int doctor(const std::string& project_dir, const std::string& config_file) {
   print_table(rows);
   std::cout << "(connect ms: TCP + SSH handshake + auth; rtt ms: from starting the check script "
                "to its first output line, i.e. channel open + exec + one round trip)\n";
+  for (const NodeCheck& c : checks) {
+    if (std::optional<CpuCount> cpu = cpu_of(c)) {
+      std::cout << "cpus " << c.spec.name << ": " << describe_cpu_count(*cpu) << " (runners auto "
+                << usable_cpus(*cpu) << ", idle " << idle_cpus(*cpu) << ")\n";
+    }
+  }
   for (const std::string& f : fixes) std::cout << f << "\n";
   if (all_usable) {
     std::cout << "every node is usable\n";

@@ -54,7 +54,9 @@ void print_node_plan(const std::vector<PlannedFile>& files, const std::vector<No
     int count = config.runners.origin.file == "command line" ? config.runners.value : n.runners;
     std::printf("  %s  %s@%s:%d  runners: %s\n", n.name.c_str(),
                 n.user.empty() ? "(you)" : n.user.c_str(), n.host.c_str(), n.port,
-                count > 0 ? std::to_string(count).c_str() : "auto (its cores)");
+                count > 0                ? std::to_string(count).c_str()
+                : count == kRunnersIdle ? "idle (its CPUs its load leaves free)"
+                                        : "auto (its CPUs)");
     runners += count > 0 ? count : 1;
     auto_runners |= count <= 0;
   }

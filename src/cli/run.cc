@@ -45,7 +45,9 @@ struct UsageError {
 std::optional<UsageError> apply_command_line(const CliOptions& o, Config& c) {
   if (o.runners) {
     if (*o.runners == "auto") {
-      c.runners = {0, kCommandLine};
+      c.runners = {kRunnersAuto, kCommandLine};
+    } else if (*o.runners == "idle") {
+      c.runners = {kRunnersIdle, kCommandLine};
     } else {
       int n = 0;
       try {
@@ -56,7 +58,7 @@ std::optional<UsageError> apply_command_line(const CliOptions& o, Config& c) {
         n = 0;
       }
       if (n < 1) {
-        return UsageError{"distributest: --runners must be a positive integer or 'auto' (got '" +
+        return UsageError{"distributest: --runners must be a positive integer, 'auto' or 'idle' (got '" +
                           *o.runners + "')"};
       }
       c.runners = {n, kCommandLine};
@@ -197,6 +199,7 @@ struct Plan {
   TimingStore store;
   std::string timings_path;
   int local_runners = 1;
+  CpuCount local_cpu;    // what local_runners was counted from
   ShippedFiles shipped;  // what the sync puts on remote nodes
 };
 
@@ -319,7 +322,8 @@ std::optional<UsageError> load_plan(const CliOptions& options, const std::string
                        return rank[a.path] < rank[b.path];
                      });
   }
-  int runners = config.runners.value > 0 ? config.runners.value : local_core_count();
+  plan.local_cpu = local_cpu_count();
+  int runners = runner_count(config.runners.value, plan.local_cpu);
   if (plan.nodes.empty() && splits(options, config)) {
     plan.files = split_slow_files(std::move(plan.files), plan.store, runners);
   }
@@ -365,10 +369,13 @@ std::optional<int> set_up_runners(RealTransport& transport, Status& status, cons
                                   const std::string& project_dir, RunSetup& setup) {
   if (plan.nodes.empty()) {
     setup = local_setup(plan.config, plan.local_runners);
+    status.event(Status::Level::kInfo, "this box: " + describe_cpu_count(plan.local_cpu) + ": " +
+                                           std::to_string(plan.local_runners) + " runner(s)");
     return std::nullopt;
   }
   const Config& config = plan.config;
-  int override_runners = config.runners.origin.file == "command line" ? config.runners.value : 0;
+  int override_runners =
+      config.runners.origin.file == "command line" ? config.runners.value : kRunnersAuto;
   setup = cluster_setup(transport, status, config, plan.nodes, project_dir, plan.shipped,
                         override_runners);
   if (setup.interrupted) {

@@ -27,17 +27,29 @@ RunnerSlot make_runner(const Config& config, const std::string& node, int index,
   return slot;
 }
 
+// "node ci-1: 8 CPUs (cgroup quota 2), load 0.5: 2 runners (auto)", for the log: why a node
+// got the runners it got.
+void log_runner_count(Status& status, const std::string& node, const CpuCount& cpu,
+                      int setting, int count) {
+  std::string why = setting == kRunnersAuto ? "auto" : setting == kRunnersIdle ? "idle" : "set";
+  status.event(Status::Level::kInfo, "node " + node + ": " + describe_cpu_count(cpu) + ": " +
+                                         std::to_string(count) + " runner" +
+                                         (count == 1 ? "" : "s") + " (" + why + ")");
+}
+
 // The master's own box as one of the nodes: local processes in the project dir, no sync.
-void add_local_node(RealTransport& transport, const Config& config, const NodeConfig& node,
-                    int runners, RunSetup& setup) {
+void add_local_node(RealTransport& transport, Status& status, const Config& config,
+                    const NodeConfig& node, int runners, RunSetup& setup) {
   transport.add_local_node(node.name);
   std::map<std::string, std::string> env = config.env.value;
   for (const auto& [k, v] : node.env) env[k] = v;
-  setup.nodes.push_back(NodeSlot{node.name, initiating_host(), "", env});
+  setup.nodes.push_back(NodeSlot{node.name, initiating_host(), "", env, priority_prefix(node)});
   std::vector<std::string> argv =
       adapter_argv(config.framework.value, config.command.value, templates_dir() + "/runners",
                    config.args.value);
-  int count = runners > 0 ? runners : local_core_count();
+  CpuCount cpu = transport.cpu_count(node.name);
+  int count = runner_count(runners, cpu);
+  log_runner_count(status, node.name, cpu, runners, count);
   for (int r = 1; r <= count; ++r) {
     RunnerSlot slot = make_runner(config, node.name, r, argv);
     for (const auto& [k, v] : node.env) slot.env[k] = v;
@@ -97,6 +109,22 @@ SshNodeSpec ssh_spec(const Config& config, const NodeConfig& node, const std::st
 
 bool is_local_node(const NodeConfig& node) { return node.host == kLocalHostName; }
 
+int runner_count(int setting, const CpuCount& cpu) {
+  if (setting == kRunnersIdle) return idle_cpus(cpu);
+  return setting > 0 ? setting : usable_cpus(cpu);
+}
+
+// ionice through `sh -c`, on itself before the exec: a node without ionice, or one that
+// refuses the idle class, still runs the command, at its usual I/O priority.
+constexpr const char* kIoniceIdle = "ionice -c 3 -p $$ >/dev/null 2>&1; exec \"$@\"";
+
+std::vector<std::string> priority_prefix(const NodeConfig& node) {
+  std::vector<std::string> prefix;
+  if (node.nice > 0) prefix = {"nice", "-n", std::to_string(node.nice)};
+  if (node.ionice == "idle") prefix.insert(prefix.end(), {"sh", "-c", kIoniceIdle, "ionice"});
+  return prefix;
+}
+
 std::string initiating_host() {
   char buf[256] = {};
   if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
@@ -144,9 +172,10 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
   std::vector<SshNodeSpec> specs;
   std::vector<NodeConfig> remote;
   for (const NodeConfig& node : nodes) {
-    int runners = runners_override > 0 ? runners_override : node.runners;
+    // A command-line count, or "idle", replaces the nodes' own; "auto" there leaves them.
+    int runners = runners_override != kRunnersAuto ? runners_override : node.runners;
     if (is_local_node(node)) {
-      add_local_node(transport, config, node, runners, setup);
+      add_local_node(transport, status, config, node, runners, setup);
       continue;
     }
     specs.push_back(ssh_spec(config, node, project_dir, runners));
@@ -189,8 +218,13 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
     }
     std::map<std::string, std::string> env = config.env.value;
     for (const auto& [k, v] : remote[i].env) env[k] = v;
-    setup.nodes.push_back(NodeSlot{spec.name, spec.host, spec.remote_dir, env, remote_hold_prefix()});
-    int runners = spec.channels > 0 ? spec.channels : transport.cores(spec.name);
+    // The busy lock first: it must be held by the command and all it starts.
+    std::vector<std::string> prefix = remote_hold_prefix();
+    for (std::string& word : priority_prefix(remote[i])) prefix.push_back(std::move(word));
+    setup.nodes.push_back(NodeSlot{spec.name, spec.host, spec.remote_dir, env, prefix});
+    CpuCount cpu = transport.cpu_count(spec.name);
+    int runners = runner_count(spec.channels, cpu);
+    log_runner_count(status, spec.name, cpu, spec.channels, runners);
     std::vector<std::string> argv = adapter_argv(
         config.framework.value, config.command.value, std::string("./") + kRemoteRuntimeDir + "/runners",
         config.args.value);

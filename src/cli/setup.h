@@ -34,6 +34,14 @@ std::string remote_root_of(const Config& config, const NodeConfig& node);
 SshNodeSpec ssh_spec(const Config& config, const NodeConfig& node, const std::string& project_dir,
                      int runners);
 
+// How many runners a node's `runners` setting means there: a count as is, kRunnersAuto its
+// usable CPUs, kRunnersIdle those its load leaves free.
+int runner_count(int setting, const CpuCount& cpu);
+
+// Put before every command on the node (after the busy lock on a remote one): `nice -n N`
+// when nice > 0, and an `sh -c` that sets the idle I/O class when ionice is "idle".
+std::vector<std::string> priority_prefix(const NodeConfig& node);
+
 // The embedded default: `count` runners on this box, in the project directory.
 RunSetup local_setup(const Config& config, int count);
 
@@ -42,8 +50,8 @@ RunSetup local_setup(const Config& config, int count);
 std::string check_nodes(const Config& config, const std::vector<NodeConfig>& nodes);
 
 // Connects to `nodes` in parallel, syncs `shipped` of the project to each, and returns the
-// runners of the nodes that made it. `runners_override` > 0 replaces every node's own runner
-// count.
+// runners of the nodes that made it. `runners_override`, a count or kRunnersIdle, replaces
+// every node's own runner setting (kRunnersAuto leaves them).
 RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& config,
                        const std::vector<NodeConfig>& nodes, const std::string& project_dir,
                        const ShippedFiles& shipped, int runners_override);

@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -48,6 +49,45 @@ TEST(CheckNodesTest, RefusesNodesWhoseRunnerIdsWouldBeTheSame) {
       << error;
   EXPECT_NE(check_nodes(config, {node("CI", 1), node("ci", 2)}), "");
   EXPECT_EQ(check_nodes(config, {node("ci-1", 1), node("ci-2", 2), node("ci1", 3)}), "");
+}
+
+TEST(SetupTest, RunnerCountIsTheSettingOrWhatTheCpusAllow) {
+  CpuCount cpu{8, 3, 1.6};  // 8 CPUs, quota 3, load 1.6
+  EXPECT_EQ(runner_count(5, cpu), 5);
+  EXPECT_EQ(runner_count(kRunnersAuto, cpu), 3);
+  EXPECT_EQ(runner_count(kRunnersIdle, cpu), 1);
+  EXPECT_EQ(runner_count(kRunnersIdle, CpuCount{8, 0, 1.6}), 6);
+}
+
+TEST(SetupTest, PriorityPrefixNicesAndSetsTheIdleIoClassWithoutNeedingIonice) {
+  NodeConfig node;
+  node.nice = 10;
+  node.ionice = "idle";
+  std::vector<std::string> prefix = priority_prefix(node);
+  ASSERT_EQ(prefix.size(), 7u);
+  EXPECT_EQ(prefix[0], "nice");
+  EXPECT_EQ(prefix[2], "10");
+  EXPECT_EQ(prefix[3], "sh");
+  // Whatever ionice does, the command runs: its failure is not the command's.
+  EXPECT_NE(prefix[5].find("; exec \"$@\""), std::string::npos);
+  node.nice = 0;
+  node.ionice = "none";
+  EXPECT_TRUE(priority_prefix(node).empty());
+}
+
+TEST(SetupTest, PriorityPrefixRunsTheCommandEvenWhereIoniceIsMissing) {
+  NodeConfig node;
+  node.nice = 3;
+  node.ionice = "idle";
+  std::vector<std::string> argv = priority_prefix(node);
+  // The prefix's `sh -c` part with a PATH that has no ionice.
+  std::string line = "env PATH=/nonexistent-dir /bin/sh -c '" + argv[5] + "' ionice /bin/echo ran";
+  FILE* p = popen(line.c_str(), "r");
+  ASSERT_TRUE(p);
+  char buf[64] = {};
+  std::size_t n = std::fread(buf, 1, sizeof buf - 1, p);
+  EXPECT_EQ(pclose(p), 0);
+  EXPECT_EQ(std::string(buf, n), "ran\n");
 }
 
 }  // namespace

@@ -113,6 +113,8 @@ const Key<NodeConfig> kNodeKeys[] = {
     {"identity", field<&NodeConfig::identity, read_string>},
     {"runners", field<&NodeConfig::runners, read_runners>},
     {"remote_root", field<&NodeConfig::remote_root, read_string>},
+    {"nice", field<&NodeConfig::nice, read_nice>},
+    {"ionice", field<&NodeConfig::ionice, read_ionice>},
     {"env", field<&NodeConfig::env, read_env>},
     {"password", reject_password},
 };
@@ -129,6 +131,10 @@ Error read_node(const Layer& layer, const toml::node& element, std::size_t index
   }
   if (node.host.empty()) return layer.error(item.where, name + " has no 'host'");
   if (node.name.empty()) node.name = node.host;
+  // Remote machines are often someone's workstation; this box is the user's own.
+  bool here = node.host == kLocalHostName;
+  if (node.nice < 0) node.nice = here ? 0 : 10;
+  if (node.ionice.empty()) node.ionice = here ? "none" : "idle";
   if (node.name == kLocalHostName && node.host != kLocalHostName) {
     // "local" is what this box is called wherever a process is placed: a remote host under
     // that name would have its processes, the sync's marker check among them, run here.

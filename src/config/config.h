@@ -27,13 +27,22 @@ struct Setting {
 // its name.
 inline constexpr const char* kLocalHostName = "local";
 
+// `runners` values that are not a count: the CPUs a process may use on the node (its
+// affinity, capped by its cgroup quota), or those of them its load average says are free.
+inline constexpr int kRunnersAuto = 0;
+inline constexpr int kRunnersIdle = -1;
+
 struct NodeConfig {
   std::string name;         // defaults to host
   std::string host;
   int port = 22;
   std::string user;         // empty = current user
   std::string identity;     // key file; empty = ssh-agent and default keys
-  int runners = 0;          // 0 = auto (the node's core count)
+  int runners = kRunnersAuto;  // a count, kRunnersAuto or kRunnersIdle
+  // Priorities of everything run on the node: a shared workstation's owner comes first.
+  // Defaults (set once the host is known): 10 and "idle" on remote nodes, 0 and "none" here.
+  int nice = -1;            // 0..19
+  std::string ionice;       // "idle" (class 3) or "none"
   std::string remote_root;  // empty = ~/.cache/distributest
   std::map<std::string, std::string> env;
   Origin origin;
@@ -45,7 +54,7 @@ inline constexpr double kMaxTimeoutSeconds = 1e6;
 struct Config {
   Setting<std::string> framework{"auto"};  // auto|rspec|minitest|pytest|command
   Setting<std::string> command{""};        // the `command` framework's template, with {file}
-  Setting<int> runners{0};                 // 0 = auto (one per core)
+  Setting<int> runners{kRunnersAuto};      // a count, kRunnersAuto or kRunnersIdle
   Setting<std::vector<std::string>> files{};    // globs; empty = the framework's default
   Setting<std::vector<std::string>> exclude{};  // globs never run
   Setting<std::vector<std::string>> args{};     // given to the framework for every file

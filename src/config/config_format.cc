@@ -92,7 +92,9 @@ std::string format_env(const std::map<std::string, std::string>& env) {
 }
 
 std::string format_runners(int runners) {
-  return runners == 0 ? "\"auto\"" : std::to_string(runners);
+  if (runners == kRunnersAuto) return "\"auto\"";
+  if (runners == kRunnersIdle) return "\"idle\"";
+  return std::to_string(runners);
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -150,7 +152,8 @@ std::string line(std::string_view key, const Setting<int>& setting) {
   return line(key, std::to_string(setting.value), setting.origin);
 }
 
-// Only the fields a node sets beyond the defaults, so each node stays one readable line.
+// The fields a node sets beyond the defaults, and always its runners and priorities (whose
+// defaults depend on the host), so each node stays one readable line.
 std::string format_node(const NodeConfig& node) {
   using config_detail::format_env;
   using config_detail::format_runners;
@@ -160,6 +163,7 @@ std::string format_node(const NodeConfig& node) {
   if (!node.user.empty()) out += ", user = " + quote(node.user);
   if (!node.identity.empty()) out += ", identity = " + quote(node.identity);
   out += ", runners = " + format_runners(node.runners);
+  out += ", nice = " + std::to_string(node.nice) + ", ionice = " + quote(node.ionice);
   if (!node.remote_root.empty()) out += ", remote_root = " + quote(node.remote_root);
   if (!node.env.empty()) out += ", env = " + format_env(node.env);
   return out + "}";

@@ -22,7 +22,7 @@ std::string format_number(double value);
 
 std::string format_list(const std::vector<std::string>& items);         // ["a", "b"]
 std::string format_env(const std::map<std::string, std::string>& env);  // {A = "1"}
-std::string format_runners(int runners);                                // "auto" for 0
+std::string format_runners(int runners);                                // "auto", "idle" or the count
 
 // Reads all of `path` into `text`. Returns 0, or the errno that stopped the read, so the
 // caller can tell a missing file from an unreadable one.

@@ -166,11 +166,11 @@ TEST_F(ConfigLayersTest, DescribeListsEveryValueWithItsOrigin) {
   expected[8] = "timeout = 2.5  # " + project_file + ":2";
   expected[17] = "hooks.node_setup = \"make\"  # " + project_file + ":5";
   expected[20] = "env = {\"A B\" = \"x\", Z = \"1\"}  # " + project_file + ":6";
-  expected.push_back("node[1] = {host = \"h1\", port = 22, runners = \"auto\"}  # " + project_file +
-                     ":9");
+  expected.push_back("node[1] = {host = \"h1\", port = 22, runners = \"auto\", nice = 10, "
+                     "ionice = \"idle\"}  # " + project_file + ":9");
   expected.push_back(
       "node[2] = {name = \"two\", host = \"h2\", port = 22, user = \"ci\", runners = 3, "
-      "env = {K = \"v\"}}  # " +
+      "nice = 10, ionice = \"idle\", env = {K = \"v\"}}  # " +
       project_file + ":11");
   EXPECT_EQ(describe_config(config), expected);
 }
@@ -213,7 +213,7 @@ TEST(ShippedConfigTest, DocumentedValuesAreTheDefaults) {
   std::vector<std::string> expected = values_of(kDefaultListing);
   expected.push_back(
       "node[1] = {name = \"build1\", host = \"build1.example.com\", port = 22, user = \"ci\", "
-      "identity = \"/home/ci/.ssh/id_ed25519\", runners = \"auto\", "
+      "identity = \"/home/ci/.ssh/id_ed25519\", runners = \"auto\", nice = 10, ionice = \"idle\", "
       "remote_root = \"/var/cache/distributest\", env = {PARALLEL_WORKERS = \"1\"}}");
   EXPECT_EQ(values_of(describe_config(config)), expected);
   EXPECT_NE(config.framework.origin.describe(), "default");  // really set by the file

@@ -174,6 +174,28 @@ TEST_F(ConfigFileTest, ReadsNodes) {
   EXPECT_EQ(b.origin.describe(), path + ":6");
 }
 
+// A remote node may be someone's workstation; this box is the user's own.
+TEST_F(ConfigFileTest, NodePrioritiesDefaultByHostAndMayBeSet) {
+  ASSERT_EQ(load("runners = \"idle\"\n"
+                 "[[node]]\nhost = \"a\"\n"
+                 "[[node]]\nhost = \"local\"\n"
+                 "[[node]]\nhost = \"c\"\nnice = 0\nionice = \"none\"\nrunners = \"idle\"\n"
+                 "[[node]]\nname = \"here\"\nhost = \"local\"\nnice = 5\nionice = \"idle\"\n"),
+            "");
+  EXPECT_EQ(config.runners.value, kRunnersIdle);
+  ASSERT_EQ(config.nodes.size(), 4u);
+  EXPECT_EQ(config.nodes[0].nice, 10);
+  EXPECT_EQ(config.nodes[0].ionice, "idle");
+  EXPECT_EQ(config.nodes[0].runners, kRunnersAuto);
+  EXPECT_EQ(config.nodes[1].nice, 0);
+  EXPECT_EQ(config.nodes[1].ionice, "none");
+  EXPECT_EQ(config.nodes[2].nice, 0);
+  EXPECT_EQ(config.nodes[2].ionice, "none");
+  EXPECT_EQ(config.nodes[2].runners, kRunnersIdle);
+  EXPECT_EQ(config.nodes[3].nice, 5);
+  EXPECT_EQ(config.nodes[3].ionice, "idle");
+}
+
 TEST_F(ConfigFileTest, LaterFileOverridesAndMergesEnv) {
   ASSERT_EQ(load("runners = 2\ntimeout = 5\n[env]\nA = \"1\"\nB = \"1\"\n", "first.toml"), "");
   std::string first = path;
@@ -292,13 +314,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"timeout = inf\n", ":1: 'timeout' must be a number of seconds (got inf)"},
         BadFile{"timeout = 1e10\n",
                 ":1: 'timeout' must be at most 1000000 seconds (11.5 days) (got 10000000000.0)"},
-        BadFile{"runners = 0\n", ":1: 'runners' must be a positive integer or \"auto\" (got 0)"},
+        BadFile{"runners = 0\n",
+                ":1: 'runners' must be a positive integer, \"auto\" or \"idle\" (got 0)"},
         BadFile{"runners = \"many\"\n",
-                ":1: 'runners' must be a positive integer or \"auto\" (got \"many\")"},
+                ":1: 'runners' must be a positive integer, \"auto\" or \"idle\" (got \"many\")"},
         BadFile{"runners = 2.0\n",
-                ":1: 'runners' must be a positive integer or \"auto\" (got float 2.0)"},
+                ":1: 'runners' must be a positive integer, \"auto\" or \"idle\" (got float 2.0)"},
         BadFile{"runners = 3000000000\n",
-                ":1: 'runners' must be a positive integer or \"auto\" (got 3000000000)"},
+                ":1: 'runners' must be a positive integer, \"auto\" or \"idle\" (got 3000000000)"},
         BadFile{"framework = \"rpsec\"\n",
                 ":1: 'framework' must be one of auto, rspec, minitest, pytest, command "
                 "(got \"rpsec\")"},
@@ -362,7 +385,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"[[node]]\nhost = \"a\"\nruners = 2\n",
                 ":3: unknown key 'node[1].runers' (did you mean 'runners'?)"},
         BadFile{"[[node]]\nhost = \"a\"\nrunners = 0\n",
-                ":3: 'node[1].runners' must be a positive integer or \"auto\" (got 0)"},
+                ":3: 'node[1].runners' must be a positive integer, \"auto\" or \"idle\" (got 0)"},
+        BadFile{"[[node]]\nhost = \"a\"\nnice = 20\n",
+                ":3: 'node[1].nice' must be an integer from 0 to 19 (got 20)"},
+        BadFile{"[[node]]\nhost = \"a\"\n\nnice = \"low\"\n",
+                ":4: 'node[1].nice' must be an integer from 0 to 19 (got string \"low\")"},
+        BadFile{"[[node]]\nhost = \"a\"\nionice = \"best-effort\"\n",
+                ":3: 'node[1].ionice' must be one of idle, none (got \"best-effort\")"},
         BadFile{"[[node]]\nhost = \"a\"\nenv = { X = 1 }\n",
                 ":3: 'node[1].env.X' must be a string (got integer 1)"},
         BadFile{"node = \"x\"\n",

@@ -84,6 +84,7 @@ constexpr std::array<std::string_view, 3> kColors = {"auto", "always", "never"};
 constexpr std::array<std::string_view, 2> kHostKeyPolicies = {"strict", "accept-new"};
 constexpr std::array<std::string_view, 2> kFlakyPolicies = {"pass", "fail"};
 constexpr std::array<std::string_view, 2> kSplitPolicies = {"auto", "off"};
+constexpr std::array<std::string_view, 2> kIoniceClasses = {"idle", "none"};
 
 Error read_integer(const Layer& layer, const Item& item, std::int64_t min, std::int64_t max,
                    std::string_view wants, int& out) {
@@ -144,6 +145,12 @@ Error read_flaky(const Layer& layer, const Item& item, std::string& out) {
 Error read_split(const Layer& layer, const Item& item, std::string& out) {
   return read_one_of(layer, item, kSplitPolicies, out);
 }
+Error read_ionice(const Layer& layer, const Item& item, std::string& out) {
+  return read_one_of(layer, item, kIoniceClasses, out);
+}
+Error read_nice(const Layer& layer, const Item& item, int& out) {
+  return read_integer(layer, item, 0, 19, "an integer from 0 to 19", out);
+}
 Error read_host_key_policy(const Layer& layer, const Item& item, std::string& out) {
   return read_one_of(layer, item, kHostKeyPolicies, out);
 }
@@ -170,12 +177,16 @@ Error read_command(const Layer& layer, const Item& item, std::string& out) {
 
 Error read_runners(const Layer& layer, const Item& item, int& out) {
   if (const auto* text = item.value.as_string(); text && text->get() == "auto") {
-    out = 0;
+    out = kRunnersAuto;
+    return std::nullopt;
+  }
+  if (const auto* text = item.value.as_string(); text && text->get() == "idle") {
+    out = kRunnersIdle;
     return std::nullopt;
   }
   const auto* number = item.value.as_integer();
   if (!number || number->get() < 1 || number->get() > INT_MAX) {
-    return invalid(layer, item, "a positive integer or \"auto\"", {kString, kInteger});
+    return invalid(layer, item, "a positive integer, \"auto\" or \"idle\"", {kString, kInteger});
   }
   out = static_cast<int>(number->get());
   return std::nullopt;

@@ -55,6 +55,8 @@ Error read_framework(const Layer& layer, const Item& item, std::string& out);
 Error read_color(const Layer& layer, const Item& item, std::string& out);
 Error read_flaky(const Layer& layer, const Item& item, std::string& out);
 Error read_split(const Layer& layer, const Item& item, std::string& out);
+Error read_ionice(const Layer& layer, const Item& item, std::string& out);
+Error read_nice(const Layer& layer, const Item& item, int& out);
 Error read_host_key_policy(const Layer& layer, const Item& item, std::string& out);
 Error read_non_negative(const Layer& layer, const Item& item, int& out);
 Error read_max_attempts(const Layer& layer, const Item& item, int& out);

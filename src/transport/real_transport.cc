@@ -1,6 +1,5 @@
 #include "transport/real_transport.h"
 
-#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -27,6 +26,7 @@ struct RealTransport::Impl {
   std::map<int, std::unique_ptr<RelayServer>> relays;  // local process id -> its relay
   std::set<std::string> local_names{"local", ""};
   std::map<std::string, std::string> auth;  // node -> how its first connection logged in
+  std::map<std::string, CpuCount> cpu;      // node -> its first connection's CPU probe
   std::vector<std::string> warnings;        // from connections, without repeats
 
   void add_warnings(const std::vector<std::string>& more) {
@@ -100,7 +100,8 @@ std::map<std::string, std::string> RealTransport::connect(const std::vector<SshN
       }
       return;
     }
-    int cores = c.cores;
+    int cores = usable_cpus(c.cpu);
+    impl_->cpu[node.name] = c.cpu;
     impl_->auth[node.name] = c.auth_method;
     impl_->nodes[node.name] =
         std::make_unique<SshProcesses>(impl_->loop, node, cores, timeout_seconds);
@@ -193,13 +194,13 @@ int RealTransport::cores(const std::string& node) {
   return it == impl_->nodes.end() ? local_core_count() : it->second->cores();
 }
 
+CpuCount RealTransport::cpu_count(const std::string& node) const {
+  auto it = impl_->cpu.find(node);
+  return it == impl_->cpu.end() ? local_cpu_count() : it->second;
+}
+
 void RealTransport::set_kill_grace(double seconds) { impl_->local.set_kill_grace(seconds); }
 
-int local_core_count() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? static_cast<int>(n) : 1;
-}
+int local_core_count() { return usable_cpus(local_cpu_count()); }
 
 }  // namespace dt

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "transport/cpu_count.h"
 #include "transport/transport.h"
 
 namespace dt {
@@ -21,7 +22,7 @@ struct SshNodeSpec {
   std::string identity;      // key file; empty = ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa
   std::string known_hosts;   // empty = ~/.ssh/known_hosts
   bool accept_new = false;   // record an unknown host key (a changed one is still refused)
-  int channels = 0;          // processes at once (connections are sized to it); 0 = its cores
+  int channels = 0;          // processes at once (connections are sized to it); <= 0 = its cores
   std::string remote_dir;    // where processes start unless their spec says otherwise
 };
 
@@ -59,7 +60,10 @@ class RealTransport : public Transport {
   void terminate(int process) override;
   std::optional<TransportEvent> wait(Clock::time_point deadline) override;
   Clock::time_point now() const override { return Clock::now(); }
+  // usable_cpus() of the node's cpu_count().
   int cores(const std::string& node) override;
+  // What the CPU probe found on `node` when it connected (this box's for a local node).
+  CpuCount cpu_count(const std::string& node) const;
 
   // How long terminate() waits after SIGTERM before SIGKILL (local processes).
   void set_kill_grace(double seconds);
@@ -71,7 +75,7 @@ class RealTransport : public Transport {
   std::unique_ptr<Impl> impl_;
 };
 
-// The number of cores this process may run on (its CPU affinity, not the machine's total).
+// The CPUs this process may use here: its affinity, capped by its cgroup's CPU quota.
 int local_core_count();
 
 // The name this process runs as: the login used on a node that names no user.

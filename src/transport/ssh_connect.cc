@@ -13,9 +13,11 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "transport/host_key.h"
+#include "transport/remote_command.h"
 #include "util/environment.h"
 
 namespace dt {
@@ -168,19 +170,23 @@ std::string authenticate(LIBSSH2_SESSION* s, const SshNodeSpec& node, std::strin
   return why;
 }
 
-std::string probe_cores(LIBSSH2_SESSION* s, int& cores) {
+// Run as `sh -c PROBE`: the login shell may not be POSIX, and the probe is a script.
+std::string probe_cores(LIBSSH2_SESSION* s, CpuCount& cpu) {
   LIBSSH2_CHANNEL* ch = libssh2_channel_open_session(s);
   if (!ch) return "cannot open a channel: " + last_error(s);
   std::string out;
-  if (libssh2_channel_exec(ch, "nproc 2>/dev/null || getconf _NPROCESSORS_ONLN") == 0) {
+  std::string command = "sh -c " + shell_quote(kCpuProbeScript);
+  if (libssh2_channel_exec(ch, command.c_str()) == 0) {
     char buf[256];
     ssize_t n;
     while ((n = libssh2_channel_read(ch, buf, sizeof buf)) > 0) out.append(buf, n);
   }
   libssh2_channel_close(ch);
   libssh2_channel_free(ch);
-  cores = std::atoi(out.c_str());
-  return cores > 0 ? "" : "cannot count its cores (nproc printed '" + out + "')";
+  std::optional<CpuCount> parsed = parse_cpu_count(out);
+  if (!parsed) return "cannot count its CPUs (the probe printed '" + out + "')";
+  cpu = *parsed;
+  return "";
 }
 
 // TCP connection and SSH handshake, asking for the host key algorithms `host_keys`.
@@ -263,7 +269,7 @@ SshConnection ssh_connect(const SshNodeSpec& node, double timeout_seconds, bool 
     return c;
   }
   std::string auth_error = authenticate(c.session, node, c.auth_method);
-  if (auth_error.empty() && want_cores) auth_error = probe_cores(c.session, c.cores);
+  if (auth_error.empty() && want_cores) auth_error = probe_cores(c.session, c.cpu);
   cancel.untrack(c.fd);
   // A cancel shuts the socket down under libssh2, which then fails in its own words.
   if (cancel.cancelled()) auth_error = kConnectInterrupted;

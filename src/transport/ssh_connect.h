@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "transport/cpu_count.h"
 #include "transport/real_transport.h"
 
 namespace dt {
@@ -21,7 +22,7 @@ struct SshConnection {
   LIBSSH2_SESSION* session = nullptr;
   std::string auth_method;  // "ssh-agent", "key /home/u/.ssh/id_ed25519"
   std::string error;        // why it failed; empty on success
-  int cores = 0;            // from `nproc` when asked for, else 0
+  CpuCount cpu;             // from the CPU probe (cpu_count.h) when asked for
   // Malformed known_hosts lines met ("PATH:LINE: line ignored: why"), success or not.
   std::vector<std::string> warnings;
 
@@ -49,7 +50,7 @@ class ConnectCancel {
 
 constexpr const char* kConnectInterrupted = "interrupted while connecting";
 
-// Connects to `node`. With `probe_cores`, also runs `nproc` on it. A cancelled connection
+// Connects to `node`. With `probe_cores`, also runs the CPU probe (cpu_count.h) on it. A cancelled connection
 // fails with kConnectInterrupted.
 SshConnection ssh_connect(const SshNodeSpec& node, double timeout_seconds, bool probe_cores,
                           ConnectCancel& cancel);

@@ -23,7 +23,7 @@ rm .distributest/config.toml
 
 run_dt -n 0 tests
 assert_rc 2
-assert_out_contains "--runners must be a positive integer or 'auto' (got '0')"
+assert_out_contains "--runners must be a positive integer, 'auto' or 'idle' (got '0')"
 
 run_dt 'nothing/*_test.py'
 assert_rc 2

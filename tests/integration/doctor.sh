@@ -42,6 +42,9 @@ for n in n1 n2; do
   [[ $cores =~ ^[0-9]+$ ]] && ((cores > 0)) || fail "$n: cores '$cores': $r"
 done
 assert_out_contains "every node is usable"
+# The CPU probe's figures, as runners = "auto" and "idle" count them.
+grep -qE '^cpus n1: [0-9]+ CPUs?.*, load [0-9.]+ \(runners auto [0-9]+, idle [0-9]+\)$' "$WORK/out" ||
+  fail "no CPU line for n1: $(cat "$WORK/out")"
 echo "ok: doctor on 2 healthy nodes"
 grep -E "^(NODE|n1|n2) " "$WORK/out"
 
