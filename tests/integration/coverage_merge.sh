@@ -11,7 +11,8 @@ project=$(project_from pytest-cov)
 cd "$project"
 # More files than runners, each covering different lines, so the merge has something to do.
 for i in 1 2 3 4 5 6; do
-  printf 'from covered.a import f\nfrom covered.b import g\n\ndef test_%s():\n    assert f(%s) == ("a" if %s %% 2 else "not a")\n' \
+  # 0.7 s each, so that runners on both nodes get some while the others start.
+  printf 'import time\nfrom covered.a import f\nfrom covered.b import g\n\ndef test_%s():\n    time.sleep(0.7)\n    assert f(%s) == ("a" if %s %% 2 else "not a")\n' \
     "$i" "$((i % 2))" "$((i % 2))" >"tests/test_more_$i.py"
 done
 cat >.coveragerc <<'EOF2'
