@@ -8,6 +8,7 @@
 
 #include "runner/adapter.h"
 #include "schedule/plan.h"
+#include "util/testing/temp_tree.h"
 
 namespace dt {
 namespace {
@@ -15,24 +16,10 @@ namespace {
 namespace fs = std::filesystem;
 using Files = std::vector<std::string>;
 
-class Project {
+class Project : public TempTree {
  public:
-  Project() {
-    std::string pattern = (fs::temp_directory_path() / "dt_detect_XXXXXX").string();
-    root_ = mkdtemp(pattern.data());
-  }
-  ~Project() {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-  Project(const Project&) = delete;
-  Project& operator=(const Project&) = delete;
-
-  void add(const std::string& rel, const std::string& text = "") const {
-    fs::create_directories((root_ / rel).parent_path());
-    std::ofstream(root_ / rel) << text;
-  }
-  std::string dir() const { return root_.string(); }
+  Project() : TempTree("dt_detect") {}
+  void add(const std::string& rel, const std::string& text = "") const { write(rel, text); }
   Detection detect() const { return detect_framework(dir()); }
 
   // What a run without file arguments would run: the detected framework's default globs.
@@ -42,9 +29,6 @@ class Project {
     EXPECT_EQ(error, "");
     return files;
   }
-
- private:
-  fs::path root_;
 };
 
 TEST(DetectTest, ANetworkxStyleCheckoutIsPytestAndItsDefaultGlobsFindItsTests) {

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "transport/remote_command.h"
+#include "util/testing/temp_tree.h"
 
 namespace dt {
 namespace {
@@ -14,24 +15,13 @@ namespace {
 namespace fs = std::filesystem;
 
 // A fake root holding the /proc and /sys files the probe reads.
-class FakeRoot {
+class FakeRoot : public TempTree {
  public:
-  FakeRoot() {
-    std::string pattern = (fs::temp_directory_path() / "dt-cpu.XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    root_ = pattern;
-    write("proc/loadavg", "0.42 0.30 0.20 1/100 1234\n");
-  }
-  ~FakeRoot() { fs::remove_all(root_); }
-  void write(const std::string& path, const std::string& text) {
-    fs::path p = root_ / path;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-  }
+  FakeRoot() : TempTree("dt_cpu") { write("proc/loadavg", "0.42 0.30 0.20 1/100 1234\n"); }
   // The probe run by /bin/sh against this root, parsed.
   CpuCount probe() const {
     std::string cmd = "/bin/sh -c " + shell_quote(kCpuProbeScript) + " sh " +
-                      shell_quote(root_.string());
+                      shell_quote(dir());
     std::string out;
     if (FILE* p = popen(cmd.c_str(), "r")) {
       char buf[256];
@@ -43,9 +33,6 @@ class FakeRoot {
     EXPECT_TRUE(c) << "probe printed '" << out << "'";
     return c.value_or(CpuCount{});
   }
-
- private:
-  fs::path root_;
 };
 
 TEST(CpuCountTest, ParsesTheProbesThreeFields) {

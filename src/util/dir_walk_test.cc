@@ -7,32 +7,17 @@
 #include <fstream>
 #include <vector>
 
+#include "util/testing/temp_tree.h"
+
 namespace dt {
 namespace {
 
 namespace fs = std::filesystem;
 
-class Tree {
+class Tree : public TempTree {
  public:
-  Tree() {
-    std::string pattern = (fs::temp_directory_path() / "dt_walk_XXXXXX").string();
-    root_ = mkdtemp(pattern.data());
-  }
-  ~Tree() {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-  Tree(const Tree&) = delete;
-  Tree& operator=(const Tree&) = delete;
-
-  void add(const std::string& rel) const {
-    fs::create_directories((root_ / rel).parent_path());
-    std::ofstream(root_ / rel) << "x";
-  }
-  std::string dir() const { return root_.string(); }
-
- private:
-  fs::path root_;
+  Tree() : TempTree("dt_walk") {}
+  void add(const std::string& rel) const { write(rel, "x"); }
 };
 
 std::vector<std::string> all_files(const std::string& root, const DirWalk& walk = {},
