@@ -43,6 +43,14 @@ std::optional<int> parse_cli(int argc, char** argv, CliOptions& o) {
   // One word split here: a vector option would swallow the file arguments after it.
   std::string nodes_list;
   app.add_option("--nodes", nodes_list, "Use only these configured nodes (comma-separated names)");
+  // One value per -S, as for --nodes: a vector option would swallow the file arguments.
+  app.add_option("-S,--sshlogin", o.sshlogins,
+                 "Add nodes in GNU parallel's sshlogin format: [N/][user@]host[:port], ':' for "
+                 "this box, comma-separated; may be repeated")
+      ->allow_extra_args(false);
+  app.add_option("--sshloginfile,--slf", o.sshloginfiles,
+                 "Add the nodes listed in FILE (sshlogin format, one a line, # comments)")
+      ->allow_extra_args(false);
   app.add_option("--framework", o.framework, "rspec, minitest, pytest or command (default: detect)")
       ->check(CLI::IsMember({"auto", "rspec", "minitest", "pytest", "command"}));
   app.add_option("--command", o.command,

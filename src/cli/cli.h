@@ -22,6 +22,8 @@ struct CliOptions {
   std::optional<std::string> runners;
   bool local = false;
   std::vector<std::string> nodes;    // --nodes: a subset of the configured nodes
+  std::vector<std::string> sshlogins;      // -S: GNU parallel sshlogin lists, added to the nodes
+  std::vector<std::string> sshloginfiles;  // --sshloginfile
   std::optional<std::string> framework;
   std::optional<std::string> command;
   std::string json_file;

@@ -13,6 +13,7 @@
 #include "cli/last_failures.h"
 #include "cli/setup.h"
 #include "config/config.h"
+#include "config/sshlogin.h"
 #include "report/html_report.h"
 #include "report/json_report.h"
 #include "report/junit_report.h"
@@ -251,6 +252,20 @@ std::optional<UsageError> keep_shipped_files(const std::string& project_dir, Pla
   return std::nullopt;
 }
 
+// -S lists and --sshloginfile files, after the config's [[node]] tables.
+std::optional<UsageError> add_sshlogins(const CliOptions& options,
+                                        std::vector<NodeConfig>& nodes) {
+  std::vector<NodeConfig> extra;
+  for (const std::string& list : options.sshlogins) {
+    if (auto why = parse_sshlogin_list(list, "-S", extra)) return UsageError{"distributest: " + *why};
+  }
+  for (const std::string& file : options.sshloginfiles) {
+    if (auto why = read_sshlogin_file(file, extra)) return UsageError{"distributest: " + *why};
+  }
+  if (auto why = merge_nodes(nodes, std::move(extra))) return UsageError{"distributest: " + *why};
+  return std::nullopt;
+}
+
 std::optional<UsageError> load_plan(const CliOptions& options, const std::string& project_dir,
                                     Plan& plan) {
   Config& config = plan.config;
@@ -264,6 +279,7 @@ std::optional<UsageError> load_plan(const CliOptions& options, const std::string
   }
   if (!options.local) {
     plan.nodes = config.nodes;
+    if (auto usage = add_sshlogins(options, plan.nodes)) return usage;
     if (!options.nodes.empty()) {
       if (auto usage = pick_nodes(options.nodes, plan.nodes)) return usage;
     }
