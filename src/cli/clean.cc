@@ -207,6 +207,10 @@ int clean_project(const std::string& project_dir, const std::string& config_file
     std::cerr << error->message << "\n";
     return kExitUsage;
   }
+  if (std::string error = resolve_ssh_config(config, config.nodes, nullptr); !error.empty()) {
+    std::cerr << error << "\n";
+    return kExitUsage;
+  }
   bool logs_ok = clean_logs(config, dry_run);
   bool nodes_ok = clean_nodes(config, project_dir, dry_run);
   return logs_ok && nodes_ok ? kExitPassed : kExitFailed;

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <string_view>
 
+#include "cli/setup.h"
 #include "cli/subcommands.h"
 #include "config/config.h"
 
@@ -154,6 +155,10 @@ int print_config(const CliOptions& options, const std::string& project_dir) {
   Config config;
   if (auto error = load_config_layers(project_dir, options.config_file, config)) {
     std::cerr << error->message << "\n";
+    return kExitUsage;
+  }
+  if (std::string error = resolve_ssh_config(config, config.nodes, nullptr); !error.empty()) {
+    std::cerr << error << "\n";
     return kExitUsage;
   }
   for (const std::string& line : describe_config(config)) std::cout << line << "\n";

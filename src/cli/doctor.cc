@@ -133,6 +133,22 @@ bool answered(const NodeCheck& c) {
          host_key_revoked(c) || host_key_unrecorded(c) || auth_failed(c);
 }
 
+// What ssh_config gave a node and its jump hosts, and which `ssh -G` said so.
+void print_ssh_config_origin(const NodeConfig& node) {
+  auto print = [&](const std::string& who, const SshClientSettings& ssh) {
+    if (ssh.supplied.empty()) return;
+    std::cout << who << ": from ssh_config (" << ssh.source << "):";
+    const char* sep = " ";
+    for (const auto& [key, value] : ssh.supplied) {
+      std::cout << sep << key << " " << value;
+      sep = ", ";
+    }
+    std::cout << "\n";
+  };
+  print(node.name, node.ssh);
+  for (const JumpHost& hop : node.jumps) print(node.name + ", jump host " + hop.host, hop.ssh);
+}
+
 double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
       .count();
@@ -291,6 +307,14 @@ int doctor(const std::string& project_dir, const std::string& config_file) {
     return kExitPassed;
   }
 
+  std::vector<std::string> ssh_notes;
+  if (std::string error = resolve_ssh_config(config, config.nodes, &ssh_notes); !error.empty()) {
+    std::cerr << error << "\n";
+    return kExitUsage;
+  }
+  for (const std::string& note : ssh_notes) std::cout << note << "\n";
+  for (const NodeConfig& node : config.nodes) print_ssh_config_origin(node);
+
   std::vector<NodeCheck> checks;
   for (const NodeConfig& node : config.nodes) {
     NodeCheck c;
@@ -334,6 +358,9 @@ int doctor(const std::string& project_dir, const std::string& config_file) {
   for (const NodeCheck& c : checks) {
     std::string name = c.spec.name;
     std::string host = c.local ? "local" : c.spec.host + (c.spec.port == 22 ? "" : ":" + std::to_string(c.spec.port));
+    for (std::size_t j = 0; j < c.node.jumps.size(); ++j) {
+      host += (j == 0 ? " via " : ",") + c.node.jumps[j].host;
+    }
     bool connected = c.local || c.connect_error.empty();
     std::string reachable = answered(c) ? "yes" : known_hosts_unreadable(c) ? "?" : "no";
     std::string key = c.local ? "-"

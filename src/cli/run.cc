@@ -283,6 +283,9 @@ std::optional<UsageError> load_plan(const CliOptions& options, const std::string
     if (!options.nodes.empty()) {
       if (auto usage = pick_nodes(options.nodes, plan.nodes)) return usage;
     }
+    if (std::string error = resolve_ssh_config(config, plan.nodes, nullptr); !error.empty()) {
+      return UsageError{error};
+    }
     if (std::string error = check_nodes(config, plan.nodes); !error.empty()) {
       return UsageError{error};
     }

@@ -5,11 +5,13 @@
 
 #include <cstdlib>
 
+#include "config/ssh_config.h"
 #include "report/status.h"
 #include "runner/adapter.h"
 #include "sync/sync.h"
 #include "transport/real_transport.h"
 #include "util/environment.h"
+#include "util/run_command.h"
 
 namespace dt {
 
@@ -89,18 +91,33 @@ std::string remote_root_of(const Config& config, const NodeConfig& node) {
   return kDefaultRemoteRoot;
 }
 
+namespace {
+
+// Where and how to log in: ssh_config's words (config/ssh_config.h) where the config has none.
+SshNodeSpec login_spec(const Config& config, const std::string& name, const std::string& host,
+                       int port, const std::string& user, const SshClientSettings& ssh) {
+  SshNodeSpec spec;
+  spec.name = name;
+  spec.host = ssh.hostname.empty() ? host : ssh.hostname;
+  spec.port = port;
+  spec.user = user.empty() ? local_user_name() : user;
+  spec.identities = ssh.identities;
+  spec.known_hosts = expand_home(ssh.known_hosts.empty() ? config.known_hosts.value : ssh.known_hosts);
+  std::string policy = ssh.host_key_policy.empty() ? config.host_key_policy.value : ssh.host_key_policy;
+  spec.accept_new = policy == "accept-new";
+  return spec;
+}
+
+}  // namespace
+
 SshNodeSpec ssh_spec(const Config& config, const NodeConfig& node, const std::string& project_dir,
                      int runners) {
-  SshNodeSpec spec;
-  spec.name = node.name;
-  spec.host = node.host;
-  spec.port = node.port;
-  // Named explicitly for both libssh2 and rsync's ssh, so ~/.ssh/config cannot send one of
-  // them to another account.
-  spec.user = node.user.empty() ? local_user_name() : node.user;
+  SshNodeSpec spec = login_spec(config, node.name, node.host, node.port, node.user, node.ssh);
   spec.identity = expand_home(node.identity);
-  spec.known_hosts = expand_home(config.known_hosts.value);
-  spec.accept_new = config.host_key_policy.value == "accept-new";
+  for (const JumpHost& hop : node.jumps) {
+    spec.jumps.push_back(
+        login_spec(config, "jump host " + hop.host, hop.host, hop.port, hop.user, hop.ssh));
+  }
   spec.channels = runners;
   spec.remote_dir = remote_project_dir(remote_root_of(config, node), project_dir,
                                        initiating_host());
@@ -108,6 +125,13 @@ SshNodeSpec ssh_spec(const Config& config, const NodeConfig& node, const std::st
 }
 
 bool is_local_node(const NodeConfig& node) { return node.host == kLocalHostName; }
+
+std::string resolve_ssh_config(const Config& config, std::vector<NodeConfig>& nodes,
+                               std::vector<std::string>* notes) {
+  SshConfigResolution resolution = apply_ssh_config(config, nodes, run_command);
+  if (notes) *notes = resolution.notes;
+  return resolution.error;
+}
 
 int runner_count(int setting, const CpuCount& cpu) {
   if (setting == kRunnersIdle) return idle_cpus(cpu);

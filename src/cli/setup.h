@@ -45,6 +45,12 @@ std::vector<std::string> priority_prefix(const NodeConfig& node);
 // The embedded default: `count` runners on this box, in the project directory.
 RunSetup local_setup(const Config& config, int count);
 
+// What ssh_config says of each remote node and its jump hosts (config/ssh_config.h), filled
+// in where the config is silent. Returns a complete message for a usage error, or "";
+// `notes` (may be null) gets why ssh_config was not read, if it was not.
+std::string resolve_ssh_config(const Config& config, std::vector<NodeConfig>& nodes,
+                               std::vector<std::string>* notes);
+
 // Checks what can be checked before connecting (remote roots, identity files). Returns a
 // complete message for a usage error, or "".
 std::string check_nodes(const Config& config, const std::vector<NodeConfig>& nodes);

@@ -69,6 +69,7 @@ Error setting(const Layer& layer, const Item& item, Config& config) {
 
 template <auto Member, auto Read>
 Error field(const Layer& layer, const Item& item, NodeConfig& node) {
+  node.keys_given.insert(item.name.substr(item.name.rfind('.') + 1));
   return Read(layer, item, node.*Member);
 }
 
@@ -89,6 +90,7 @@ const Key<Config> kSshKeys[] = {
     {"known_hosts", setting<&Config::known_hosts, read_string>},
     {"host_key_policy", setting<&Config::host_key_policy, read_host_key_policy>},
     {"remote_root", setting<&Config::remote_root, read_string>},
+    {"config", setting<&Config::ssh_config, read_string>},
 };
 
 const Key<Config> kSyncKeys[] = {
@@ -116,6 +118,7 @@ const Key<NodeConfig> kNodeKeys[] = {
     {"nice", field<&NodeConfig::nice, read_nice>},
     {"ionice", field<&NodeConfig::ionice, read_ionice>},
     {"env", field<&NodeConfig::env, read_env>},
+    {"proxy_jump", field<&NodeConfig::proxy_jump, read_non_empty_string>},
     {"password", reject_password},
 };
 

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,27 @@ inline constexpr const char* kLocalHostName = "local";
 inline constexpr int kRunnersAuto = 0;
 inline constexpr int kRunnersIdle = -1;
 
+// What OpenSSH's client configuration adds to a node or jump host (config/ssh_config.h), only
+// where distributest's own keys leave a value open.
+struct SshClientSettings {
+  std::string hostname;                 // where to connect; "" = the name as given
+  std::vector<std::string> identities;  // IdentityFile: after ssh-agent, instead of ~/.ssh/id_*
+  std::string known_hosts;              // UserKnownHostsFile (the first), "" = [ssh]'s
+  std::string host_key_policy;          // StrictHostKeyChecking as ours, "" = [ssh]'s
+  // (key, value) of what it supplied, in a stable order, and the command that said so
+  // ("ssh -G ci1"), for `distributest config` and `doctor`.
+  std::vector<std::pair<std::string, std::string>> supplied;
+  std::string source;
+};
+
+// A host that a node's connection goes through (ProxyJump).
+struct JumpHost {
+  std::string host;  // as written in proxy_jump
+  int port = 22;
+  std::string user;  // empty = the current user
+  SshClientSettings ssh;
+};
+
 struct NodeConfig {
   std::string name;         // defaults to host
   std::string host;
@@ -45,6 +67,14 @@ struct NodeConfig {
   std::string ionice;       // "idle" (class 3) or "none"
   std::string remote_root;  // empty = ~/.cache/distributest
   std::map<std::string, std::string> env;
+  // ProxyJump: "[user@]host[:port],..." to go through, in order; "" = straight there, "none"
+  // = straight there whatever ssh_config says.
+  std::string proxy_jump;
+  std::vector<JumpHost> jumps;  // proxy_jump's hosts, resolved (config/ssh_config.h)
+  SshClientSettings ssh;
+  // The keys given for this node (in its [[node]] table, or by -S): ssh_config only fills in
+  // connection keys left out.
+  std::set<std::string> keys_given;
   Origin origin;
 };
 
@@ -76,6 +106,7 @@ struct Config {
   Setting<std::string> known_hosts{""};    // empty = ~/.ssh/known_hosts
   Setting<std::string> host_key_policy{"strict"};  // strict|accept-new
   Setting<std::string> remote_root{""};    // default for nodes
+  Setting<std::string> ssh_config{""};     // ssh -F FILE for ssh -G; "" = ssh's own, "none" = not read
   Setting<std::vector<std::string>> sync_exclude{};
   Setting<std::vector<std::string>> artifacts{};  // globs brought back from the nodes after a run
   std::vector<NodeConfig> nodes;           // [[node]] entries, from the last layer that has any

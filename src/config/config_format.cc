@@ -166,6 +166,16 @@ std::string format_node(const NodeConfig& node) {
   out += ", nice = " + std::to_string(node.nice) + ", ionice = " + quote(node.ionice);
   if (!node.remote_root.empty()) out += ", remote_root = " + quote(node.remote_root);
   if (!node.env.empty()) out += ", env = " + format_env(node.env);
+  if (!node.proxy_jump.empty()) out += ", proxy_jump = " + quote(node.proxy_jump);
+  return out + "}";
+}
+
+// What ssh_config supplied, as one inline table.
+std::string format_supplied(const SshClientSettings& ssh) {
+  std::string out;
+  for (const auto& [key, value] : ssh.supplied) {
+    out += (out.empty() ? "{" : ", ") + key + " = " + quote(value);
+  }
   return out + "}";
 }
 
@@ -201,12 +211,27 @@ std::vector<std::string> describe_config(const Config& config) {
       line("ssh.known_hosts", config.known_hosts),
       line("ssh.host_key_policy", config.host_key_policy),
       line("ssh.remote_root", config.remote_root),
+      line("ssh.config", config.ssh_config),
       line("sync.exclude", config.sync_exclude),
       line("artifacts.paths", config.artifacts),
   };
   for (std::size_t i = 0; i < config.nodes.size(); ++i) {
     const NodeConfig& node = config.nodes[i];
-    lines.push_back(line("node[" + std::to_string(i + 1) + "]", format_node(node), node.origin));
+    std::string key = "node[" + std::to_string(i + 1) + "]";
+    lines.push_back(line(key, format_node(node), node.origin));
+    if (!node.ssh.supplied.empty()) {
+      lines.push_back(line(key + ".ssh_config", format_supplied(node.ssh), Origin{node.ssh.source, 0}));
+    }
+    for (std::size_t j = 0; j < node.jumps.size(); ++j) {
+      const JumpHost& hop = node.jumps[j];
+      std::string hop_key = key + ".jump[" + std::to_string(j + 1) + "]";
+      std::string text = "{host = " + quote(hop.host) + ", port = " + std::to_string(hop.port);
+      if (!hop.user.empty()) text += ", user = " + quote(hop.user);
+      lines.push_back(line(hop_key, text + "}", node.origin));
+      if (!hop.ssh.supplied.empty()) {
+        lines.push_back(line(hop_key + ".ssh_config", format_supplied(hop.ssh), Origin{hop.ssh.source, 0}));
+      }
+    }
   }
   return lines;
 }

@@ -37,6 +37,7 @@ const std::vector<std::string> kDefaultListing = {
     "ssh.known_hosts = \"\"  # default",
     "ssh.host_key_policy = \"strict\"  # default",
     "ssh.remote_root = \"\"  # default",
+    "ssh.config = \"\"  # default",
     "sync.exclude = []  # default",
     "artifacts.paths = []  # default",
 };

@@ -38,6 +38,7 @@ Why read_port(std::string_view text, NodeConfig& node) {
   std::optional<int> port = small_number(text, 65535);
   if (!port) return "port '" + std::string(text) + "' is not a number from 1 to 65535";
   node.port = *port;
+  node.keys_given.insert("port");
   return std::nullopt;
 }
 
@@ -78,6 +79,7 @@ Why read_login(std::string_view text, NodeConfig& node) {
     }
     if (user.empty()) return std::string("'@' with no user before it");
     node.user = std::string(user);
+    node.keys_given.insert("user");
     text = text.substr(at + 1);
   }
   return read_host_port(text, node);
@@ -108,7 +110,10 @@ Why read_ssh_command(std::string_view text, NodeConfig& node) {
   }
   if (login.empty()) return std::string("ssh command without a host");
   if (Why why = read_login(login, node)) return why;
-  if (!user.empty()) node.user = user;
+  if (!user.empty()) {
+    node.user = user;
+    node.keys_given.insert("user");
+  }
   return port.empty() ? std::nullopt : read_port(port, node);
 }
 

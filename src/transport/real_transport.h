@@ -19,11 +19,14 @@ struct SshNodeSpec {
   std::string host;
   int port = 22;
   std::string user;          // empty = the current user
-  std::string identity;      // key file; empty = ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa
+  std::string identity;      // the one key file; empty = ssh-agent, then `identities`
+  std::vector<std::string> identities;  // empty = ~/.ssh/id_ed25519, id_ecdsa, id_rsa
   std::string known_hosts;   // empty = ~/.ssh/known_hosts
   bool accept_new = false;   // record an unknown host key (a changed one is still refused)
   int channels = 0;          // processes at once (connections are sized to it); <= 0 = its cores
   std::string remote_dir;    // where processes start unless their spec says otherwise
+  // Hosts the connection goes through (ProxyJump), in order; empty = straight there.
+  std::vector<SshNodeSpec> jumps;
 };
 
 class RealTransport : public Transport {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "transport/host_key.h"
+#include "transport/jump_tunnel.h"
 #include "transport/remote_command.h"
 #include "util/environment.h"
 
@@ -142,6 +143,8 @@ std::string authenticate(LIBSSH2_SESSION* s, const SshNodeSpec& node, std::strin
   std::vector<std::string> keys;
   if (!node.identity.empty()) {
     keys.push_back(node.identity);
+  } else if (!node.identities.empty()) {
+    keys = node.identities;
   } else {
     for (const char* name : {"id_ed25519", "id_ecdsa", "id_rsa"}) {
       std::string path = ssh_dir() + "/" + name;
@@ -189,10 +192,50 @@ std::string probe_cores(LIBSSH2_SESSION* s, CpuCount& cpu) {
   return "";
 }
 
-// TCP connection and SSH handshake, asking for the host key algorithms `host_keys`.
+double seconds_left(SteadyClock::time_point deadline) {
+  return std::chrono::duration<double>(deadline - SteadyClock::now()).count();
+}
+
+// The socket of a connection to `node` through its last jump host (itself reached through
+// the ones before it): one end of the tunnel's socketpair, or -1 with `c.error` set.
+int connect_through_jumps(const SshNodeSpec& node, SteadyClock::time_point deadline,
+                          ConnectCancel& cancel, SshConnection& c) {
+  SshNodeSpec via = node.jumps.back();
+  via.jumps.assign(node.jumps.begin(), node.jumps.end() - 1);
+  SshConnection hop = ssh_connect(via, std::max(0.1, seconds_left(deadline)), false, cancel);
+  c.warnings.insert(c.warnings.end(), hop.warnings.begin(), hop.warnings.end());
+  if (!hop.ok()) {
+    c.error = hop.error == kConnectInterrupted ? hop.error : "jump host " + via.name + ": " + hop.error;
+    return -1;
+  }
+  // Ctrl-C while the jump host opens the channel: the socket is shut down under it.
+  bool tracked = cancel.track(hop.fd);
+  auto tunnel = tracked ? std::make_shared<JumpTunnel>(hop.fd, hop.session, node.host, node.port,
+                                                       hop.tunnel)
+                        : nullptr;
+  if (tracked) cancel.untrack(hop.fd);
+  if (!tunnel) {
+    hop.close();
+    c.error = kConnectInterrupted;
+    return -1;
+  }
+  hop.session = nullptr;  // the tunnel's now
+  hop.fd = -1;
+  hop.tunnel.reset();
+  if (!tunnel->error().empty()) {
+    c.error = cancel.cancelled() ? kConnectInterrupted : "jump host " + via.name + ": " + tunnel->error();
+    return -1;
+  }
+  c.tunnel = tunnel;
+  return tunnel->inner_fd();
+}
+
+// TCP connection (or one through jump hosts) and SSH handshake, asking for the host key
+// algorithms `host_keys`.
 void open_session(const SshNodeSpec& node, SteadyClock::time_point deadline,
                   const std::string& host_keys, ConnectCancel& cancel, SshConnection& c) {
-  c.fd = connect_tcp(node, deadline, cancel, c.error);
+  c.fd = node.jumps.empty() ? connect_tcp(node, deadline, cancel, c.error)
+                            : connect_through_jumps(node, deadline, cancel, c);
   if (c.fd < 0) return;
   if (!cancel.track(c.fd)) {
     c.error = kConnectInterrupted;
@@ -245,6 +288,17 @@ void SshConnection::close() {
   }
   if (fd >= 0) ::close(fd);
   fd = -1;
+  tunnel.reset();  // after the goodbye above, which goes through it
+}
+
+std::chrono::milliseconds SshConnection::quiet_for() const {
+  if (tunnel) return tunnel->quiet_for();
+  tcp_info info{};
+  socklen_t size = sizeof info;
+  if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) != 0) {
+    return std::chrono::milliseconds(0);
+  }
+  return std::chrono::milliseconds(info.tcpi_last_data_recv);
 }
 
 SshConnection ssh_connect(const SshNodeSpec& node, double timeout_seconds, bool want_cores,

@@ -7,6 +7,8 @@
 
 #include <libssh2.h>
 
+#include <chrono>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -17,6 +19,8 @@
 
 namespace dt {
 
+class JumpTunnel;
+
 struct SshConnection {
   int fd = -1;
   LIBSSH2_SESSION* session = nullptr;
@@ -25,9 +29,14 @@ struct SshConnection {
   CpuCount cpu;             // from the CPU probe (cpu_count.h) when asked for
   // Malformed known_hosts lines met ("PATH:LINE: line ignored: why"), success or not.
   std::vector<std::string> warnings;
+  // Set when the connection goes through a jump host (ProxyJump): fd is then one end of a
+  // socketpair, and the tunnel carries it (jump_tunnel.h).
+  std::shared_ptr<JumpTunnel> tunnel;
 
   bool ok() const { return session != nullptr && error.empty(); }
   void close();             // disconnects and frees; safe on a failed or closed connection
+  // How long the node has sent nothing (TCP_INFO, or the tunnel's count); 0 when unknown.
+  std::chrono::milliseconds quiet_for() const;
 };
 
 // Lets the thread that waits for connections abandon them (Ctrl-C while connecting). The TCP

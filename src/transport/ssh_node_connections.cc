@@ -1,10 +1,6 @@
 // The connections of one node (part of SshProcesses, ssh_processes.h): which one a channel
 // goes on, the one more opened when sshd refuses a channel, and the keepalive tick that also
 // tells a silent node from a busy one.
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <boost/asio/post.hpp>
 
@@ -26,13 +22,12 @@ constexpr auto kNoDataLimit = std::chrono::seconds(60);
 // How long a channel waits for a session slot on a node before it fails.
 constexpr auto kSlotWait = std::chrono::seconds(5);
 
-// Why the connection on `fd` looks dead (kNoDataLimit), or "".
-std::string silence(int fd) {
-  tcp_info info{};
-  socklen_t size = sizeof info;
-  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) != 0) return "";
-  if (std::chrono::milliseconds(info.tcpi_last_data_recv) <= kNoDataLimit) return "";
-  return "its sshd has sent nothing for " + std::to_string(info.tcpi_last_data_recv / 1000) + " s";
+// Why `ssh` looks dead (kNoDataLimit), or "".
+std::string silence(const SshConnection& ssh) {
+  std::chrono::milliseconds quiet = ssh.quiet_for();
+  if (quiet <= kNoDataLimit) return "";
+  return "its sshd has sent nothing for " +
+         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(quiet).count()) + " s";
 }
 
 }  // namespace
@@ -123,7 +118,7 @@ void SshProcesses::tick() {
     for (std::size_t c = 0; c < connections_.size(); ++c) {
       Connection& conn = connections_[c];
       if (conn.lost) continue;
-      if (std::string why = silence(conn.ssh.fd); !why.empty()) {
+      if (std::string why = silence(conn.ssh); !why.empty()) {
         lose_connection(c, why);
         continue;
       }
