@@ -115,8 +115,11 @@ SshNodeSpec ssh_spec(const Config& config, const NodeConfig& node, const std::st
   SshNodeSpec spec = login_spec(config, node.name, node.host, node.port, node.user, node.ssh);
   spec.identity = expand_home(node.identity);
   for (const JumpHost& hop : node.jumps) {
-    spec.jumps.push_back(
-        login_spec(config, "jump host " + hop.host, hop.host, hop.port, hop.user, hop.ssh));
+    SshNodeSpec jump = login_spec(config, hop.host, hop.host, hop.port, hop.user, hop.ssh);
+    // The node's key opens its jump hosts too, unless ssh_config names theirs: one key per
+    // node is how fleets behind a bastion are usually set up.
+    if (hop.ssh.identities.empty()) jump.identity = spec.identity;
+    spec.jumps.push_back(std::move(jump));
   }
   spec.channels = runners;
   spec.remote_dir = remote_project_dir(remote_root_of(config, node), project_dir,
