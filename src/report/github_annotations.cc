@@ -149,35 +149,28 @@ void annotate_file(const FileResult& f, const std::string& path, std::vector<Ann
 
 }  // namespace
 
-std::string escape_command_data(std::string_view text) {
+namespace {
+
+// escapeData, and with `property` escapeProperty: '%' first, so no escape is taken for another.
+std::string escape_command(std::string_view text, bool property) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
-    switch (c) {
-      case '%': out += "%25"; break;
-      case '\r': out += "%0D"; break;
-      case '\n': out += "%0A"; break;
-      default: out += c;
-    }
+    if (c == '%') out += "%25";
+    else if (c == '\r') out += "%0D";
+    else if (c == '\n') out += "%0A";
+    else if (property && c == ':') out += "%3A";
+    else if (property && c == ',') out += "%2C";
+    else out += c;
   }
   return out;
 }
 
-std::string escape_command_property(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '%': out += "%25"; break;
-      case '\r': out += "%0D"; break;
-      case '\n': out += "%0A"; break;
-      case ':': out += "%3A"; break;
-      case ',': out += "%2C"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+}  // namespace
+
+std::string escape_command_data(std::string_view text) { return escape_command(text, false); }
+
+std::string escape_command_property(std::string_view text) { return escape_command(text, true); }
 
 int failure_line(const CaseResult& c, std::string_view file) {
   if (int n = trace_line(c.backtrace, file); n > 0) return n;
