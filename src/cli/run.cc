@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <filesystem>
@@ -447,6 +448,11 @@ int run_tests(const CliOptions& options, const std::string& project_dir, RunResu
   StatusPrinter::Options printer{devnull ? devnull.get() : stdout, tty && !options.quiet,
                                  want_color(plan.config.color.value, tty), options.verbose, &log};
   printer.stream = options.stream;
+  // Not for quiet runs (bisect's probes): their failures are the search, not the result.
+  if (!options.quiet) {
+    printer.github = github_annotation_options(std::getenv("GITHUB_ACTIONS"),
+                                               std::getenv("GITHUB_WORKSPACE"), project_dir);
+  }
   StatusPrinter status(printer);
   status.event(Status::Level::kInfo, "log: " + log.path());
 

@@ -335,6 +335,8 @@ void StatusPrinter::run_finished(const RunResult& result) {
   });
   total_ = 0;  // no status line from here on
   print_report(result);
+  if (options_.github) write(out_, github_annotations(result, *options_.github));
+  std::fflush(out_);
   if (options_.log) options_.log->flush();
 }
 

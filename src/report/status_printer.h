@@ -13,12 +13,14 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <vector>
 #include <mutex>
 #include <string>
 #include <string_view>
 
+#include "report/github_annotations.h"
 #include "report/line_splitter.h"
 #include "report/status.h"
 
@@ -42,6 +44,8 @@ struct StatusPrinterOptions {
   int width = 0;                            // columns; 0 = ask the terminal on stdout (else 80)
   std::function<double()> clock = nullptr;  // monotonic seconds, for tests; null = steady_clock
   bool stream = false;                      // --stream: every output line, prefixed by its source
+  // Under GitHub Actions: the failures as workflow commands after the summary (on `out`).
+  std::optional<GithubAnnotationOptions> github = std::nullopt;
 };
 
 class StatusPrinter : public Status {
