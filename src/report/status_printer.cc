@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "report/final_report.h"
 #include "report/run_log.h"
 #include "report/text_util.h"
 
@@ -17,46 +18,11 @@ namespace {
 
 constexpr const char* kRed = "31";
 constexpr const char* kGreen = "32";
-constexpr const char* kYellow = "33";
-constexpr const char* kBold = "1";
-constexpr std::size_t kBacktraceLines = 10;
-constexpr std::size_t kOutputTailLines = 20;
 
 std::string printf_string(const char* format, double value) {
   char buf[64];
   std::snprintf(buf, sizeof buf, format, value);
   return buf;
-}
-
-// "12.3s", "2m05s", "1h02m": short enough for the status line, exact enough for a report.
-std::string format_duration(double seconds, bool tenths) {
-  if (seconds < 0) seconds = 0;
-  if (seconds < 60) return printf_string(tenths ? "%.1fs" : "%.0fs", seconds);
-  long s = static_cast<long>(seconds + 0.5);
-  char buf[32];
-  if (s < 3600)
-    std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
-  return buf;
-}
-
-std::string count(int n, const char* singular, const char* plural) {
-  return std::to_string(n) + " " + (n == 1 ? singular : plural);
-}
-
-bool is_failure(const CaseResult& c) { return c.status == "failed" || c.status == "error"; }
-
-// Who ran what a failure's heading is about: "  (runner r1)"; for a case of a split file the
-// part that ran it, " (part 2/3)  (runner r2)"; for a split file as a whole, its parts (their
-// output headers and errors name their runners).
-std::string ran_by(const FileResult& f, const CaseResult* c) {
-  const FileResult* part = c ? part_of_case(f, *c) : nullptr;
-  if (part) {
-    return work_label("", part->selection) + "  (runner " + printable(part->runner) + ")";
-  }
-  if (!f.parts.empty()) return "  (split into " + std::to_string(f.parts.size()) + " parts)";
-  return "  (runner " + printable(f.runner) + ")";
 }
 
 }  // namespace
@@ -182,8 +148,8 @@ void StatusPrinter::run_started(int files, int runners) {
   start_ = now();
   total_ = files;
   if (options_.log)
-    options_.log->event(Level::kInfo, "run started: " + count(files, "file", "files") + " on " +
-                                          count(runners, "runner", "runners"));
+    options_.log->event(Level::kInfo, "run started: " + count_noun(files, "file", "files") + " on " +
+                                          count_noun(runners, "runner", "runners"));
   draw_line();
 }
 
@@ -340,123 +306,12 @@ void StatusPrinter::run_finished(const RunResult& result) {
   if (options_.log) options_.log->flush();
 }
 
+// The report is built apart (final_report.h); the log's path is the caller's to print: it
+// knows whether the log was wanted at all.
 void StatusPrinter::print_report(const RunResult& result) {
-  auto indented = [this](std::string_view text, const std::string& prefix) {
-    std::string body = console_text(text);
-    std::string_view rest = body;
-    while (!rest.empty()) {
-      std::size_t nl = rest.find('\n');
-      print(prefix + std::string(rest.substr(0, nl)));
-      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-    }
-  };
-
-  // The end of a file's output; for a split file, of each part's that did not pass, under the
-  // header naming it: the last 20 lines of the whole would show only the last part.
-  auto output_tail = [&](const FileResult& f) {
-    if (f.parts.empty()) {
-      indented(tail_lines(f.output, kOutputTailLines), "     | ");
-      return;
-    }
-    for (std::size_t i = 0; i < f.parts.size(); ++i) {
-      if (f.parts[i].status == FileStatus::kPassed) continue;
-      std::string_view section = part_output(f, i);
-      if (section.empty()) continue;
-      std::size_t nl = section.find('\n');
-      indented(section.substr(0, nl), "     | ");
-      indented(tail_lines(section.substr(nl + 1), kOutputTailLines), "     | ");
-    }
-  };
-
-  int n = 0;
-  for (const FileResult& f : result.files) {
-    // Failed examples count wherever they are: a file that crashed later is still an error.
-    bool detailed = false;
-    for (const CaseResult& c : f.cases) {
-      if (!is_failure(c)) continue;
-      if (n == 0) print("\n" + paint(kBold, "Failures:"));
-      detailed = true;
-      print("");
-      print("  " + std::to_string(++n) + ") " + printable(c.name.empty() ? f.path : c.name));
-      print(paint(kRed, "     " + printable(f.path) + ran_by(f, &c)));
-      if (!c.location.empty()) print("     # " + printable(c.location));
-      indented(c.message, "     ");
-      std::string_view bt = c.backtrace;
-      std::size_t lines = 0;
-      for (std::string_view rest = bt; !rest.empty(); ++lines) {
-        std::size_t nl = rest.find('\n');
-        if (lines < kBacktraceLines)
-          print(paint(kYellow, "     # " + console_text(rest.substr(0, nl))));
-        rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-      }
-      if (lines > kBacktraceLines)
-        print("     # (" + std::to_string(lines - kBacktraceLines) + " more lines)");
-    }
-    if (!detailed && f.status == FileStatus::kFailed) {
-      if (n == 0) print("\n" + paint(kBold, "Failures:"));
-      // The framework gave no per-example details: the output's end is all there is.
-      print("");
-      print("  " + std::to_string(++n) + ") " + printable(f.path) + ran_by(f, nullptr) +
-            ": failed, " + count(f.failures, "failure", "failures"));
-      output_tail(f);
-    }
-  }
-
-  bool header = false;
-  for (const FileResult& f : result.files) {
-    if (f.status != FileStatus::kError && f.status != FileStatus::kTimeout) continue;
-    if (!header) print("\n" + paint(kBold, "Errors:"));
-    header = true;
-    print("");
-    print(paint(kRed, "  " + printable(f.path)) + ran_by(f, nullptr) + ": " + to_string(f.status) +
-          (f.error.empty() ? "" : ": " + printable(first_line(f.error))));
-    std::size_t nl = f.error.find('\n');
-    if (nl != std::string::npos) indented(std::string_view(f.error).substr(nl + 1), "     ");
-    if (!f.output.empty()) {
-      print("     last lines of output:");
-      output_tail(f);
-    }
-  }
-
-  header = false;
-  for (const FileResult& f : result.files) {
-    if (!f.flaky) continue;
-    if (!header) print("\n" + paint(kBold, "Flaky (failed, then passed on a rerun):"));
-    header = true;
-    print(paint(kYellow, "  " + printable(f.path)) + "  (passed on " + printable(f.runner) +
-          ", attempt " + std::to_string(f.attempts) + "; " + printable(first_line(f.error)) + ")");
-  }
-
-  const RunSummary& s = result.summary;
-  std::string files = count(s.files, "file", "files");
-  if (s.split_files > 0) {
-    // Not "split into": a replay may run one part of a file.
-    files += " (" + std::to_string(s.split_files) + " run in parts: " +
-             count(s.parts, "part", "parts") + ")";
-  }
-  std::string totals = files + ", " + count(s.examples, "example", "examples") + ", " +
-                       count(s.failures, "failure", "failures") + ", " + std::to_string(s.pending) +
-                       " pending, " + count(s.errors, "error", "errors");
-  if (s.not_run > 0) totals += ", " + std::to_string(s.not_run) + " not run";
-  if (s.flaky > 0) totals += ", " + std::to_string(s.flaky) + " flaky";
-  bool bad = s.failures > 0 || s.errors > 0 || result.interrupted || n > 0;
-  const char* colour = bad ? kRed : (s.pending > 0 || s.not_run > 0) ? kYellow : kGreen;
-  print("");
-  if (result.interrupted)
-    print(paint(kYellow, "Interrupted."));
-  else if (result.fail_fast_triggered)
-    print(paint(kYellow, "Stopped early: fail-fast."));
-  print(paint(colour, totals));
-
-  double wall = s.wall_seconds > 0 ? s.wall_seconds : elapsed();
-  std::string finished = "Finished in " + format_duration(wall, true);
-  if (s.lower_bound_seconds > 0)
-    finished += " (ideal " + format_duration(s.lower_bound_seconds, true) +
-                " = max(longest work item, total / runners); " +
-                printf_string("%.2fx", wall / s.lower_bound_seconds) + ")";
-  print(finished);
-  // The log's path is the caller's to print: it knows whether the log was wanted at all.
-  if (options_.log) options_.log->event(Level::kInfo, totals + "; " + finished);
+  FinalReport report = final_report(result, {options_.color, elapsed()});
+  write(out_, report.text);
+  if (options_.log) options_.log->event(Level::kInfo, report.log_line);
 }
 
 }  // namespace dt

@@ -8,6 +8,7 @@
 //       run is alive and when each failure happened.
 //    1  also a line per finished file and the master's info events.
 //    2  also each started file and the raw output of runners and hooks, tagged by source.
+// The report at the end is built by final_report.h; this file keeps the live lines.
 #pragma once
 
 #include <cstdio>

@@ -61,6 +61,25 @@ std::size_t offset_of(std::string_view text, std::size_t n) {
 
 }  // namespace
 
+std::string format_duration(double seconds, bool tenths) {
+  if (seconds < 0) seconds = 0;
+  char buf[32];
+  if (seconds < 60) {
+    std::snprintf(buf, sizeof buf, tenths ? "%.1fs" : "%.0fs", seconds);
+    return buf;
+  }
+  long s = static_cast<long>(seconds + 0.5);
+  if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
+  return buf;
+}
+
+std::string count_noun(int n, const char* singular, const char* plural) {
+  return std::to_string(n) + " " + (n == 1 ? singular : plural);
+}
+
 std::string write_text_file(const std::string& path, std::string_view content) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) return path + ": " + std::strerror(errno);

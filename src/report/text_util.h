@@ -18,6 +18,13 @@ inline std::string_view first_line(std::string_view text) { return text.substr(0
 // The last `n` lines of `text` (a final newline does not start an empty line).
 std::string_view tail_lines(std::string_view text, std::size_t n);
 
+// "12.3s" (with `tenths`, else "12s"), "2m05s", "1h02m": short enough for a status line,
+// exact enough for a report. Negative durations show as 0.
+std::string format_duration(double seconds, bool tenths);
+
+// "1 file", "3 files".
+std::string count_noun(int n, const char* singular, const char* plural);
+
 // Removes ANSI escape sequences (CSI such as colours, OSC such as titles and links).
 std::string strip_ansi(std::string_view text);
 

@@ -17,6 +17,20 @@ TEST(TailLinesTest, LastLines) {
   EXPECT_EQ(tail_lines("", 3), "");
 }
 
+TEST(FormatDurationTest, SecondsMinutesHours) {
+  EXPECT_EQ(format_duration(12.34, true), "12.3s");
+  EXPECT_EQ(format_duration(12.34, false), "12s");
+  EXPECT_EQ(format_duration(-1, true), "0.0s");
+  EXPECT_EQ(format_duration(125, true), "2m05s");
+  EXPECT_EQ(format_duration(3720, false), "1h02m");
+}
+
+TEST(CountNounTest, SingularOnlyForOne) {
+  EXPECT_EQ(count_noun(1, "file", "files"), "1 file");
+  EXPECT_EQ(count_noun(0, "file", "files"), "0 files");
+  EXPECT_EQ(count_noun(3, "file", "files"), "3 files");
+}
+
 TEST(StripAnsiTest, RemovesColoursTitlesAndLinks) {
   EXPECT_EQ(strip_ansi("\x1b[1;31mred\x1b[0m plain"), "red plain");
   EXPECT_EQ(strip_ansi("\x1b]0;title\x07text"), "text");
