@@ -361,6 +361,7 @@ int doctor(const std::string& project_dir, const std::string& config_file) {
     for (std::size_t j = 0; j < c.node.jumps.size(); ++j) {
       host += (j == 0 ? " via " : ",") + c.node.jumps[j].host;
     }
+    if (!c.node.proxy_command.empty()) host += " via ProxyCommand";
     bool connected = c.local || c.connect_error.empty();
     std::string reachable = answered(c) ? "yes" : known_hosts_unreadable(c) ? "?" : "no";
     std::string key = c.local ? "-"

@@ -99,6 +99,7 @@ SshNodeSpec login_spec(const Config& config, const std::string& name, const std:
   SshNodeSpec spec;
   spec.name = name;
   spec.host = ssh.hostname.empty() ? host : ssh.hostname;
+  spec.alias = host;
   spec.port = port;
   spec.user = user.empty() ? local_user_name() : user;
   spec.identities = ssh.identities;
@@ -114,8 +115,10 @@ SshNodeSpec ssh_spec(const Config& config, const NodeConfig& node, const std::st
                      int runners) {
   SshNodeSpec spec = login_spec(config, node.name, node.host, node.port, node.user, node.ssh);
   spec.identity = expand_home(node.identity);
+  spec.proxy_command = node.proxy_command;
   for (const JumpHost& hop : node.jumps) {
     SshNodeSpec jump = login_spec(config, hop.host, hop.host, hop.port, hop.user, hop.ssh);
+    jump.proxy_command = hop.proxy_command;
     // The node's key opens its jump hosts too, unless ssh_config names theirs: one key per
     // node is how fleets behind a bastion are usually set up.
     if (hop.ssh.identities.empty()) jump.identity = spec.identity;

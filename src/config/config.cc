@@ -119,6 +119,7 @@ const Key<NodeConfig> kNodeKeys[] = {
     {"ionice", field<&NodeConfig::ionice, read_ionice>},
     {"env", field<&NodeConfig::env, read_env>},
     {"proxy_jump", field<&NodeConfig::proxy_jump, read_non_empty_string>},
+    {"proxy_command", field<&NodeConfig::proxy_command, read_non_empty_string>},
     {"password", reject_password},
 };
 
@@ -133,6 +134,11 @@ Error read_node(const Layer& layer, const toml::node& element, std::size_t index
     return error;
   }
   if (node.host.empty()) return layer.error(item.where, name + " has no 'host'");
+  if (node.keys_given.count("proxy_jump") && node.keys_given.count("proxy_command")) {
+    // ssh_config takes whichever comes first; a TOML table has no order to go by.
+    return layer.error(table->get("proxy_command")->source(),
+                       "'" + name + "' has both 'proxy_jump' and 'proxy_command'; give one");
+  }
   if (node.name.empty()) node.name = node.host;
   // Remote machines are often someone's workstation; this box is the user's own.
   bool here = node.host == kLocalHostName;

@@ -51,6 +51,9 @@ struct JumpHost {
   std::string host;  // as written in proxy_jump
   int port = 22;
   std::string user;  // empty = the current user
+  // ssh_config's ProxyCommand for the first hop, which ssh reaches with its own
+  // configuration (the later ones go through the earlier ones); "" = none.
+  std::string proxy_command;
   SshClientSettings ssh;
 };
 
@@ -71,6 +74,10 @@ struct NodeConfig {
   // = straight there whatever ssh_config says.
   std::string proxy_jump;
   std::vector<JumpHost> jumps;  // proxy_jump's hosts, resolved (config/ssh_config.h)
+  // ProxyCommand: a command whose stdin and stdout carry the connection, with ssh's %-tokens
+  // unexpanded (transport/proxy_command.h); "" = none, "none" = none whatever ssh_config says.
+  // At most one of proxy_jump and proxy_command is set once resolved.
+  std::string proxy_command;
   SshClientSettings ssh;
   // The keys given for this node (in its [[node]] table, or by -S): ssh_config only fills in
   // connection keys left out.

@@ -167,6 +167,7 @@ std::string format_node(const NodeConfig& node) {
   if (!node.remote_root.empty()) out += ", remote_root = " + quote(node.remote_root);
   if (!node.env.empty()) out += ", env = " + format_env(node.env);
   if (!node.proxy_jump.empty()) out += ", proxy_jump = " + quote(node.proxy_jump);
+  if (!node.proxy_command.empty()) out += ", proxy_command = " + quote(node.proxy_command);
   return out + "}";
 }
 
@@ -227,6 +228,7 @@ std::vector<std::string> describe_config(const Config& config) {
       std::string hop_key = key + ".jump[" + std::to_string(j + 1) + "]";
       std::string text = "{host = " + quote(hop.host) + ", port = " + std::to_string(hop.port);
       if (!hop.user.empty()) text += ", user = " + quote(hop.user);
+      if (!hop.proxy_command.empty()) text += ", proxy_command = " + quote(hop.proxy_command);
       lines.push_back(line(hop_key, text + "}", node.origin));
       if (!hop.ssh.supplied.empty()) {
         lines.push_back(line(hop_key + ".ssh_config", format_supplied(hop.ssh), Origin{hop.ssh.source, 0}));

@@ -152,7 +152,8 @@ TEST_F(ConfigFileTest, ReadsNodes) {
                  "identity = \"/k/id\"\n"    // 11
                  "runners = 8\n"             // 12
                  "remote_root = \"/srv\"\n"  // 13
-                 "env = { X = \"1\" }\n"),   // 14
+                 "env = { X = \"1\" }\n"    // 14
+                 "proxy_command = \"nc %h %p\"\n"),  // 15
             "");
   ASSERT_EQ(config.nodes.size(), 2u);
   const NodeConfig& a = config.nodes[0];
@@ -171,6 +172,8 @@ TEST_F(ConfigFileTest, ReadsNodes) {
   EXPECT_EQ(b.runners, 8);
   EXPECT_EQ(b.remote_root, "/srv");
   EXPECT_EQ(b.env, (std::map<std::string, std::string>{{"X", "1"}}));
+  EXPECT_EQ(b.proxy_command, "nc %h %p");
+  EXPECT_TRUE(b.keys_given.count("proxy_command"));
   EXPECT_EQ(b.origin.describe(), path + ":6");
 }
 
@@ -392,6 +395,10 @@ INSTANTIATE_TEST_SUITE_P(
                 ":4: 'node[1].nice' must be an integer from 0 to 19 (got string \"low\")"},
         BadFile{"[[node]]\nhost = \"a\"\nionice = \"best-effort\"\n",
                 ":3: 'node[1].ionice' must be one of idle, none (got \"best-effort\")"},
+        BadFile{"[[node]]\nhost = \"a\"\nproxy_jump = \"j\"\n\nproxy_command = \"nc %h %p\"\n",
+                ":5: 'node[1]' has both 'proxy_jump' and 'proxy_command'; give one"},
+        BadFile{"[[node]]\nhost = \"a\"\nproxy_command = \"\"\n",
+                ":3: 'node[1].proxy_command' must be a non-empty string (got \"\")"},
         BadFile{"[[node]]\nhost = \"a\"\nenv = { X = 1 }\n",
                 ":3: 'node[1].env.X' must be a string (got integer 1)"},
         BadFile{"node = \"x\"\n",

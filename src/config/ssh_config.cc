@@ -170,17 +170,22 @@ struct Resolver {
       n.user = t.user;
       if (n.keys_given.count("identity")) n.ssh.identities.clear();
     }
-    std::string jump = n.keys_given.count("proxy_jump") ? n.proxy_jump : out.proxy_jump;
+    // Either [[node]] key decides both: ssh -G prints at most one of the two anyway (the one
+    // first in ssh_config), and config.cc refuses both keys in one table.
+    bool own = n.keys_given.count("proxy_jump") || n.keys_given.count("proxy_command");
+    std::string jump = own ? n.proxy_jump : out.proxy_jump;
+    std::string command = own ? n.proxy_command : out.proxy_command;
     if (jump == "none") jump.clear();
-    if (!n.keys_given.count("proxy_jump") && !out.proxy_command.empty() && jump.empty()) {
-      return where + n.ssh.source + " gives it ProxyCommand '" + out.proxy_command +
-             "', which distributest does not run: use ProxyJump there, or set proxy_jump (or "
-             "proxy_jump = \"none\") in its [[node]]";
+    if (command == "none") command.clear();
+    if (!own && !command.empty() && out.proxy_use_fdpass) {
+      return where + n.ssh.source + " gives it ProxyCommand '" + command +
+             "' with ProxyUseFdpass yes, which distributest does not do: set proxy_command (or "
+             "proxy_command = \"none\") in its [[node]]";
     }
-    if (!n.keys_given.count("proxy_jump") && !jump.empty()) {
-      n.ssh.supplied.emplace_back("proxy_jump", jump);
-    }
+    if (!own && !jump.empty()) n.ssh.supplied.emplace_back("proxy_jump", jump);
+    if (!own && !command.empty()) n.ssh.supplied.emplace_back("proxy_command", command);
     n.proxy_jump = jump;
+    n.proxy_command = command;
     std::string error = jumps(jump, 0, n.jumps);
     return error.empty() ? "" : where + error;
   }
@@ -217,6 +222,13 @@ struct Resolver {
         if (std::string error = jumps(out.proxy_jump, depth + 1, hops); !error.empty()) {
           return error;
         }
+      } else if (first && out.proxy_command != "none" && !out.proxy_command.empty()) {
+        if (out.proxy_use_fdpass) {
+          return "jump host " + hop.host + ": " + hop.ssh.source + " gives it ProxyCommand '" +
+                 out.proxy_command + "' with ProxyUseFdpass yes, which distributest does not do";
+        }
+        hop.proxy_command = out.proxy_command;
+        hop.ssh.supplied.emplace_back("proxy_command", out.proxy_command);
       }
       hops.push_back(std::move(hop));
       first = false;
@@ -250,6 +262,7 @@ SshGOutput parse_ssh_g(const std::string& output) {
     else if (key == "stricthostkeychecking") first(out.strict_host_key_checking, value);
     else if (key == "proxyjump") first(out.proxy_jump, value);
     else if (key == "proxycommand") first(out.proxy_command, value);
+    else if (key == "proxyusefdpass") out.proxy_use_fdpass = lower(value) == "yes";
     else if (key == "userknownhostsfile" && out.known_hosts_files.empty()) {
       std::istringstream files(value);
       for (std::string f; files >> f;) out.known_hosts_files.push_back(f);

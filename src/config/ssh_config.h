@@ -1,8 +1,9 @@
 // What OpenSSH's client configuration says about each node, so `host = "ci1"` means what it
-// means to `ssh ci1`: HostName, User, Port, IdentityFile, ProxyJump, UserKnownHostsFile and
-// StrictHostKeyChecking. OpenSSH's own resolver answers (`ssh -G HOST`, which handles Include,
-// Match and wildcards), asked once per host before connecting. distributest's keys win: a
-// [[node]] key given, or [ssh] known_hosts / host_key_policy set in any file, is kept.
+// means to `ssh ci1`: HostName, User, Port, IdentityFile, ProxyJump, ProxyCommand,
+// UserKnownHostsFile and StrictHostKeyChecking. OpenSSH's own resolver answers (`ssh -G HOST`,
+// which handles Include, Match and wildcards), asked once per host before connecting.
+// distributest's keys win: a [[node]] key given, or [ssh] known_hosts / host_key_policy set in
+// any file, is kept.
 #pragma once
 
 #include <functional>
@@ -24,7 +25,8 @@ struct SshGOutput {
   std::vector<std::string> known_hosts_files;  // as printed: expanded
   std::string strict_host_key_checking;        // true|false|ask|accept-new
   std::string proxy_jump;                      // "" = none
-  std::string proxy_command;                   // "" = none
+  std::string proxy_command;                   // "" = none; as printed: %-tokens unexpanded
+  bool proxy_use_fdpass = false;
 };
 
 SshGOutput parse_ssh_g(const std::string& output);
@@ -42,9 +44,9 @@ struct SshConfigResolution {
 };
 
 // Fills in, for every remote node in `nodes`, what ssh_config says (via `run`, several hosts
-// at a time), and resolves each node's proxy_jump into `jumps`. `config` gives [ssh] config
-// (ssh's -F; "none" skips ssh_config, but proxy_jump keys still apply) and the [ssh] keys that
-// win over it.
+// at a time), and resolves each node's proxy_jump into `jumps` and its proxy_command ("none"
+// becomes ""). `config` gives [ssh] config (ssh's -F; "none" skips ssh_config, but proxy_jump
+// and proxy_command keys still apply) and the [ssh] keys that win over it.
 SshConfigResolution apply_ssh_config(const Config& config, std::vector<NodeConfig>& nodes,
                                      const CommandRunner& run);
 

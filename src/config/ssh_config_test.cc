@@ -214,10 +214,72 @@ TEST(SshConfigTest, ErrorsNameTheNodeAndSshsOwnWords) {
   EXPECT_EQ(apply_ssh_config(config, nodes, ssh.runner()).error,
             "/p/.distributest/config.toml:7: node 'ci1': proxy_jump 'ops@': no host in 'ops@'");
 
-  ssh.extra["ci2"] = "proxycommand nc %h %p\n";
+  // File descriptor passing (ProxyUseFdpass) is not done; the command would hand over a socket.
+  ssh.extra["ci2"] = "proxycommand nc %h %p\nproxyusefdpass yes\n";
   nodes = {node("ci2")};
-  EXPECT_NE(apply_ssh_config(config, nodes, ssh.runner()).error.find("ProxyCommand 'nc %h %p'"),
-            std::string::npos);
+  std::string error = apply_ssh_config(config, nodes, ssh.runner()).error;
+  EXPECT_NE(error.find("/p/.distributest/config.toml:7: node 'ci2': ssh -G ci2 gives it "
+                       "ProxyCommand 'nc %h %p' with ProxyUseFdpass yes"),
+            std::string::npos)
+      << error;
+}
+
+TEST(SshConfigTest, ProxyCommandFromSshConfigIsKeptWithItsTokens) {
+  FakeSsh ssh;
+  ssh.extra["ci1"] = "proxycommand ssh -W %h:%p gw\nhostname 10.0.3.7\n";
+  Config config;
+  std::vector<NodeConfig> nodes = {node("ci1")};
+  ASSERT_EQ(apply_ssh_config(config, nodes, ssh.runner()).error, "");
+  EXPECT_EQ(nodes[0].proxy_command, "ssh -W %h:%p gw");  // expanded when connecting
+  EXPECT_TRUE(nodes[0].jumps.empty());
+  EXPECT_EQ(nodes[0].ssh.supplied.back(),
+            (std::pair<std::string, std::string>{"proxy_command", "ssh -W %h:%p gw"}));
+}
+
+TEST(SshConfigTest, EitherNodeKeyOverridesBothOfSshConfigs) {
+  FakeSsh ssh;
+  ssh.extra["viajump"] = "proxyjump bastion\n";
+  ssh.extra["viacmd"] = "proxycommand nc %h %p\n";
+  Config config;
+  NodeConfig a = node("viajump");
+  a.proxy_command = "corkscrew proxy 8080 %h %p";
+  a.keys_given = {"proxy_command"};
+  NodeConfig b = node("viacmd");
+  b.proxy_jump = "ops@bastion";
+  b.keys_given = {"proxy_jump"};
+  NodeConfig c = node("viacmd");
+  c.name = "direct";
+  c.proxy_command = "none";
+  c.keys_given = {"proxy_command"};
+  std::vector<NodeConfig> nodes = {a, b, c};
+  ASSERT_EQ(apply_ssh_config(config, nodes, ssh.runner()).error, "");
+  EXPECT_EQ(nodes[0].proxy_command, "corkscrew proxy 8080 %h %p");
+  EXPECT_EQ(nodes[0].proxy_jump, "");
+  EXPECT_TRUE(nodes[0].jumps.empty());
+  EXPECT_EQ(nodes[1].proxy_command, "");
+  ASSERT_EQ(nodes[1].jumps.size(), 1u);
+  EXPECT_EQ(nodes[1].jumps[0].host, "bastion");
+  EXPECT_EQ(nodes[2].proxy_command, "");  // "none": straight there
+  EXPECT_EQ(nodes[2].proxy_jump, "");
+  for (const NodeConfig& n : nodes) {
+    for (const auto& [key, value] : n.ssh.supplied) {
+      EXPECT_TRUE(key != "proxy_jump" && key != "proxy_command") << n.name << ": " << key;
+    }
+  }
+}
+
+TEST(SshConfigTest, TheFirstJumpHostsProxyCommandIsKept) {
+  FakeSsh ssh;
+  ssh.extra["ci1"] = "proxyjump gw,inner\n";
+  ssh.extra["gw"] = "proxycommand nc -X connect -x proxy:3128 %h %p\n";
+  ssh.extra["inner"] = "proxycommand ignored %h\n";  // reached through gw, as ssh does
+  Config config;
+  std::vector<NodeConfig> nodes = {node("ci1")};
+  ASSERT_EQ(apply_ssh_config(config, nodes, ssh.runner()).error, "");
+  ASSERT_EQ(nodes[0].jumps.size(), 2u);
+  EXPECT_EQ(nodes[0].jumps[0].proxy_command, "nc -X connect -x proxy:3128 %h %p");
+  EXPECT_EQ(nodes[0].jumps[1].proxy_command, "");
+  EXPECT_EQ(nodes[0].proxy_command, "");
 }
 
 TEST(SshConfigTest, WithoutSshOrWithConfigNoneProxyJumpStillApplies) {

@@ -41,7 +41,7 @@ std::string last_error(LIBSSH2_SESSION* s) {
 }  // namespace
 
 JumpTunnel::JumpTunnel(int fd, LIBSSH2_SESSION* session, const std::string& host, int port,
-                       std::shared_ptr<JumpTunnel> carrier)
+                       std::shared_ptr<Carrier> carrier)
     : fd_(fd), session_(session), carrier_(std::move(carrier)) {
   channel_ = libssh2_channel_direct_tcpip_ex(session_, host.c_str(), port, "127.0.0.1", 0);
   if (!channel_) {

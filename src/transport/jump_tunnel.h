@@ -14,19 +14,21 @@
 #include <string>
 #include <thread>
 
+#include "transport/carrier.h"
+
 namespace dt {
 
-class JumpTunnel {
+class JumpTunnel : public Carrier {
  public:
   // Takes over `session` (authenticated, blocking, on socket `fd`) and opens a channel from
   // the jump host to host:port. `carrier` is the tunnel that `fd` itself goes through, when
-  // the jump host is reached through another one; it is kept until this one has ended. On
-  // failure, error() says why; the session is closed with the tunnel.
+  // the jump host is reached through another one or a ProxyCommand; it is kept until this
+  // one has ended. On failure, error() says why; the session is closed with the tunnel.
   JumpTunnel(int fd, LIBSSH2_SESSION* session, const std::string& host, int port,
-             std::shared_ptr<JumpTunnel> carrier);
+             std::shared_ptr<Carrier> carrier);
   // Ends the channel (once the inner session's end is closed, its last bytes are passed on,
   // for at most a second or two) and the jump host's connection.
-  ~JumpTunnel();
+  ~JumpTunnel() override;
   JumpTunnel(const JumpTunnel&) = delete;
   JumpTunnel& operator=(const JumpTunnel&) = delete;
 
@@ -36,7 +38,7 @@ class JumpTunnel {
   int inner_fd() const { return inner_fd_; }
   // How long the channel has carried nothing from the node, which a keepalive every second
   // makes a sign of a silent node (as TCP_INFO is for a direct connection).
-  std::chrono::milliseconds quiet_for() const;
+  std::chrono::milliseconds quiet_for() const override;
 
  private:
   void pump();
@@ -46,7 +48,7 @@ class JumpTunnel {
   LIBSSH2_CHANNEL* channel_ = nullptr;
   int inner_fd_ = -1;
   int pump_fd_ = -1;
-  std::shared_ptr<JumpTunnel> carrier_;
+  std::shared_ptr<Carrier> carrier_;
   std::string error_;
   bool broken_ = false;  // the jump host's connection failed: no goodbyes on it
   std::atomic<std::chrono::steady_clock::rep> last_data_{0};

@@ -27,6 +27,11 @@ struct SshNodeSpec {
   std::string remote_dir;    // where processes start unless their spec says otherwise
   // Hosts the connection goes through (ProxyJump), in order; empty = straight there.
   std::vector<SshNodeSpec> jumps;
+  // A command to carry the connection (ProxyCommand), its %-tokens unexpanded
+  // (proxy_command.h); "" = a TCP connection. Not used when `jumps` are given: then the first
+  // of them may have one.
+  std::string proxy_command;
+  std::string alias;  // the host as the config names it, before ssh_config's HostName (%n)
 };
 
 class RealTransport : public Transport {

@@ -18,6 +18,7 @@
 
 #include "transport/host_key.h"
 #include "transport/jump_tunnel.h"
+#include "transport/proxy_command.h"
 #include "transport/remote_command.h"
 #include "util/environment.h"
 
@@ -211,7 +212,7 @@ int connect_through_jumps(const SshNodeSpec& node, SteadyClock::time_point deadl
   // Ctrl-C while the jump host opens the channel: the socket is shut down under it.
   bool tracked = cancel.track(hop.fd);
   auto tunnel = tracked ? std::make_shared<JumpTunnel>(hop.fd, hop.session, node.host, node.port,
-                                                       hop.tunnel)
+                                                       hop.carrier)
                         : nullptr;
   if (tracked) cancel.untrack(hop.fd);
   if (!tunnel) {
@@ -221,21 +222,46 @@ int connect_through_jumps(const SshNodeSpec& node, SteadyClock::time_point deadl
   }
   hop.session = nullptr;  // the tunnel's now
   hop.fd = -1;
-  hop.tunnel.reset();
+  hop.carrier.reset();
   if (!tunnel->error().empty()) {
     c.error = cancel.cancelled() ? kConnectInterrupted : "jump host " + via.name + ": " + tunnel->error();
     return -1;
   }
-  c.tunnel = tunnel;
+  c.carrier = tunnel;
   return tunnel->inner_fd();
 }
 
-// TCP connection (or one through jump hosts) and SSH handshake, asking for the host key
-// algorithms `host_keys`.
+// The socket of a connection to `node` carried by its ProxyCommand, or -1 with `c.error` set.
+int connect_through_command(const SshNodeSpec& node, SshConnection& c,
+                            std::shared_ptr<ProxyCommand>& proxy) {
+  ProxyTokens tokens{node.host, node.port, node.user.empty() ? local_user_name() : node.user,
+                     node.alias.empty() ? node.host : node.alias};
+  std::string command;
+  if (auto why = expand_proxy_command(node.proxy_command, tokens, command)) {
+    c.error = "ProxyCommand: " + *why;
+    return -1;
+  }
+  proxy = std::make_shared<ProxyCommand>(command);
+  if (!proxy->error().empty()) {
+    c.error = proxy->error();
+    return -1;
+  }
+  c.carrier = proxy;
+  return proxy->inner_fd();
+}
+
+// TCP connection (or one through jump hosts or a ProxyCommand) and SSH handshake, asking for
+// the host key algorithms `host_keys`.
 void open_session(const SshNodeSpec& node, SteadyClock::time_point deadline,
                   const std::string& host_keys, ConnectCancel& cancel, SshConnection& c) {
-  c.fd = node.jumps.empty() ? connect_tcp(node, deadline, cancel, c.error)
-                            : connect_through_jumps(node, deadline, cancel, c);
+  std::shared_ptr<ProxyCommand> proxy;
+  if (!node.jumps.empty()) {
+    c.fd = connect_through_jumps(node, deadline, cancel, c);
+  } else if (!node.proxy_command.empty()) {
+    c.fd = connect_through_command(node, c, proxy);
+  } else {
+    c.fd = connect_tcp(node, deadline, cancel, c.error);
+  }
   if (c.fd < 0) return;
   if (!cancel.track(c.fd)) {
     c.error = kConnectInterrupted;
@@ -247,6 +273,13 @@ void open_session(const SshNodeSpec& node, SteadyClock::time_point deadline,
   libssh2_session_method_pref(c.session, LIBSSH2_METHOD_HOSTKEY, host_keys.c_str());
   if (libssh2_session_handshake(c.session, c.fd) != 0) {
     c.error = "SSH handshake failed: " + last_error(c.session);
+    // A command that gave up (could not reach the host, not found, `false`) says more than
+    // libssh2's "unable to exchange encryption keys".
+    if (proxy && !cancel.cancelled()) {
+      if (std::string ended = proxy->ended(std::chrono::milliseconds(500)); !ended.empty()) {
+        c.error = ended;
+      }
+    }
   }
 }
 
@@ -288,11 +321,11 @@ void SshConnection::close() {
   }
   if (fd >= 0) ::close(fd);
   fd = -1;
-  tunnel.reset();  // after the goodbye above, which goes through it
+  carrier.reset();  // after the goodbye above, which goes through it
 }
 
 std::chrono::milliseconds SshConnection::quiet_for() const {
-  if (tunnel) return tunnel->quiet_for();
+  if (carrier) return carrier->quiet_for();
   tcp_info info{};
   socklen_t size = sizeof info;
   if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) != 0) {

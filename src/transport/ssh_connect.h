@@ -19,7 +19,7 @@
 
 namespace dt {
 
-class JumpTunnel;
+class Carrier;
 
 struct SshConnection {
   int fd = -1;
@@ -29,13 +29,13 @@ struct SshConnection {
   CpuCount cpu;             // from the CPU probe (cpu_count.h) when asked for
   // Malformed known_hosts lines met ("PATH:LINE: line ignored: why"), success or not.
   std::vector<std::string> warnings;
-  // Set when the connection goes through a jump host (ProxyJump): fd is then one end of a
-  // socketpair, and the tunnel carries it (jump_tunnel.h).
-  std::shared_ptr<JumpTunnel> tunnel;
+  // Set when the connection goes through a jump host (ProxyJump) or a ProxyCommand: fd is then
+  // one end of a socketpair, and this carries it (carrier.h).
+  std::shared_ptr<Carrier> carrier;
 
   bool ok() const { return session != nullptr && error.empty(); }
   void close();             // disconnects and frees; safe on a failed or closed connection
-  // How long the node has sent nothing (TCP_INFO, or the tunnel's count); 0 when unknown.
+  // How long the node has sent nothing (TCP_INFO, or the carrier's count); 0 when unknown.
   std::chrono::milliseconds quiet_for() const;
 };
 

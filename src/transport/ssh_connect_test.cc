@@ -82,5 +82,42 @@ TEST(SshConnectTest, WithoutCancelASilentServerTimesOut) {
   EXPECT_NE(c.error.find("handshake"), std::string::npos) << c.error;
 }
 
+// ProxyCommand: one that exits before SSH could start is named, with its stderr's first line.
+TEST(SshConnectTest, AProxyCommandThatExitsAtOnceIsNamed) {
+  SshNodeSpec node = node_at(22);
+  node.host = "h1";
+  node.proxy_command = "echo \"no way to %h:%p\" >&2; false";
+  ConnectCancel cancel;
+  SshConnection c = ssh_connect(node, 10, false, cancel);
+  EXPECT_FALSE(c.ok());
+  EXPECT_EQ(c.error,
+            "ProxyCommand 'echo \"no way to h1:22\" >&2; false' exited with status 1: no way to "
+            "h1:22");
+  EXPECT_EQ(c.carrier, nullptr);
+}
+
+TEST(SshConnectTest, AProxyCommandWithAnUnknownTokenIsNotRun) {
+  SshNodeSpec node = node_at(22);
+  node.proxy_command = "nc %h %x";
+  ConnectCancel cancel;
+  SshConnection c = ssh_connect(node, 10, false, cancel);
+  EXPECT_EQ(c.error.rfind("ProxyCommand: unknown token %x", 0), 0u) << c.error;
+}
+
+TEST(SshConnectTest, CancelEndsAHandshakeThroughASilentProxyCommand) {
+  SshNodeSpec node = node_at(22);
+  node.proxy_command = "exec sleep 60";
+  ConnectCancel cancel;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    cancel.cancel();
+  });
+  auto start = std::chrono::steady_clock::now();
+  SshConnection c = ssh_connect(node, 30, false, cancel);
+  canceller.join();
+  EXPECT_EQ(c.error, kConnectInterrupted);
+  EXPECT_LT(Seconds(std::chrono::steady_clock::now() - start).count(), 5);
+}
+
 }  // namespace
 }  // namespace dt
