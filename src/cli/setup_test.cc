@@ -31,6 +31,32 @@ TEST(SetupTest, TildeInSshSettingsIsThePasswdHomeAsInSshConfig) {
   EXPECT_EQ(spec.identity, home + "/.ssh/id_ed25519");
 }
 
+// ProxyCommand's tokens are expanded when connecting: the spec keeps the command as written,
+// and %n's value, the host before ssh_config's HostName.
+TEST(SshSpecTest, CarriesTheProxyCommandsOfTheNodeAndItsFirstJumpHost) {
+  Config config;
+  NodeConfig n;
+  n.name = "n";
+  n.host = "ci1";
+  n.ssh.hostname = "10.0.3.7";
+  n.proxy_command = "ssh -W %h:%p gw";
+  SshNodeSpec spec = ssh_spec(config, n, "/tmp/project", 1);
+  EXPECT_EQ(spec.host, "10.0.3.7");
+  EXPECT_EQ(spec.alias, "ci1");
+  EXPECT_EQ(spec.proxy_command, "ssh -W %h:%p gw");
+
+  n.proxy_command.clear();
+  JumpHost hop;
+  hop.host = "gw";
+  hop.proxy_command = "nc -X connect -x proxy:3128 %h %p";
+  n.jumps = {hop};
+  spec = ssh_spec(config, n, "/tmp/project", 1);
+  EXPECT_EQ(spec.proxy_command, "");
+  ASSERT_EQ(spec.jumps.size(), 1u);
+  EXPECT_EQ(spec.jumps[0].proxy_command, "nc -X connect -x proxy:3128 %h %p");
+  EXPECT_EQ(spec.jumps[0].alias, "gw");
+}
+
 NodeConfig node(const std::string& name, int line) {
   NodeConfig n;
   n.name = name;

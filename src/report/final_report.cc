@@ -93,7 +93,8 @@ class ReportWriter {
     std::size_t lines = 0;
     for (std::string_view rest = bt; !rest.empty(); ++lines) {
       std::size_t nl = rest.find('\n');
-      if (lines < kBacktraceLines) line(paint(kYellow, "     # " + console_text(rest.substr(0, nl))));
+      if (lines < kBacktraceLines)
+        line(paint(kYellow, "     # " + console_text(rest.substr(0, nl))));
       rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
     }
     if (lines > kBacktraceLines)
@@ -127,8 +128,8 @@ class ReportWriter {
       if (!header) line("\n" + paint(kBold, "Errors:"));
       header = true;
       line("");
-      line(paint(kRed, "  " + printable(f.path)) + ran_by(f, nullptr) + ": " +
-           to_string(f.status) + (f.error.empty() ? "" : ": " + printable(first_line(f.error))));
+      line(paint(kRed, "  " + printable(f.path)) + ran_by(f, nullptr) + ": " + to_string(f.status) +
+           (f.error.empty() ? "" : ": " + printable(first_line(f.error))));
       std::size_t nl = f.error.find('\n');
       if (nl != std::string::npos) indented(std::string_view(f.error).substr(nl + 1), "     ");
       if (!f.output.empty()) {
@@ -155,8 +156,8 @@ class ReportWriter {
     std::string files = count_noun(s.files, "file", "files");
     if (s.split_files > 0) {
       // Not "split into": a replay may run one part of a file.
-      files += " (" + std::to_string(s.split_files) + " run in parts: " +
-               count_noun(s.parts, "part", "parts") + ")";
+      files += " (" + std::to_string(s.split_files) +
+               " run in parts: " + count_noun(s.parts, "part", "parts") + ")";
     }
     std::string totals = files + ", " + count_noun(s.examples, "example", "examples") + ", " +
                          count_noun(s.failures, "failure", "failures") + ", " +

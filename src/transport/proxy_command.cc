@@ -70,11 +70,21 @@ std::optional<std::string> expand_proxy_command(const std::string& command,
     if (i + 1 == command.size()) return "'%' at the end of '" + command + "' (write %% for a '%')";
     char token = command[++i];
     switch (token) {
-      case 'h': expanded += as_word(tokens.host); break;
-      case 'p': expanded += std::to_string(tokens.port); break;
-      case 'r': expanded += as_word(tokens.user); break;
-      case 'n': expanded += as_word(tokens.alias); break;
-      case '%': expanded += '%'; break;
+      case 'h':
+        expanded += as_word(tokens.host);
+        break;
+      case 'p':
+        expanded += std::to_string(tokens.port);
+        break;
+      case 'r':
+        expanded += as_word(tokens.user);
+        break;
+      case 'n':
+        expanded += as_word(tokens.alias);
+        break;
+      case '%':
+        expanded += '%';
+        break;
       default:
         return "unknown token %" + std::string(1, token) + " in '" + command +
                "' (ProxyCommand takes %h, %p, %r, %n and %%)";

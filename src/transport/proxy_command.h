@@ -1,9 +1,10 @@
 // ProxyCommand (ssh_config(5)): a command on this box whose stdin and stdout carry a node's SSH
 // connection, as `ssh -W %h:%p bastion` or `nc -X connect -x proxy:3128 %h %p` do for ssh. It
-// runs as `sh -c CMD` in a process group of its own. The node's session gets one end of a socketpair, as with a jump host (jump_tunnel.h), and
-// a thread of the carrier's own moves the bytes, which tells when the node last sent something
-// (quiet_for), and keeps the start of the command's stderr for a connect error; the rest of its
-// stderr is dropped, as nobody could read it during a run.
+// runs as `sh -c CMD` in a process group of its own. The node's session gets one end of a
+// socketpair, as with a jump host (jump_tunnel.h), and a thread of the carrier's own moves the
+// bytes, which tells when the node last sent something (quiet_for), and keeps the start of the
+// command's stderr for a connect error; the rest of its stderr is dropped, as nobody could read
+// it during a run.
 // Internal to the transport module.
 #pragma once
 

@@ -59,7 +59,8 @@ bool gone(pid_t pid) {
 
 TEST(ExpandProxyCommandTest, ReplacesEveryToken) {
   ProxyTokens t{"10.0.3.7", 2222, "ci", "ci1"};
-  EXPECT_EQ(expand("ssh -W %h:%p -l %r gw # %n 100%%", t), "ssh -W 10.0.3.7:2222 -l ci gw # ci1 100%");
+  EXPECT_EQ(expand("ssh -W %h:%p -l %r gw # %n 100%%", t),
+            "ssh -W 10.0.3.7:2222 -l ci gw # ci1 100%");
   EXPECT_EQ(expand("nc %h %p", {"fd00::1", 22, "u", "v6"}), "nc fd00::1 22");
   EXPECT_EQ(expand("no tokens at all", t), "no tokens at all");
 }
@@ -100,9 +101,8 @@ TEST(ProxyCommandTest, CarriesBytesBothWays) {
   ProxyCommand proxy("head -c " + std::to_string(sent.size()));
   ASSERT_EQ(proxy.error(), "");
   int fd = proxy.inner_fd();
-  std::thread writer([&] {
-    EXPECT_EQ(write(fd, sent.data(), sent.size()), static_cast<ssize_t>(sent.size()));
-  });
+  std::thread writer(
+      [&] { EXPECT_EQ(write(fd, sent.data(), sent.size()), static_cast<ssize_t>(sent.size())); });
   std::string got = read_all(fd);
   writer.join();
   EXPECT_EQ(got.size(), sent.size());
@@ -112,7 +112,8 @@ TEST(ProxyCommandTest, CarriesBytesBothWays) {
 }
 
 TEST(ProxyCommandTest, ACommandThatGivesUpSaysHowWithItsFirstStderrLine) {
-  ProxyCommand proxy("echo >&2; echo 'cannot reach h1: No route to host' >&2; echo more >&2; exit 3");
+  ProxyCommand proxy(
+      "echo >&2; echo 'cannot reach h1: No route to host' >&2; echo more >&2; exit 3");
   ASSERT_EQ(proxy.error(), "");
   EXPECT_EQ(read_all(proxy.inner_fd()), "");  // its stdout closed
   EXPECT_EQ(proxy.ended(std::chrono::seconds(5)),

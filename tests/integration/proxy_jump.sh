@@ -8,7 +8,11 @@
 #  2. no ssh_config at all ([ssh] config = "none"): proxy_jump = "root@<n1>:22" in the [[node]];
 #  3. proxy_jump = "none" wins over ssh_config: h1 is unreachable, reported and left out;
 #  4. the jump host's key is checked too: a known_hosts without n1 refuses the run;
-#  5. a cut link to the jump host loses h1 mid-run; its files run here, each reported once.
+#  5. a cut link to the jump host loses h1 mid-run; its files run here, each reported once;
+#  6. ssh_config's ProxyCommand for h1, real OpenSSH as the proxy (ssh -W %h:%p n1): the suite
+#     runs on h1 as serial, `config` and `doctor` show the command, and afterwards nothing is
+#     left on h1 and no ssh -W here;
+#  7. a ProxyCommand that exits at once (`false`) is a clear error naming the node.
 source "$(dirname "$0")/lib.sh"
 cluster_available || { echo "SKIP: needs root and network namespaces for tools/testcluster"; exit 77; }
 TC=$SRC/tools/testcluster
@@ -122,4 +126,43 @@ status=$(json_get "$WORK/r.json" "[n['status'] for n in r['nodes'] if n['name'] 
 [[ $status == "lost after "* ]] || fail "cut jump host: h1 is '$status', not lost"
 [[ $(json_get "$WORK/r.json" "len(r['files'])") == 12 ]] || fail "cut jump host: files reported more or less than once"
 echo "cut jump host: h1 $status; $(tail -n 3 "$WORK/out" | head -n 2 | tr '\n' ' ')"
-echo "ok: through jump host n1: ssh_config alias h1 and a proxy_jump key both run the suite as serial; proxy_jump = none and an unknown jump host key are refused; a cut jump host loses h1 and its files run here"
+
+# 6. ProxyCommand in ssh_config: OpenSSH itself carries the connection through n1.
+cd "$project"
+cat >"$WORK/ssh_config_proxy" <<EOF
+Host h1
+  HostName $h1
+  ProxyCommand ssh -F $state/ssh_config -W %h:%p n1
+Host *
+  User root
+  IdentityFile $state/id_ed25519
+  IdentitiesOnly yes
+  UserKnownHostsFile $state/known_hosts
+  StrictHostKeyChecking yes
+  BatchMode yes
+EOF
+printf '[ssh]\nconfig = "%s"\n\n[[node]]\nhost = "h1"\nrunners = 2\n' "$WORK/ssh_config_proxy" >"$WORK/command.toml"
+run_with "$WORK/command.toml" --json "$WORK/r.json" tests
+[[ $rc == 1 ]] || { cat "$WORK/out" >&2; fail "ProxyCommand: exit $rc (the fixture has failures: 1)"; }
+assert_fixture_summary "$WORK/r.json" pytest "ProxyCommand ssh -W %h:%p n1"
+[[ $(json_get "$WORK/r.json" "[(n['name'], n['host'], n['status']) for n in r['nodes']]") == "[('h1', '$h1', 'ok')]" ]] ||
+  fail "ProxyCommand: nodes: $(json_get "$WORK/r.json" "r['nodes']")"
+[[ $(json_get "$WORK/r.json" "sorted(set(x['node'] for x in r['runners']))") == "['h1']" ]] || fail "ProxyCommand: runners not on h1"
+h1_quiet "after the run through a ProxyCommand"
+assert_no_process "ssh -F $state/ssh_config -W "
+run_with "$WORK/command.toml" config
+assert_rc 0
+assert_out_contains "proxy_command = \"ssh -F $state/ssh_config -W %h:%p n1\"}  # $WORK/command.toml:4"
+assert_out_contains "node[1].ssh_config = {hostname = \"$h1\", identity_files = \"$state/id_ed25519\", known_hosts = \"$state/known_hosts\", proxy_command = \"ssh -F $state/ssh_config -W %h:%p n1\"}"
+run_with "$WORK/command.toml" doctor
+assert_rc 0
+grep -qE "^h1 +$h1 via ProxyCommand +yes +known" "$WORK/out" || { cat "$WORK/out" >&2; fail "doctor: no 'h1 $h1 via ProxyCommand yes known' row"; }
+assert_no_process "ssh -F $state/ssh_config -W "
+
+# 7. A ProxyCommand that gives up at once: the node is named, with how the command ended.
+printf '[ssh]\nconfig = "%s"\n\n[[node]]\nhost = "h1"\nproxy_command = "false"\n' "$state/ssh_config" >"$WORK/false.toml"
+run_with "$WORK/false.toml" tests
+assert_rc 3
+assert_out_contains "node h1 ($h1) left out: ProxyCommand 'false' exited with status 1"
+echo "ProxyCommand false: $(grep -m1 'left out' "$WORK/out")"
+echo "ok: through jump host n1: ssh_config alias h1, a proxy_jump key and a ProxyCommand (ssh -W) all run the suite as serial; proxy_jump = none, an unknown jump host key and a ProxyCommand that exits are refused; a cut jump host loses h1 and its files run here"
