@@ -220,7 +220,8 @@ std::vector<std::string> describe_config(const Config& config) {
     std::string key = "node[" + std::to_string(i + 1) + "]";
     lines.push_back(line(key, format_node(node), node.origin));
     if (!node.ssh.supplied.empty()) {
-      lines.push_back(line(key + ".ssh_config", format_supplied(node.ssh), Origin{node.ssh.source, 0}));
+      lines.push_back(
+          line(key + ".ssh_config", format_supplied(node.ssh), Origin{node.ssh.source, 0}));
     }
     for (std::size_t j = 0; j < node.jumps.size(); ++j) {
       const JumpHost& hop = node.jumps[j];
@@ -229,7 +230,8 @@ std::vector<std::string> describe_config(const Config& config) {
       if (!hop.user.empty()) text += ", user = " + quote(hop.user);
       lines.push_back(line(hop_key, text + "}", node.origin));
       if (!hop.ssh.supplied.empty()) {
-        lines.push_back(line(hop_key + ".ssh_config", format_supplied(hop.ssh), Origin{hop.ssh.source, 0}));
+        lines.push_back(
+            line(hop_key + ".ssh_config", format_supplied(hop.ssh), Origin{hop.ssh.source, 0}));
       }
     }
   }
