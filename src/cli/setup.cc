@@ -102,7 +102,8 @@ SshNodeSpec login_spec(const Config& config, const std::string& name, const std:
   spec.port = port;
   spec.user = user.empty() ? local_user_name() : user;
   spec.identities = ssh.identities;
-  const std::string& known_hosts = ssh.known_hosts.empty() ? config.known_hosts.value : ssh.known_hosts;
+  const std::string& known_hosts =
+      ssh.known_hosts.empty() ? config.known_hosts.value : ssh.known_hosts;
   spec.known_hosts = expand_home(known_hosts);
   const std::string& policy =
       ssh.host_key_policy.empty() ? config.host_key_policy.value : ssh.host_key_policy;
