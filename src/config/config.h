@@ -45,8 +45,15 @@ struct NodeConfig {
   std::string ionice;       // "idle" (class 3) or "none"
   std::string remote_root;  // empty = ~/.cache/distributest
   std::map<std::string, std::string> env;
+  // An sshlogin's explicit `N/`: -n does not replace it, as GNU parallel's -j applies only
+  // to the entries without one.
+  bool runners_fixed = false;
   Origin origin;
 };
+
+// The defaults that depend on the host: nice 10 and the idle I/O class on remote nodes, 0 and
+// "none" for this box. Leaves values already set.
+void set_priority_defaults(NodeConfig& node);
 
 // The largest per-file timeout accepted, config and command line alike.
 inline constexpr double kMaxTimeoutSeconds = 1e6;
@@ -78,7 +85,9 @@ struct Config {
   Setting<std::string> remote_root{""};    // default for nodes
   Setting<std::vector<std::string>> sync_exclude{};
   Setting<std::vector<std::string>> artifacts{};  // globs brought back from the nodes after a run
-  std::vector<NodeConfig> nodes;           // [[node]] entries, from the last layer that has any
+  Setting<std::string> nodes_file{""};     // sshlogin file, as written (relative to its config's dir)
+  // [[node]] entries then nodes_file's, from the last layer that has either
+  std::vector<NodeConfig> nodes;
 };
 
 struct ConfigError {

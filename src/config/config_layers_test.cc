@@ -39,6 +39,7 @@ const std::vector<std::string> kDefaultListing = {
     "ssh.remote_root = \"\"  # default",
     "sync.exclude = []  # default",
     "artifacts.paths = []  # default",
+    "nodes_file = \"\"  # default",
 };
 
 // The listing without its "  # origin" comments: the values alone.
