@@ -394,10 +394,8 @@ std::optional<int> set_up_runners(RealTransport& transport, Status& status, cons
     return std::nullopt;
   }
   const Config& config = plan.config;
-  int override_runners =
-      config.runners.origin.file == "command line" ? config.runners.value : kRunnersAuto;
   setup = cluster_setup(transport, status, config, plan.nodes, project_dir, plan.shipped,
-                        override_runners);
+                        runners_override(config));
   if (setup.interrupted) {
     std::fprintf(stderr, "distributest: interrupted before any test ran\n");
     return kExitInterrupted;

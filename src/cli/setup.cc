@@ -144,6 +144,15 @@ int runner_count(int setting, const CpuCount& cpu) {
   return setting > 0 ? setting : usable_cpus(cpu);
 }
 
+int runners_override(const Config& config) {
+  return config.runners.origin.file == "command line" ? config.runners.value : kRunnersAuto;
+}
+
+int node_runners(const NodeConfig& node, int runners_override) {
+  if (runners_override == kRunnersAuto || node.runners_fixed) return node.runners;
+  return runners_override;
+}
+
 // ionice through `sh -c`, on itself before the exec: a node without ionice, or one that
 // refuses the idle class, still runs the command, at its usual I/O priority.
 constexpr const char* kIoniceIdle = "ionice -c 3 -p $$ >/dev/null 2>&1; exec \"$@\"";
@@ -202,8 +211,7 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
   std::vector<SshNodeSpec> specs;
   std::vector<NodeConfig> remote;
   for (const NodeConfig& node : nodes) {
-    // A command-line count, or "idle", replaces the nodes' own; "auto" there leaves them.
-    int runners = runners_override != kRunnersAuto ? runners_override : node.runners;
+    int runners = node_runners(node, runners_override);
     if (is_local_node(node)) {
       add_local_node(transport, status, config, node, runners, setup);
       continue;

@@ -214,6 +214,7 @@ std::vector<std::string> describe_config(const Config& config) {
       line("ssh.config", config.ssh_config),
       line("sync.exclude", config.sync_exclude),
       line("artifacts.paths", config.artifacts),
+      line("nodes_file", config.nodes_file),
   };
   for (std::size_t i = 0; i < config.nodes.size(); ++i) {
     const NodeConfig& node = config.nodes[i];
