@@ -10,18 +10,12 @@ namespace {
 using config_test::ScopedEnv;
 using config_test::TempDir;
 
-class NodesFileTest : public ::testing::Test {
+// Configs live in conf/, so that paths relative to them differ from the test's own dir.
+class NodesFileTest : public config_test::ConfigFileFixture {
  protected:
-  // Loads `content` as <dir>/<name> over `config`; returns the error message, or "".
   std::string load(const std::string& content, const std::string& name = "conf/config.toml") {
-    path = dir.write(name, content);
-    auto error = load_config_file(path, /*optional=*/false, config);
-    return error ? error->message : "";
+    return ConfigFileFixture::load(content, name);
   }
-
-  TempDir dir;
-  std::string path;
-  Config config;
 };
 
 TEST_F(NodesFileTest, EntriesFollowTheNodeTablesWithTheirFileAndLine) {
