@@ -17,6 +17,7 @@
 #include "cli/setup.h"
 #include "cli/subcommands.h"
 #include "config/config.h"
+#include "config/ssh_config.h"
 #include "runner/adapter.h"
 #include "runner/detect.h"
 #include "transport/cpu_count.h"
@@ -131,22 +132,6 @@ bool auth_failed(const NodeCheck& c) { return contains(c.connect_error, "authent
 bool answered(const NodeCheck& c) {
   return c.local || c.connect_error.empty() || host_key_unknown(c) || host_key_changed(c) ||
          host_key_revoked(c) || host_key_unrecorded(c) || auth_failed(c);
-}
-
-// What ssh_config gave a node and its jump hosts, and which `ssh -G` said so.
-void print_ssh_config_origin(const NodeConfig& node) {
-  auto print = [&](const std::string& who, const SshClientSettings& ssh) {
-    if (ssh.supplied.empty()) return;
-    std::cout << who << ": from ssh_config (" << ssh.source << "):";
-    const char* sep = " ";
-    for (const auto& [key, value] : ssh.supplied) {
-      std::cout << sep << key << " " << value;
-      sep = ", ";
-    }
-    std::cout << "\n";
-  };
-  print(node.name, node.ssh);
-  for (const JumpHost& hop : node.jumps) print(node.name + ", jump host " + hop.host, hop.ssh);
 }
 
 double ms_since(std::chrono::steady_clock::time_point start) {
@@ -313,7 +298,9 @@ int doctor(const std::string& project_dir, const std::string& config_file) {
     return kExitUsage;
   }
   for (const std::string& note : ssh_notes) std::cout << note << "\n";
-  for (const NodeConfig& node : config.nodes) print_ssh_config_origin(node);
+  for (const NodeConfig& node : config.nodes) {
+    for (const std::string& line : describe_ssh_config_origin(node)) std::cout << line << "\n";
+  }
 
   std::vector<NodeCheck> checks;
   for (const NodeConfig& node : config.nodes) {

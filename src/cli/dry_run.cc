@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "cli/setup.h"
 #include "report/result.h"
 #include "schedule/timing_store.h"
 #include "transport/remote_command.h"
@@ -51,7 +52,7 @@ void print_node_plan(const std::vector<PlannedFile>& files, const std::vector<No
   std::printf("nodes (%zu):\n", nodes.size());
   bool auto_runners = false;
   for (const NodeConfig& n : nodes) {
-    int count = config.runners.origin.file == "command line" ? config.runners.value : n.runners;
+    int count = node_runners(n, runners_override(config));
     std::printf("  %s  %s@%s:%d  runners: %s\n", n.name.c_str(),
                 n.user.empty() ? "(you)" : n.user.c_str(), n.host.c_str(), n.port,
                 count > 0                ? std::to_string(count).c_str()

@@ -103,8 +103,11 @@ SshNodeSpec login_spec(const Config& config, const std::string& name, const std:
   spec.port = port;
   spec.user = user.empty() ? local_user_name() : user;
   spec.identities = ssh.identities;
-  spec.known_hosts = expand_home(ssh.known_hosts.empty() ? config.known_hosts.value : ssh.known_hosts);
-  std::string policy = ssh.host_key_policy.empty() ? config.host_key_policy.value : ssh.host_key_policy;
+  const std::string& known_hosts =
+      ssh.known_hosts.empty() ? config.known_hosts.value : ssh.known_hosts;
+  spec.known_hosts = expand_home(known_hosts);
+  const std::string& policy =
+      ssh.host_key_policy.empty() ? config.host_key_policy.value : ssh.host_key_policy;
   spec.accept_new = policy == "accept-new";
   return spec;
 }
@@ -142,6 +145,15 @@ std::string resolve_ssh_config(const Config& config, std::vector<NodeConfig>& no
 int runner_count(int setting, const CpuCount& cpu) {
   if (setting == kRunnersIdle) return idle_cpus(cpu);
   return setting > 0 ? setting : usable_cpus(cpu);
+}
+
+int runners_override(const Config& config) {
+  return config.runners.origin.file == "command line" ? config.runners.value : kRunnersAuto;
+}
+
+int node_runners(const NodeConfig& node, int runners_override) {
+  if (runners_override == kRunnersAuto || node.runners_fixed) return node.runners;
+  return runners_override;
 }
 
 // ionice through `sh -c`, on itself before the exec: a node without ionice, or one that
@@ -202,8 +214,7 @@ RunSetup cluster_setup(RealTransport& transport, Status& status, const Config& c
   std::vector<SshNodeSpec> specs;
   std::vector<NodeConfig> remote;
   for (const NodeConfig& node : nodes) {
-    // A command-line count, or "idle", replaces the nodes' own; "auto" there leaves them.
-    int runners = runners_override != kRunnersAuto ? runners_override : node.runners;
+    int runners = node_runners(node, runners_override);
     if (is_local_node(node)) {
       add_local_node(transport, status, config, node, runners, setup);
       continue;

@@ -38,6 +38,13 @@ SshNodeSpec ssh_spec(const Config& config, const NodeConfig& node, const std::st
 // usable CPUs, kRunnersIdle those its load leaves free.
 int runner_count(int setting, const CpuCount& cpu);
 
+// The -n given on the command line as an override of the nodes' own setting: its count or
+// kRunnersIdle; kRunnersAuto when there is none (or it is "auto", which leaves them).
+int runners_override(const Config& config);
+// The runners setting `node` runs with: the override replaces the node's own, except an
+// sshlogin's explicit N/.
+int node_runners(const NodeConfig& node, int runners_override);
+
 // Put before every command on the node (after the busy lock on a remote one): `nice -n N`
 // when nice > 0, and an `sh -c` that sets the idle I/O class when ionice is "idle".
 std::vector<std::string> priority_prefix(const NodeConfig& node);

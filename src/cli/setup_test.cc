@@ -85,6 +85,29 @@ TEST(SetupTest, RunnerCountIsTheSettingOrWhatTheCpusAllow) {
   EXPECT_EQ(runner_count(kRunnersIdle, CpuCount{8, 0, 1.6}), 6);
 }
 
+// GNU parallel's -j applies to the sshlogins without N/; an N/ is what the user wrote for
+// that machine. A [[node]]'s runners, a setting like any other, yields to -n.
+TEST(SetupTest, DashNReplacesNodeRunnersButNotAnSshloginsExplicitCount) {
+  Config config;
+  EXPECT_EQ(runners_override(config), kRunnersAuto);
+  config.runners = {3, {"/p/.distributest/config.toml", 1}};
+  EXPECT_EQ(runners_override(config), kRunnersAuto);  // the config's runners is this box's
+  config.runners = {3, {"command line", 0}};
+  EXPECT_EQ(runners_override(config), 3);
+  NodeConfig table;
+  table.runners = 8;
+  NodeConfig counted;
+  counted.runners = 2;
+  counted.runners_fixed = true;
+  NodeConfig bare;  // an sshlogin without N/
+  EXPECT_EQ(node_runners(table, 3), 3);
+  EXPECT_EQ(node_runners(bare, 3), 3);
+  EXPECT_EQ(node_runners(counted, 3), 2);
+  EXPECT_EQ(node_runners(counted, kRunnersIdle), 2);
+  EXPECT_EQ(node_runners(bare, kRunnersIdle), kRunnersIdle);
+  EXPECT_EQ(node_runners(table, kRunnersAuto), 8);  // -n auto, or none: each node's own
+}
+
 TEST(SetupTest, PriorityPrefixNicesAndSetsTheIdleIoClassWithoutNeedingIonice) {
   NodeConfig node;
   node.nice = 10;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <span>
 #include <string_view>
 
@@ -13,11 +14,21 @@
 
 #include "config/config_internal.h"
 #include "config/config_values.h"
+#include "config/sshlogin.h"
+#include "util/environment.h"
 
 namespace dt {
 
+void set_priority_defaults(NodeConfig& node) {
+  // Remote machines are often someone's workstation; this box is the user's own.
+  bool here = node.host == kLocalHostName;
+  if (node.nice < 0) node.nice = here ? 0 : 10;
+  if (node.ionice.empty()) node.ionice = here ? "none" : "idle";
+}
+
 namespace {
 
+namespace fs = std::filesystem;
 using namespace config_detail;  // Layer, Item, Error, invalid and the value readers
 
 // ---- Tables: the keys valid at each level, applied to a Config or to one node.
@@ -140,10 +151,7 @@ Error read_node(const Layer& layer, const toml::node& element, std::size_t index
                        "'" + name + "' has both 'proxy_jump' and 'proxy_command'; give one");
   }
   if (node.name.empty()) node.name = node.host;
-  // Remote machines are often someone's workstation; this box is the user's own.
-  bool here = node.host == kLocalHostName;
-  if (node.nice < 0) node.nice = here ? 0 : 10;
-  if (node.ionice.empty()) node.ionice = here ? "none" : "idle";
+  set_priority_defaults(node);
   if (node.name == kLocalHostName && node.host != kLocalHostName) {
     // "local" is what this box is called wherever a process is placed: a remote host under
     // that name would have its processes, the sync's marker check among them, run here.
@@ -211,7 +219,33 @@ const Key<Config> kTopKeys[] = {
     {"sync", section<kSyncKeys>},
     {"artifacts", section<kArtifactKeys>},
     {"node", apply_nodes},
+    {"nodes_file", setting<&Config::nodes_file, read_string>},
 };
+
+// nodes_file's entries, after the layer's [[node]] tables. A relative path is the config
+// file's neighbour, so a project's config finds its list wherever distributest runs from;
+// "~/" is the user's home, where GNU parallel keeps ~/.parallel/sshloginfile.
+Error add_nodes_file(const std::string& layer_path, Config& config) {
+  const Setting<std::string>& setting = config.nodes_file;
+  if (setting.value.empty()) return std::nullopt;
+  fs::path path = setting.value;
+  if (setting.value.starts_with("~/")) {
+    path = fs::path(home_directory()) / setting.value.substr(2);
+  } else if (path.is_relative()) {
+    path = fs::path(layer_path).parent_path() / path;
+  }
+  std::string file = path.lexically_normal().string();
+  std::string text;
+  if (int error = read_whole_file(file, text)) {
+    return ConfigError{setting.origin.describe() + ": 'nodes_file': cannot read " + file + ": " +
+                       std::strerror(error)};
+  }
+  std::vector<NodeConfig> listed;
+  std::optional<std::string> why = parse_sshlogin_text(text, file, listed);
+  if (!why) why = merge_nodes(config.nodes, std::move(listed));
+  if (why) return ConfigError{*why + " (in the nodes_file of " + setting.origin.describe() + ")"};
+  return std::nullopt;
+}
 
 // ---- The file itself.
 
@@ -251,7 +285,15 @@ std::optional<ConfigError> load_config_file(const std::string& path, bool option
   if (auto error = parse_toml(path, text, table)) return error;
   // Applied to a copy, so a layer with a mistake leaves no half of itself behind.
   Config next = config;
+  if (table.contains("node") || table.contains("nodes_file")) {
+    // Either way the layer lists the cluster: the lower layers' nodes and nodes_file go.
+    next.nodes.clear();
+    next.nodes_file = {};
+  }
   if (auto error = apply_table<Config>(Layer{path}, table, "", kTopKeys, next)) return error;
+  if (table.contains("nodes_file")) {
+    if (auto error = add_nodes_file(path, next)) return error;
+  }
   config = std::move(next);
   return std::nullopt;
 }

@@ -82,8 +82,15 @@ struct NodeConfig {
   // The keys given for this node (in its [[node]] table, or by -S): ssh_config only fills in
   // connection keys left out.
   std::set<std::string> keys_given;
+  // An sshlogin's explicit `N/`: -n does not replace it, as GNU parallel's -j applies only
+  // to the entries without one.
+  bool runners_fixed = false;
   Origin origin;
 };
+
+// The defaults that depend on the host: nice 10 and the idle I/O class on remote nodes, 0 and
+// "none" for this box. Leaves values already set.
+void set_priority_defaults(NodeConfig& node);
 
 // The largest per-file timeout accepted, config and command line alike.
 inline constexpr double kMaxTimeoutSeconds = 1e6;
@@ -116,7 +123,9 @@ struct Config {
   Setting<std::string> ssh_config{""};     // ssh -F FILE for ssh -G; "" = ssh's own, "none" = not read
   Setting<std::vector<std::string>> sync_exclude{};
   Setting<std::vector<std::string>> artifacts{};  // globs brought back from the nodes after a run
-  std::vector<NodeConfig> nodes;           // [[node]] entries, from the last layer that has any
+  Setting<std::string> nodes_file{""};     // sshlogin file, as written (relative to its config's dir)
+  // [[node]] entries then nodes_file's, from the last layer that has either
+  std::vector<NodeConfig> nodes;
 };
 
 struct ConfigError {

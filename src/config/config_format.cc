@@ -215,13 +215,15 @@ std::vector<std::string> describe_config(const Config& config) {
       line("ssh.config", config.ssh_config),
       line("sync.exclude", config.sync_exclude),
       line("artifacts.paths", config.artifacts),
+      line("nodes_file", config.nodes_file),
   };
   for (std::size_t i = 0; i < config.nodes.size(); ++i) {
     const NodeConfig& node = config.nodes[i];
     std::string key = "node[" + std::to_string(i + 1) + "]";
     lines.push_back(line(key, format_node(node), node.origin));
     if (!node.ssh.supplied.empty()) {
-      lines.push_back(line(key + ".ssh_config", format_supplied(node.ssh), Origin{node.ssh.source, 0}));
+      lines.push_back(
+          line(key + ".ssh_config", format_supplied(node.ssh), Origin{node.ssh.source, 0}));
     }
     for (std::size_t j = 0; j < node.jumps.size(); ++j) {
       const JumpHost& hop = node.jumps[j];
@@ -231,7 +233,8 @@ std::vector<std::string> describe_config(const Config& config) {
       if (!hop.proxy_command.empty()) text += ", proxy_command = " + quote(hop.proxy_command);
       lines.push_back(line(hop_key, text + "}", node.origin));
       if (!hop.ssh.supplied.empty()) {
-        lines.push_back(line(hop_key + ".ssh_config", format_supplied(hop.ssh), Origin{hop.ssh.source, 0}));
+        lines.push_back(
+            line(hop_key + ".ssh_config", format_supplied(hop.ssh), Origin{hop.ssh.source, 0}));
       }
     }
   }

@@ -40,6 +40,7 @@ const std::vector<std::string> kDefaultListing = {
     "ssh.config = \"\"  # default",
     "sync.exclude = []  # default",
     "artifacts.paths = []  # default",
+    "nodes_file = \"\"  # default",
 };
 
 // The listing without its "  # origin" comments: the values alone.

@@ -11,19 +11,7 @@ namespace {
 
 using config_test::TempDir;
 
-class ConfigFileTest : public ::testing::Test {
- protected:
-  // Loads `content` as <dir>/config.toml over `config`; returns the error message, or "".
-  std::string load(const std::string& content, const std::string& name = "config.toml") {
-    path = dir.write(name, content);
-    auto error = load_config_file(path, /*optional=*/false, config);
-    return error ? error->message : "";
-  }
-
-  TempDir dir;
-  std::string path;
-  Config config;
-};
+using ConfigFileTest = config_test::ConfigFileFixture;
 
 TEST(OriginTest, DescribesFileLineOrSource) {
   EXPECT_EQ((Origin{"/etc/x.toml", 7}.describe()), "/etc/x.toml:7");

@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include "config/config.h"
+
 namespace dt::config_test {
 
 // A fresh directory per test, removed with its contents afterwards.
@@ -66,6 +68,21 @@ class ScopedEnv {
  private:
   const char* name_;
   std::optional<std::string> old_;
+};
+
+// Loads TOML files over one Config, as the layers do.
+class ConfigFileFixture : public ::testing::Test {
+ protected:
+  // Loads `content` as <dir>/<name> over `config`; returns the error message, or "".
+  std::string load(const std::string& content, const std::string& name = "config.toml") {
+    path = dir.write(name, content);
+    auto error = load_config_file(path, /*optional=*/false, config);
+    return error ? error->message : "";
+  }
+
+  TempDir dir;
+  std::string path;
+  Config config;
 };
 
 }  // namespace dt::config_test

@@ -33,8 +33,8 @@ std::string first_line(const std::string& text) {
 
 // ssh's own names for the keys it tries when no IdentityFile is given (OpenSSH 9.x).
 bool is_default_identity(const std::string& file) {
-  for (const char* name : {"id_rsa", "id_dsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519",
-                           "id_ed25519_sk", "id_xmss"}) {
+  for (const char* name :
+       {"id_rsa", "id_dsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk", "id_xmss"}) {
     if (file == std::string("~/.ssh/") + name) return true;
   }
   return false;
@@ -50,12 +50,18 @@ std::string expand_identity(const std::string& file, const std::string& host,
       out += home;
     } else if (file[i] == '%' && i + 1 < file.size()) {
       char token = file[++i];
-      if (token == 'd') out += home;
-      else if (token == 'u') out += passwd_user_name();
-      else if (token == 'h') out += host;
-      else if (token == 'r') out += user;
-      else if (token == '%') out += '%';
-      else out += std::string("%") + token;  // left as is: the file will not exist
+      if (token == 'd')
+        out += home;
+      else if (token == 'u')
+        out += passwd_user_name();
+      else if (token == 'h')
+        out += host;
+      else if (token == 'r')
+        out += user;
+      else if (token == '%')
+        out += '%';
+      else
+        out += std::string("%") + token;  // left as is: the file will not exist
     } else {
       out += file[i];
     }
@@ -159,7 +165,8 @@ struct Resolver {
   // Resolves node `n` in place; "" or a complete message.
   std::string node(NodeConfig& n) {
     std::string where = n.origin.describe() + ": node '" + n.name + "': ";
-    Target t{n.host, n.port, n.user, n.keys_given.count("port") > 0, n.keys_given.count("user") > 0};
+    Target t{n.host, n.port, n.user, n.keys_given.count("port") > 0,
+             n.keys_given.count("user") > 0};
     SshGOutput out;
     if (read_ssh_config) {
       bool missing = false;
@@ -253,16 +260,23 @@ SshGOutput parse_ssh_g(const std::string& output) {
     if (space == std::string::npos) continue;
     std::string key = lower(line.substr(0, space));
     std::string value = line.substr(space + 1);
-    if (key == "hostname") first(out.hostname, value);
-    else if (key == "user") first(out.user, value);
+    if (key == "hostname")
+      first(out.hostname, value);
+    else if (key == "user")
+      first(out.user, value);
     else if (key == "port" && !port_seen) {
       port_seen = true;
       std::from_chars(value.data(), value.data() + value.size(), out.port);
-    } else if (key == "identityfile") out.identity_files.push_back(value);
-    else if (key == "stricthostkeychecking") first(out.strict_host_key_checking, value);
-    else if (key == "proxyjump") first(out.proxy_jump, value);
-    else if (key == "proxycommand") first(out.proxy_command, value);
-    else if (key == "proxyusefdpass") out.proxy_use_fdpass = lower(value) == "yes";
+    } else if (key == "identityfile")
+      out.identity_files.push_back(value);
+    else if (key == "stricthostkeychecking")
+      first(out.strict_host_key_checking, value);
+    else if (key == "proxyjump")
+      first(out.proxy_jump, value);
+    else if (key == "proxycommand")
+      first(out.proxy_command, value);
+    else if (key == "proxyusefdpass")
+      out.proxy_use_fdpass = lower(value) == "yes";
     else if (key == "userknownhostsfile" && out.known_hosts_files.empty()) {
       std::istringstream files(value);
       for (std::string f; files >> f;) out.known_hosts_files.push_back(f);
@@ -341,6 +355,23 @@ SshConfigResolution apply_ssh_config(const Config& config, std::vector<NodeConfi
         "ssh_config not read: no ssh command here (apt-get install openssh-client)");
   }
   return result;
+}
+
+std::vector<std::string> describe_ssh_config_origin(const NodeConfig& node) {
+  std::vector<std::string> lines;
+  auto describe = [&](const std::string& who, const SshClientSettings& ssh) {
+    if (ssh.supplied.empty()) return;
+    std::string line = who + ": from ssh_config (" + ssh.source + "):";
+    const char* separator = " ";
+    for (const auto& [key, value] : ssh.supplied) {
+      line += separator + key + " " + value;
+      separator = ", ";
+    }
+    lines.push_back(line);
+  };
+  describe(node.name, node.ssh);
+  for (const JumpHost& hop : node.jumps) describe(node.name + ", jump host " + hop.host, hop.ssh);
+  return lines;
 }
 
 }  // namespace dt

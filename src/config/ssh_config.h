@@ -39,8 +39,8 @@ std::optional<std::string> parse_jump_host(const std::string& text, JumpHost& ho
 using CommandRunner = std::function<CommandResult(const std::vector<std::string>& argv)>;
 
 struct SshConfigResolution {
-  std::string error;                // a complete message naming the node; "" = fine
-  std::vector<std::string> notes;   // for the log and doctor: "ssh_config not read: ..."
+  std::string error;               // a complete message naming the node; "" = fine
+  std::vector<std::string> notes;  // for the log and doctor: "ssh_config not read: ..."
 };
 
 // Fills in, for every remote node in `nodes`, what ssh_config says (via `run`, several hosts
@@ -49,5 +49,9 @@ struct SshConfigResolution {
 // and proxy_command keys still apply) and the [ssh] keys that win over it.
 SshConfigResolution apply_ssh_config(const Config& config, std::vector<NodeConfig>& nodes,
                                      const CommandRunner& run);
+
+// What ssh_config gave `node` and its jump hosts, and which `ssh -G` said so, a line each:
+// "ci1: from ssh_config (ssh -G ci1): hostname 10.0.3.7, user ci". None when it gave nothing.
+std::vector<std::string> describe_ssh_config_origin(const NodeConfig& node);
 
 }  // namespace dt

@@ -18,7 +18,8 @@ std::string ssh_g(const std::string& host, const std::string& extra = "") {
          "\nport 22\nstricthostkeychecking ask\n"
          "identityfile ~/.ssh/id_rsa\nidentityfile ~/.ssh/id_ecdsa\n"
          "identityfile ~/.ssh/id_ed25519\nidentityfile ~/.ssh/id_xmss\n"
-         "userknownhostsfile " + home + "/.ssh/known_hosts " + home + "/.ssh/known_hosts2\n";
+         "userknownhostsfile " +
+         home + "/.ssh/known_hosts " + home + "/.ssh/known_hosts2\n";
 }
 
 // Answers `ssh -G ... HOST` from a table, recording every argv it was asked.
@@ -84,8 +85,8 @@ TEST(SshConfigTest, JumpHostForms) {
   ASSERT_FALSE(parse_jump_host("[fd00::1]:23", v6));
   EXPECT_EQ(v6.host, "fd00::1");
   EXPECT_EQ(v6.port, 23);
-  for (const char* bad : {"", "@host", "host:0", "host:x", "host:", "[fd00::1", "-oProxyCommand=x",
-                          "a b"}) {
+  for (const char* bad :
+       {"", "@host", "host:0", "host:x", "host:", "[fd00::1", "-oProxyCommand=x", "a b"}) {
     JumpHost h;
     EXPECT_TRUE(parse_jump_host(bad, h)) << bad;
   }
@@ -170,7 +171,7 @@ TEST(SshConfigTest, DefaultsAreNotReportedAsSupplied) {
   ASSERT_EQ(apply_ssh_config(config, nodes, ssh.runner()).error, "");
   EXPECT_TRUE(nodes[0].ssh.supplied.empty());
   EXPECT_TRUE(nodes[0].ssh.identities.empty());  // ssh's default keys: ours are the same
-  EXPECT_EQ(ssh.asked.size(), 1u);                // never for the local node
+  EXPECT_EQ(ssh.asked.size(), 1u);               // never for the local node
 }
 
 TEST(SshConfigTest, FirstJumpHostsOwnProxyJumpIsFollowed) {

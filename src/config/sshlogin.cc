@@ -128,10 +128,12 @@ std::optional<std::string> parse_sshlogin(std::string_view entry, NodeConfig& no
     std::optional<int> runners = small_number(text.substr(0, slash), 100000);
     if (!runners) return std::string("N/ needs a number of runners from 1 to 100000");
     node.runners = *runners;
+    node.runners_fixed = true;
     text = trim(text.substr(slash + 1));
   }
   if (text == ":") {
     node.host = node.name = kLocalHostName;
+    set_priority_defaults(node);
     return std::nullopt;
   }
   if (text == ".." || text == "-") {
@@ -142,6 +144,7 @@ std::optional<std::string> parse_sshlogin(std::string_view entry, NodeConfig& no
                                                                  : read_login(text, node);
   if (why) return why;
   node.name = node.host;
+  set_priority_defaults(node);
   return std::nullopt;
 }
 
@@ -162,13 +165,9 @@ std::optional<std::string> parse_sshlogin_list(std::string_view list, const std:
   return std::nullopt;
 }
 
-std::optional<std::string> read_sshlogin_file(const std::string& path,
-                                              std::vector<NodeConfig>& nodes) {
-  std::string text;
-  if (int error = config_detail::read_whole_file(path, text)) {
-    return path + ": cannot read nodes file: " + std::strerror(error);
-  }
-  std::istringstream lines(text);
+std::optional<std::string> parse_sshlogin_text(std::string_view text, const std::string& path,
+                                               std::vector<NodeConfig>& nodes) {
+  std::istringstream lines{std::string(text)};
   std::string line;
   for (int number = 1; std::getline(lines, line); ++number) {
     std::string_view entry = trim(line);
@@ -181,6 +180,15 @@ std::optional<std::string> read_sshlogin_file(const std::string& path,
     nodes.push_back(std::move(node));
   }
   return std::nullopt;
+}
+
+std::optional<std::string> read_sshlogin_file(const std::string& path,
+                                              std::vector<NodeConfig>& nodes) {
+  std::string text;
+  if (int error = config_detail::read_whole_file(path, text)) {
+    return path + ": cannot read nodes file: " + std::strerror(error);
+  }
+  return parse_sshlogin_text(text, path, nodes);
 }
 
 namespace {

@@ -13,15 +13,20 @@
 
 namespace dt {
 
-// One entry into `node` (name = host, or "local" for `:`). Returns why it is not one.
+// One entry into `node` (name = host, or "local" for `:`; an `N/` is fixed, see NodeConfig).
+// Returns why it is not one.
 std::optional<std::string> parse_sshlogin(std::string_view entry, NodeConfig& node);
 
 // A comma-separated list (one -S value). Errors read "<where>: '<entry>': <why>".
 std::optional<std::string> parse_sshlogin_list(std::string_view list, const std::string& where,
                                                std::vector<NodeConfig>& nodes);
 
-// A file of entries, one a line; blank lines and lines starting with '#' are skipped.
+// A file's text: entries one a line; blank lines and lines starting with '#' are skipped.
 // Errors read "path:line: '<entry>': <why>".
+std::optional<std::string> parse_sshlogin_text(std::string_view text, const std::string& path,
+                                               std::vector<NodeConfig>& nodes);
+
+// The same, read from `path`.
 std::optional<std::string> read_sshlogin_file(const std::string& path,
                                               std::vector<NodeConfig>& nodes);
 

@@ -38,6 +38,18 @@ TEST(SshloginTest, RunnersUserHostAndPort) {
   EXPECT_EQ(node.port, 2222);
 }
 
+TEST(SshloginTest, AnExplicitRunnerCountIsFixedAndPrioritiesGetTheNodeDefaults) {
+  NodeConfig counted = parse_ok("4/ci1");
+  EXPECT_TRUE(counted.runners_fixed);  // -n leaves it, as parallel's -j leaves N/
+  EXPECT_EQ(counted.nice, 10);
+  EXPECT_EQ(counted.ionice, "idle");
+  EXPECT_FALSE(parse_ok("ci1").runners_fixed);
+  NodeConfig here = parse_ok("2/:");
+  EXPECT_TRUE(here.runners_fixed);
+  EXPECT_EQ(here.nice, 0);
+  EXPECT_EQ(here.ionice, "none");
+}
+
 TEST(SshloginTest, ColonAloneIsThisBox) {
   NodeConfig node = parse_ok(":");
   EXPECT_EQ(node.host, kLocalHostName);

@@ -1,7 +1,8 @@
 // The state of one run of the engine: the queue, every runner's state machine, and what each
 // process id stands for. Internal to the schedule module; engine.cc drives the run and its
-// hooks, runner_events.cc handles what runners say and how they end, engine_tracking.cc keeps
-// the counts and queues that spare every event a pass over a fleet's runners.
+// hooks, runner_events.cc handles what runners say and how they end (and what becomes of each
+// try), dispatch.cc hands queued files to idle runners, engine_tracking.cc keeps the counts and
+// queues that spare every event a pass over a fleet's runners.
 #pragma once
 
 #include <functional>

@@ -1,7 +1,7 @@
 // What the engine keeps at hand so that no event costs a pass over a fleet's runners or items:
 // the phase counts and the idle list (set_phase), the queue of deadlines, the runners of each
 // node, the throttled estimate of the time left, and the results put in completion order where
-// they are. Internal to the schedule module, with engine.cc and runner_events.cc.
+// they are. Internal to the schedule module, with engine.cc, runner_events.cc and dispatch.cc.
 #include <algorithm>
 #include <tuple>
 

@@ -158,7 +158,8 @@ void JumpTunnel::pump() {
     if (to_node.empty() && !inner_done) inner_events |= POLLIN;
     if (!to_inner.empty()) inner_events |= POLLOUT;
     pollfd fds[2] = {
-        {fd_, static_cast<short>(POLLIN | ((dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND) ? POLLOUT : 0)), 0},
+        {fd_, static_cast<short>(POLLIN | ((dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND) ? POLLOUT : 0)),
+         0},
         {pump_fd_, inner_events, 0}};
     poll(fds, 2, static_cast<int>(kPollSlice.count()));
   }

@@ -206,7 +206,8 @@ int connect_through_jumps(const SshNodeSpec& node, SteadyClock::time_point deadl
   SshConnection hop = ssh_connect(via, std::max(0.1, seconds_left(deadline)), false, cancel);
   c.warnings.insert(c.warnings.end(), hop.warnings.begin(), hop.warnings.end());
   if (!hop.ok()) {
-    c.error = hop.error == kConnectInterrupted ? hop.error : "jump host " + via.name + ": " + hop.error;
+    bool interrupted = hop.error == kConnectInterrupted;
+    c.error = interrupted ? hop.error : "jump host " + via.name + ": " + hop.error;
     return -1;
   }
   // Ctrl-C while the jump host opens the channel: the socket is shut down under it.
@@ -224,7 +225,8 @@ int connect_through_jumps(const SshNodeSpec& node, SteadyClock::time_point deadl
   hop.fd = -1;
   hop.carrier.reset();
   if (!tunnel->error().empty()) {
-    c.error = cancel.cancelled() ? kConnectInterrupted : "jump host " + via.name + ": " + tunnel->error();
+    c.error = cancel.cancelled() ? kConnectInterrupted
+                                 : "jump host " + via.name + ": " + tunnel->error();
     return -1;
   }
   c.carrier = tunnel;
