@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "transport/ssh_relay.h"
+#include "transport/spawn_attributes.h"
 
 extern char** environ;
 
@@ -226,18 +227,7 @@ void LocalProcesses::start(int id, const ProcessSpec& spec, int relay_fd) {
   posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
 
   posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Its own process group, so terminate() can end everything it started, and so a Ctrl-C
-  // at the terminal reaches only the master, which then stops the run in order.
-  posix_spawnattr_setpgroup(&attr, 0);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGQUIT}) sigaddset(&defaults, s);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  init_own_group_attributes(attr);  // so terminate() can end everything it started
 
   std::vector<std::string> env = merged_environment(extra_env);
   std::vector<char*> envp;

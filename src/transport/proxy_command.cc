@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "transport/remote_command.h"
+#include "transport/spawn_attributes.h"
 
 extern char** environ;
 
@@ -131,19 +132,7 @@ bool ProxyCommand::start() {
   posix_spawn_file_actions_adddup2(&actions, proxy_pair[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
   posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Its own group, so the whole of it can be ended, and a Ctrl-C at the terminal reaches only
-  // the master, which then closes connections in order. The master blocks and ignores signals
-  // the command must not inherit.
-  posix_spawnattr_setpgroup(&attr, 0);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int s : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGQUIT}) sigaddset(&defaults, s);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  init_own_group_attributes(attr);  // so the whole of it can be ended
   // Not OpenSSH's "exec CMD": that runs only the first of `a; b`, and dash refuses "exec exec".
   // A shell left waiting is in the group, and ends with it.
   std::vector<char*> argv = {const_cast<char*>("sh"), const_cast<char*>("-c"), command_.data(),
