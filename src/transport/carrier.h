@@ -5,8 +5,16 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 
 namespace dt {
+
+// After the session has closed its end of the socketpair, its last bytes (the disconnect
+// message) get this long to reach the other side.
+inline constexpr auto kCarrierFlushLimit = std::chrono::seconds(2);
+// Bytes a carrier has read and the other side has not yet taken: beyond this it stops reading,
+// so a slow reader holds the writer back instead of filling memory.
+inline constexpr std::size_t kCarrierMaxBuffered = 1 << 20;
 
 class Carrier {
  public:

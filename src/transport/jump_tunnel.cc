@@ -19,12 +19,6 @@ using SteadyClock = std::chrono::steady_clock;
 // (TCP_USER_TIMEOUT on its socket, ssh_connect.cc); the inner session's keepalives are inside
 // the channel, so the tunnel sends the jump host its own.
 constexpr auto kKeepalive = std::chrono::seconds(1);
-// After the inner session has closed its end, its last bytes (the disconnect message) get this
-// long to reach the node.
-constexpr auto kFlushLimit = std::chrono::seconds(2);
-// Bytes read from the node and not yet taken by the inner session: beyond this the tunnel
-// stops reading, so a slow reader holds the node back instead of filling memory.
-constexpr std::size_t kMaxBuffered = 1 << 20;
 constexpr auto kPollSlice = std::chrono::milliseconds(200);
 
 // One call waiting for the socket, or for another call's packet still half sent (libssh2's
@@ -98,7 +92,7 @@ void JumpTunnel::pump() {
   char buf[32768];
   while (true) {
     bool progress = false;
-    if (to_inner.size() < kMaxBuffered) {
+    if (to_inner.size() < kCarrierMaxBuffered) {
       ssize_t n = libssh2_channel_read(channel_, buf, sizeof buf);
       if (n > 0) {
         to_inner.append(buf, static_cast<std::size_t>(n));
@@ -141,7 +135,7 @@ void JumpTunnel::pump() {
       }
     }
     auto now = SteadyClock::now();
-    if (inner_done && !flush_until) flush_until = now + kFlushLimit;
+    if (inner_done && !flush_until) flush_until = now + kCarrierFlushLimit;
     if (inner_done && (to_node.empty() || now > *flush_until)) break;
     if (now >= keepalive_at) {
       int next = 0;

@@ -25,14 +25,8 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// After the session has closed its end, its last bytes (the disconnect message) get this long
-// to reach the command.
-constexpr auto kFlushLimit = std::chrono::seconds(2);
 // Between SIGTERM and SIGKILL: ssh -W ends at once on SIGTERM; a stuck command does not.
 constexpr auto kKillGrace = std::chrono::seconds(1);
-// Bytes not yet taken by the other side: beyond this the pump stops reading, so a slow reader
-// holds the writer back instead of filling memory.
-constexpr std::size_t kMaxBuffered = 1 << 20;
 // Enough of stderr for the line that says why the command gave up.
 constexpr std::size_t kStderrKept = 4096;
 constexpr auto kPollSlice = std::chrono::milliseconds(200);
@@ -239,7 +233,7 @@ void ProxyCommand::pump() {
   char buf[32768];
   while (true) {
     bool progress = false;
-    if (!command_done && to_session.size() < kMaxBuffered) {
+    if (!command_done && to_session.size() < kCarrierMaxBuffered) {
       ssize_t n = read(proxy_fd_, buf, sizeof buf);
       if (n > 0) {
         to_session.append(buf, static_cast<std::size_t>(n));
@@ -259,7 +253,7 @@ void ProxyCommand::pump() {
         to_session.clear();
       }
     }
-    if (!session_done && to_command.size() < kMaxBuffered) {
+    if (!session_done && to_command.size() < kCarrierMaxBuffered) {
       ssize_t n = read(pump_fd_, buf, sizeof buf);
       if (n > 0) {
         to_command.append(buf, static_cast<std::size_t>(n));
@@ -289,14 +283,14 @@ void ProxyCommand::pump() {
     }
     if (command_done && to_session.empty()) break;  // the session sees its socket close
     auto now = SteadyClock::now();
-    if (session_done && !flush_until) flush_until = now + kFlushLimit;
+    if (session_done && !flush_until) flush_until = now + kCarrierFlushLimit;
     if (session_done && (to_command.empty() || command_done || now > *flush_until)) break;
     if (progress) continue;
     short proxy_events = 0;
-    if (!command_done && to_session.size() < kMaxBuffered) proxy_events |= POLLIN;
+    if (!command_done && to_session.size() < kCarrierMaxBuffered) proxy_events |= POLLIN;
     if (!command_done && !to_command.empty()) proxy_events |= POLLOUT;
     short session_events = 0;
-    if (!session_done && to_command.size() < kMaxBuffered) session_events |= POLLIN;
+    if (!session_done && to_command.size() < kCarrierMaxBuffered) session_events |= POLLIN;
     if (!to_session.empty()) session_events |= POLLOUT;
     // A side with nothing to wait for is left out: its hang-up would wake poll at once.
     pollfd fds[3] = {{proxy_events ? proxy_fd_ : -1, proxy_events, 0},

@@ -42,17 +42,22 @@ h1_quiet() {  # nothing of ours left on h1 (the remote wrapper's grace is 1 s)
   fail "$1: processes left on h1"
 }
 
+# The pytest fixture through CONFIG: the serial counts, on h1 alone, nothing left there.
+fixture_on_h1() {  # fixture_on_h1 CONFIG WHAT
+  run_with "$1" --json "$WORK/r.json" tests
+  [[ $rc == 1 ]] || { cat "$WORK/out" >&2; fail "$2: exit $rc (the fixture has failures: 1)"; }
+  assert_fixture_summary "$WORK/r.json" pytest "$2"
+  [[ $(json_get "$WORK/r.json" "[(n['name'], n['host'], n['status']) for n in r['nodes']]") == "[('h1', '$h1', 'ok')]" ]] ||
+    fail "$2: nodes: $(json_get "$WORK/r.json" "r['nodes']")"
+  [[ $(json_get "$WORK/r.json" "sorted(set(x['node'] for x in r['runners']))") == "['h1']" ]] || fail "$2: runners not on h1"
+  h1_quiet "after the run: $2"
+}
+
 # 1. ssh_config's Host h1 (ProxyJump n1) as the node's host.
 printf '[ssh]\nconfig = "%s"\n\n[[node]]\nhost = "h1"\nrunners = 2\n' "$state/ssh_config" >"$WORK/alias.toml"
-run_with "$WORK/alias.toml" --json "$WORK/r.json" tests
-[[ $rc == 1 ]] || { cat "$WORK/out" >&2; fail "ssh_config alias: exit $rc (the fixture has failures: 1)"; }
-assert_fixture_summary "$WORK/r.json" pytest "ssh_config alias h1 via n1"
-[[ $(json_get "$WORK/r.json" "[(n['name'], n['host'], n['status']) for n in r['nodes']]") == "[('h1', '$h1', 'ok')]" ]] ||
-  fail "ssh_config alias: nodes: $(json_get "$WORK/r.json" "r['nodes']")"
-[[ $(json_get "$WORK/r.json" "sorted(set(x['node'] for x in r['runners']))") == "['h1']" ]] || fail "runners not on h1"
+fixture_on_h1 "$WORK/alias.toml" "ssh_config alias h1 via n1"
 copy=$(remote_copy "$project")
 "$TC" exec h1 test -f "/root/$copy/tests/test_pass.py" || fail "no copy of the project on h1 at $copy"
-h1_quiet "after the run through n1"
 run_with "$WORK/alias.toml" config
 assert_rc 0
 assert_out_contains "node[1].ssh_config = {hostname = \"$h1\", identity_files = \"$state/id_ed25519\", known_hosts = \"$state/known_hosts\", proxy_jump = \"n1\"}  # ssh -G h1 -F $state/ssh_config"
@@ -142,13 +147,7 @@ Host *
   BatchMode yes
 EOF
 printf '[ssh]\nconfig = "%s"\n\n[[node]]\nhost = "h1"\nrunners = 2\n' "$WORK/ssh_config_proxy" >"$WORK/command.toml"
-run_with "$WORK/command.toml" --json "$WORK/r.json" tests
-[[ $rc == 1 ]] || { cat "$WORK/out" >&2; fail "ProxyCommand: exit $rc (the fixture has failures: 1)"; }
-assert_fixture_summary "$WORK/r.json" pytest "ProxyCommand ssh -W %h:%p n1"
-[[ $(json_get "$WORK/r.json" "[(n['name'], n['host'], n['status']) for n in r['nodes']]") == "[('h1', '$h1', 'ok')]" ]] ||
-  fail "ProxyCommand: nodes: $(json_get "$WORK/r.json" "r['nodes']")"
-[[ $(json_get "$WORK/r.json" "sorted(set(x['node'] for x in r['runners']))") == "['h1']" ]] || fail "ProxyCommand: runners not on h1"
-h1_quiet "after the run through a ProxyCommand"
+fixture_on_h1 "$WORK/command.toml" "ProxyCommand ssh -W %h:%p n1"
 assert_no_process "ssh -F $state/ssh_config -W "
 run_with "$WORK/command.toml" config
 assert_rc 0
