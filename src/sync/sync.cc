@@ -7,9 +7,12 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <optional>
+#include <utility>
 
 #include "report/status.h"
+#include "sync/rsync_batch.h"
 #include "sync/target_lock.h"
 #include "transport/ssh_relay.h"
 #include "transport/transport.h"
@@ -87,6 +90,10 @@ class StagedRuntime {
     }
     if (!ec) fs::last_write_time(copy, fs::last_write_time(source, ec), ec);
     if (ec) error_ = "cannot copy the runner templates " + source.string() + ": " + ec.message();
+    if (error_.empty()) {
+      sync_id_ = new_sync_id();
+      std::ofstream(fs::path(path()) / kSyncIdFile) << sync_id_ << '\n';
+    }
   }
   ~StagedRuntime() {
     std::error_code ignored;  // a temp dir left behind is not worth failing a finished run for
@@ -96,10 +103,13 @@ class StagedRuntime {
   StagedRuntime& operator=(const StagedRuntime&) = delete;
 
   std::string path() const { return top_ + "/" + kRemoteRuntimeDir; }
+  // A private place for the rsync batches, removed with the rest.
+  std::string scratch(const std::string& name) const { return top_ + "/" + name; }
   const std::string& error() const { return error_; }
 
  private:
   std::string top_;
+  std::string sync_id_;
   std::string error_;
 };
 
@@ -123,11 +133,22 @@ std::string short_hash(const std::string& text) {
   return out;
 }
 
+// Copies the locks found alike (the same "copy" line), and the batch the first of them writes.
+struct CopyGroup {
+  enum class State { kWriting, kWritten, kFailed } state = State::kWriting;
+  std::string batch;                 // the file
+  std::vector<std::size_t> waiting;  // copies locked while it was being written
+};
+
 struct NodeSync {
-  // kFailing: the lock is gone and the rsync is being ended.
-  enum class Step { kLocking, kSyncing, kFailing, kDone, kFailed } step = Step::kLocking;
+  // kWaiting: locked, waiting for its group's batch. kFailing: the lock is gone and the rsync
+  // is being ended.
+  enum class Step { kLocking, kWaiting, kSyncing, kFailing, kDone, kFailed } step = Step::kLocking;
   int lock_process = -1;
-  int rsync = -1;  // while it runs
+  int rsync = -1;  // the rsync, or the replay of a batch, while it runs
+  bool replaying = false;
+  bool ending_replay = false;
+  CopyGroup* writes_batch = nullptr;  // its rsync writes this group's batch
   std::string output;
   std::string error;
   bool said_waiting = false;
@@ -212,8 +233,9 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
   std::vector<NodeSync> state(targets.size());
   std::map<int, std::size_t> owner;
   std::optional<RulesFile> git_rules;
+  const std::string rules = git_ignored_rules(options.shipped);  // "" outside git
   if (options.shipped.from_git) {
-    git_rules.emplace(git_ignored_rules(options.shipped));
+    git_rules.emplace(rules);
     if (!git_rules->error().empty()) {
       std::map<std::string, std::string> errors;
       for (const SyncTarget& t : targets) errors[t.node.name] = git_rules->error();
@@ -226,17 +248,68 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
     for (const SyncTarget& t : targets) errors[t.node.name] = runtime.error();
     return errors;
   }
-  auto start_rsync = [&](std::size_t i) {
+  const std::optional<std::string> replay = read_batch_command(options.shipped.excludes, rules);
+  std::map<std::string, CopyGroup> groups;  // by the lock's "copy" line
+  auto start_local = [&](std::size_t i, std::vector<std::string> argv, const std::string& input) {
     const SshNodeSpec& node = targets[i].node;
-    ProcessSpec spec{"local",
-                     rsync_argv(options.project_dir, runtime.path(), options.shipped.excludes,
-                                git_rules ? git_rules->path() : ""),
-                     {}, "", node.name + "/rsync"};
+    // The log tells a replay of the group's batch from a rsync by its label.
+    ProcessSpec spec{"local", std::move(argv), {}, "", node.name + (input.empty() ? "/rsync" : "/replay")};
+    spec.stdin_file = input;
     // rsync's remote half runs in the synced dir, under its busy lock like every command of
     // ours there, so a later run's sync waits for it even if this master dies.
     spec.relay = ProcessSpec::Relay{node.name, remote_hold_prefix(), node.remote_dir};
+    state[i].step = NodeSync::Step::kSyncing;
+    state[i].output.clear();
     state[i].rsync = transport.start(spec);
     owner[state[i].rsync] = i;
+  };
+  auto start_rsync = [&](std::size_t i, CopyGroup* writes_batch) {
+    std::vector<std::string> argv = rsync_argv(options.project_dir, runtime.path(),
+                                               options.shipped.excludes,
+                                               git_rules ? git_rules->path() : "");
+    if (writes_batch) argv.insert(argv.begin() + 1, "--write-batch=" + writes_batch->batch);
+    state[i].replaying = false;
+    state[i].writes_batch = writes_batch;
+    start_local(i, std::move(argv), "");
+  };
+  auto start_replay = [&](std::size_t i, const CopyGroup& group) {
+    std::vector<std::string> argv = ssh_relay_argv();
+    argv.insert(argv.end(), {kRelayHost, *replay});
+    state[i].replaying = true;
+    start_local(i, std::move(argv), group.batch);
+  };
+  // Once locked: the first of a group of alike copies writes the batch, the others replay it.
+  auto begin_sync = [&](std::size_t i, const std::string& copy) {
+    // A lone node needs no batch (it would be a second copy of what is sent, in the temp dir).
+    if (!replay || targets.size() < 2 || copy.empty() || copy == "unknown") {
+      return start_rsync(i, nullptr);
+    }
+    auto [it, first] = groups.try_emplace(copy);
+    CopyGroup& group = it->second;
+    if (first) {
+      group.batch = runtime.scratch("batch-" + std::to_string(groups.size()));
+      return start_rsync(i, &group);
+    }
+    switch (group.state) {
+      case CopyGroup::State::kWriting:
+        state[i].step = NodeSync::Step::kWaiting;
+        group.waiting.push_back(i);
+        return;
+      case CopyGroup::State::kWritten: return start_replay(i, group);
+      case CopyGroup::State::kFailed: return start_rsync(i, nullptr);
+    }
+  };
+  auto batch_finished = [&](CopyGroup& group, bool written) {
+    group.state = written ? CopyGroup::State::kWritten : CopyGroup::State::kFailed;
+    for (std::size_t w : group.waiting) {
+      if (state[w].step != NodeSync::Step::kWaiting) continue;  // its lock went meanwhile
+      if (written) {
+        start_replay(w, group);
+      } else {
+        start_rsync(w, nullptr);
+      }
+    }
+    group.waiting.clear();
   };
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const SshNodeSpec& node = targets[i].node;
@@ -280,10 +353,14 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
                            node.remote_dir + "; waiting for it to finish");
         }
         if (s.output.find("locked\n") != std::string::npos) {
-          s.step = NodeSync::Step::kSyncing;
-          s.output.clear();
-          start_rsync(i);
+          std::size_t at = s.output.find("copy ");
+          std::size_t end = at == std::string::npos ? at : s.output.find('\n', at);
+          begin_sync(i, end == std::string::npos ? "" : s.output.substr(at + 5, end - at - 5));
         }
+      } else if (ev->process == s.rsync && s.replaying && !s.ending_replay &&
+                 batch_does_not_fit(s.output)) {
+        s.ending_replay = true;  // its exit starts a rsync of its own
+        transport.terminate(s.rsync);
       }
       continue;
     }
@@ -304,6 +381,16 @@ std::map<std::string, std::string> sync_nodes(Transport& transport, Status& stat
       continue;
     }
     s.rsync = -1;
+    s.ending_replay = false;
+    if (s.writes_batch) {
+      CopyGroup* group = std::exchange(s.writes_batch, nullptr);
+      batch_finished(*group, ok);
+    }
+    if (s.replaying && !ok && s.step == NodeSync::Step::kSyncing && !ev->node_lost) {
+      // Not the copy the batch was written against (or rsync could not read it there).
+      start_rsync(i, nullptr);
+      continue;
+    }
     if (!ok && s.error.empty()) {
       s.error = "rsync " + (ev->error.empty() ? "exited with status " + std::to_string(ev->exit_code)
                                               : ev->error) +

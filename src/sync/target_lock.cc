@@ -31,6 +31,13 @@ while :; do
   fi
 done
 flock -x "$dir/.distributest-busy" true || exit 1
+if [ -z "$(ls -A -- "$dir" | grep -v -x -e .distributest-dir -e .distributest-lock -e .distributest-busy)" ]; then
+  echo "copy empty"
+elif id=$(tr -cd 0-9a-f < "$dir/.distributest-runtime/sync-id" 2>/dev/null) && [ -n "$id" ]; then
+  echo "copy $id"
+else
+  echo "copy unknown"
+fi
 echo locked
 exec cat >/dev/null
 )SH";

@@ -12,7 +12,9 @@ namespace dt {
 // Takes `dir` (under `remote_root`) for a run: refuses it (exit 3, untouched) when it exists,
 // is not empty and is not marked; else marks it, says "waiting" when someone else holds its
 // lock, and "locked" once it holds the lock of the marked `dir`, then holds it until stdin
-// ends. The lock holder of a killed master may go before that master's runners are killed
+// ends. Just before "locked" it says what the copy is: "copy empty" (nothing synced yet),
+// "copy ID" (the sync id the last sync that reached it left: copies with one ID were filled by
+// the same sync), or "copy unknown". The lock holder of a killed master may go before that master's runners are killed
 // (they get a grace period), so it also waits until no process holds the shared "busy" lock
 // every remote command takes.
 std::vector<std::string> target_prepare_argv(const std::string& remote_root,

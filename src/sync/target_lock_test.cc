@@ -225,5 +225,32 @@ TEST_F(TargetLockTest, CleanListsWithoutRemovingAndLeavesNothingBehindWhenItRemo
   EXPECT_EQ(again.wait_exit(), 4);
 }
 
+// The sync groups copies by this line (sync.cc): only copies a sync filled alike may share one
+// rsync's batch, so an empty copy, one with a sync id and one without must each say so.
+TEST_F(TargetLockTest, SaysWhatTheCopyIsBeforeLocked) {
+  {
+    Script run(target_prepare_argv(root, dir));
+    ASSERT_TRUE(run.says("locked")) << run.output();
+    EXPECT_NE(run.output().find("copy empty\nlocked\n"), std::string::npos) << run.output();
+    std::ofstream(dir + "/test_a.sh") << "true\n";
+    run.close_stdin();
+    ASSERT_EQ(run.wait_exit(), 0) << run.output();
+  }
+  {
+    Script run(target_prepare_argv(root, dir));
+    ASSERT_TRUE(run.says("locked")) << run.output();
+    EXPECT_NE(run.output().find("copy unknown\nlocked\n"), std::string::npos) << run.output();
+    fs::create_directories(dir + "/.distributest-runtime");
+    std::ofstream(dir + "/.distributest-runtime/sync-id") << "0123abcd$(x)\n";
+    run.close_stdin();
+    ASSERT_EQ(run.wait_exit(), 0) << run.output();
+  }
+  Script run(target_prepare_argv(root, dir));
+  ASSERT_TRUE(run.says("locked")) << run.output();
+  EXPECT_NE(run.output().find("copy 0123abcd\nlocked\n"), std::string::npos) << run.output();
+  run.close_stdin();
+  EXPECT_EQ(run.wait_exit(), 0) << run.output();
+}
+
 }  // namespace
 }  // namespace dt

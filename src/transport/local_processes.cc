@@ -209,7 +209,9 @@ void LocalProcesses::start(int id, const ProcessSpec& spec, int relay_fd) {
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  if (spec.stdin_null) {
+  if (!spec.stdin_file.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 0, spec.stdin_file.c_str(), O_RDONLY, 0);
+  } else if (spec.stdin_null) {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   } else {
     posix_spawn_file_actions_adddup2(&actions, in.read, 0);

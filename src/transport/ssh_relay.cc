@@ -65,7 +65,7 @@ std::optional<int> deliver(const RelayFrameDecoder::Frame& frame) {
 
 }  // namespace
 
-std::string ssh_relay_rsh() {
+std::vector<std::string> ssh_relay_argv() {
   char path[4096];
   ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
   std::string self = n > 0 ? std::string(path, static_cast<std::size_t>(n)) : "distributest";
@@ -73,9 +73,15 @@ std::string ssh_relay_rsh() {
   // Beside the binary in a build tree; in libexec once installed.
   for (const std::string& helper : {dir + kSshRelayProgram,
                                     dir + "../libexec/distributest/" + kSshRelayProgram}) {
-    if (!dir.empty() && access(helper.c_str(), X_OK) == 0) return rsync_word(helper);
+    if (!dir.empty() && access(helper.c_str(), X_OK) == 0) return {helper};
   }
-  return rsync_word(self) + " " + kSshRelaySubcommand;
+  return {self, kSshRelaySubcommand};
+}
+
+std::string ssh_relay_rsh() {
+  std::string rsh;
+  for (const std::string& word : ssh_relay_argv()) rsh += (rsh.empty() ? "" : " ") + rsync_word(word);
+  return rsh;
 }
 
 int ssh_relay_main(int argc, char** argv) {

@@ -24,6 +24,8 @@ inline constexpr const char* kSshRelayProgram = "distributest-ssh-relay";
 // rsync's -e value, quoted for rsync's own -e parser: kSshRelayProgram beside this binary or in
 // ../libexec/distributest/, else this binary in relay mode (`distributest __ssh-relay`).
 std::string ssh_relay_rsh();
+// The same program as a command line to start directly: {helper} or {this binary, subcommand}.
+std::vector<std::string> ssh_relay_argv();
 
 // The relay, in the process rsync started (either program; argv[1] is ssh's first argument).
 // Returns its exit status: the remote command's, or 255 when the master is gone or the relay

@@ -22,6 +22,8 @@ struct ProcessSpec {
   // The process reads /dev/null, not what the master writes (a hook). Its stdin still ties it
   // to the master: on a node, closing it (or losing the master) ends the process group.
   bool stdin_null = false;
+  // A local process reads this file instead (an rsync batch that the relay carries to a node).
+  std::string stdin_file{};
   // For a local process that reaches a node through the master's SSH session (rsync's remote
   // shell: transport/ssh_relay.h): what it runs there runs on `node`, under `command_prefix`,
   // in `cwd`. Transports without SSH ignore it.

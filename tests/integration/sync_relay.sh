@@ -7,7 +7,9 @@
 #  3. the master SIGKILLed in the middle of a (throttled) sync: within 3 s no rsync of ours runs,
 #     neither here nor on the node (an OpenSSH-driven rsync went on writing into the node's dir
 #     after the lock was gone), and the next run syncs and passes;
-#  4. the relay refuses to run outside a sync with a clear message.
+#  4. the relay refuses to run outside a sync with a clear message;
+#  5. copies the last sync filled alike cost one rsync: it writes a batch, the other copy replays
+#     it (src/sync/rsync_batch.h); a copy that does not fit the batch gets a rsync of its own.
 source "$(dirname "$0")/lib.sh"
 cluster_available || { echo "SKIP: the test cluster needs root and network namespaces"; exit 77; }
 cluster_up 2 relay
@@ -43,7 +45,7 @@ logins() {  # logins NODE: how many logins its sshd has accepted so far
   grep -c 'Accepted publickey' "$DISTRIBUTEST_TESTCLUSTER_DIR/$1/sshd.log" || true
 }
 
-# 1. One login per node.
+# 1. One login per node (the first sync of two empty copies: one rsync, replayed on the other).
 before1=$(logins n1)
 before2=$(logins n2)
 run_cluster -n 2 --json report.json
@@ -60,7 +62,9 @@ l2=$(($(logins n2) - before2))
 echo "ok: one SSH login per node per run (n1 $l1, n2 $l2), project synced intact"
 
 # 2 and 3. A slow sync (its remote shell the relay program beside the binary), its master killed
-# in the middle.
+# in the middle. Without its sync id n1's copy is not the one n2's rsync writes a batch for
+# (case 5), so n1 gets an rsync of its own.
+"$TC" exec n1 sh -c "rm /root/'$dir'/.distributest-runtime/sync-id"
 head -c 30000000 /dev/urandom > data/blob
 "$TC" slow n1 16mbit
 "$TC" run "$DT" -c "$config" -n 2 >"$WORK/out" 2>&1 &
@@ -95,3 +99,41 @@ assert_rc 0
 [[ $("$TC" exec n1 sh -c "cd /root && sha1sum '$dir/data/blob'" | cut -d' ' -f1) == $(sha1sum data/blob | cut -d' ' -f1) ]] ||
   fail "the run after the killed one did not sync data/blob"
 echo "ok: the next run syncs and passes"
+
+# 5. One rsync for alike copies. A shim before rsync on the master's PATH logs each rsync started.
+mkdir -p "$WORK/shim"
+printf '#!/bin/sh\necho "$*" >> %s/rsync.calls\nexec /usr/bin/rsync "$@"\n' "$WORK" > "$WORK/shim/rsync"
+chmod +x "$WORK/shim/rsync"
+synced_as_here() {  # synced_as_here FILE: both copies hold FILE as the project does
+  local n
+  for n in n1 n2; do
+    [[ $("$TC" exec "$n" sh -c "cd /root && sha1sum '$dir/$1'" | cut -d' ' -f1) == $(sha1sum "$1" | cut -d' ' -f1) ]] ||
+      fail "$n: the synced copy of $1 differs from the project's"
+  done
+}
+echo one > data/small
+rm -f "$WORK/rsync.calls"
+PATH=$WORK/shim:$PATH run_cluster -n 2 --json report.json
+assert_rc 0
+synced_as_here data/small
+[[ $(wc -l < "$WORK/rsync.calls") == 1 && $(grep -c -- '--write-batch=' "$WORK/rsync.calls") == 1 ]] ||
+  fail "two alike copies: wanted one rsync writing a batch, got: $(cat "$WORK/rsync.calls")"
+id1=$("$TC" exec n1 sh -c "cat /root/'$dir'/.distributest-runtime/sync-id")
+id2=$("$TC" exec n2 sh -c "cat /root/'$dir'/.distributest-runtime/sync-id")
+[[ -n $id1 && $id1 == "$id2" ]] || fail "the two copies' sync ids differ: '$id1' '$id2'"
+echo "ok: two alike copies synced by one rsync and its batch"
+
+# Each copy lacks a file the other has: whichever writes the batch, the other does not fit it.
+"$TC" exec n1 sh -c "rm /root/'$dir'/t/2.sh"
+"$TC" exec n2 sh -c "rm /root/'$dir'/t/1.sh"
+echo "two, longer" > data/small
+rm -f "$WORK/rsync.calls"
+PATH=$WORK/shim:$PATH run_cluster -n 2 --json report.json
+assert_rc 0
+synced_as_here data/small
+synced_as_here t/1.sh
+synced_as_here t/2.sh
+[[ $(wc -l < "$WORK/rsync.calls") == 2 && $(grep -c -- '--write-batch=' "$WORK/rsync.calls") == 1 ]] ||
+  fail "a copy that does not fit the batch: wanted the batch's rsync and one of its own, got: $(cat "$WORK/rsync.calls")"
+[[ $(json_get report.json "sum(f['status'] == 'passed' for f in r['files'])") == 4 ]] || fail "not every file passed: $(cat "$WORK/out")"
+echo "ok: a copy that does not fit the batch gets a rsync of its own, and the right files"
