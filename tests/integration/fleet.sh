@@ -38,9 +38,7 @@ PY
 # 1. The fleet, after a first run that makes the first sync.
 run_cluster -n 8
 assert_rc 0
-mkdir -p "$WORK/shim"
-printf '#!/bin/sh\necho "$*" >> %s/rsync.calls\nexec /usr/bin/rsync "$@"\n' "$WORK" > "$WORK/shim/rsync"
-chmod +x "$WORK/shim/rsync"
+rsync_shim
 PATH=$WORK/shim:$PATH run_cluster -n 8 --json report.json
 assert_rc 0
 every_file_once report.json

@@ -78,6 +78,14 @@ remote_copy() {
   echo ".cache/distributest/$(basename "$path")-$(printf '%s' "$path" | sha256sum | cut -c1-8)@$(hostname -s)"
 }
 
+# rsync_shim: puts $WORK/shim/rsync, which logs its arguments to $WORK/rsync.calls and runs the
+# real one, where `PATH=$WORK/shim:$PATH` finds it: how many rsyncs the master started.
+rsync_shim() {
+  mkdir -p "$WORK/shim"
+  printf '#!/bin/sh\necho "$*" >> %s/rsync.calls\nexec /usr/bin/rsync "$@"\n' "$WORK" > "$WORK/shim/rsync"
+  chmod +x "$WORK/shim/rsync"
+}
+
 # Runs distributest inside the cluster's control namespace, where the nodes are; output in
 # $WORK/out, exit status in $rc.
 run_cluster() {

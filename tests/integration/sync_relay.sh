@@ -100,10 +100,8 @@ assert_rc 0
   fail "the run after the killed one did not sync data/blob"
 echo "ok: the next run syncs and passes"
 
-# 5. One rsync for alike copies. A shim before rsync on the master's PATH logs each rsync started.
-mkdir -p "$WORK/shim"
-printf '#!/bin/sh\necho "$*" >> %s/rsync.calls\nexec /usr/bin/rsync "$@"\n' "$WORK" > "$WORK/shim/rsync"
-chmod +x "$WORK/shim/rsync"
+# 5. One rsync for alike copies.
+rsync_shim
 synced_as_here() {  # synced_as_here FILE: both copies hold FILE as the project does
   local n
   for n in n1 n2; do
