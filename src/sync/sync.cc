@@ -91,6 +91,8 @@ class StagedRuntime {
     if (!ec) fs::last_write_time(copy, fs::last_write_time(source, ec), ec);
     if (ec) error_ = "cannot copy the runner templates " + source.string() + ": " + ec.message();
     if (error_.empty()) {
+      // What the copies this sync fills will share (rsync_batch.h); should it not be written,
+      // they say "copy unknown" next time and each gets a rsync of its own, as before.
       sync_id_ = new_sync_id();
       std::ofstream(fs::path(path()) / kSyncIdFile) << sync_id_ << '\n';
     }
