@@ -93,8 +93,7 @@ class StagedRuntime {
     if (error_.empty()) {
       // What the copies this sync fills will share (rsync_batch.h); should it not be written,
       // they say "copy unknown" next time and each gets a rsync of its own, as before.
-      sync_id_ = new_sync_id();
-      std::ofstream(fs::path(path()) / kSyncIdFile) << sync_id_ << '\n';
+      std::ofstream(fs::path(path()) / kSyncIdFile) << new_sync_id() << '\n';
     }
   }
   ~StagedRuntime() {
@@ -111,7 +110,6 @@ class StagedRuntime {
 
  private:
   std::string top_;
-  std::string sync_id_;
   std::string error_;
 };
 
