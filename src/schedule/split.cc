@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <numeric>
 #include <queue>
@@ -252,6 +253,19 @@ void merge_head(std::vector<PlannedFile>& files, std::size_t old_head,
                 std::vector<PlannedFile> head) {
   std::size_t tail = files.size() - old_head;
   std::size_t size = head.size() + tail;
+  if (size > files.capacity()) {
+    // No room to grow in place (a caller that did not reserve, as dry_run's copy): resizing would
+    // move every entry to a new vector and then merge them again; one merge into it instead.
+    // std::merge keeps the first range's item on a tie: the file that was never cut.
+    std::vector<PlannedFile> out;
+    out.reserve(size);
+    auto rest = files.begin() + static_cast<std::ptrdiff_t>(old_head);
+    std::merge(std::make_move_iterator(rest), std::make_move_iterator(files.end()),
+               std::make_move_iterator(head.begin()), std::make_move_iterator(head.end()),
+               std::back_inserter(out), longer);
+    files = std::move(out);
+    return;
+  }
   if (head.size() > old_head) {
     files.resize(size);
     std::move_backward(files.begin() + static_cast<std::ptrdiff_t>(old_head),

@@ -183,5 +183,31 @@ TEST(SplitTest, PartsFillTheGapsTheOtherFilesLeaveWhenEqualPartsWouldEndUnevenly
   EXPECT_LT(only.size(), 300u);
 }
 
+TEST(SplitTest, APlanWithoutRoomForThePartsIsSplitAsOneWithRoom) {
+  // merge_head grows the plan in place when it has room and merges into a new vector when it
+  // has none (a caller's exact-size copy, as dry_run's): both must give one order. (The parts
+  // here, 4.2 s, tie with no other file: the tie rule is std::merge's, first range first.)
+  TimingStore store;
+  ran(store, "big.py", 12, 1.0, 0.2);
+  std::vector<std::string> paths{"big.py"};
+  for (int i = 0; i < 6; ++i) {
+    paths.push_back("s" + std::to_string(i) + ".py");
+    ran(store, paths.back(), 2, 0.5, 0.1);
+  }
+  std::vector<PlannedFile> exact = suite(store, paths);
+  exact.shrink_to_fit();
+  std::vector<PlannedFile> roomy = suite(store, paths);
+  roomy.reserve(roomy.size() + 16);
+  std::vector<PlannedFile> a = split_slow_files(exact, store, 4);
+  std::vector<PlannedFile> b = split_slow_files(std::move(roomy), store, 4);
+  ASSERT_FALSE(parts_of(a, "big.py").empty());
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].path, b[i].path) << i;
+    EXPECT_EQ(a[i].expected_seconds, b[i].expected_seconds) << i;
+    EXPECT_EQ(a[i].selection.ids, b[i].selection.ids) << i;
+  }
+}
+
 }  // namespace
 }  // namespace dt
