@@ -32,7 +32,10 @@ class LocalProcesses {
   struct Process {
     pid_t pid = -1;
     std::unique_ptr<boost::asio::posix::stream_descriptor> in, out, err;
-    std::array<char, 65536> out_buf{}, err_buf{};
+    // Small: a sync runs a local rsync (and its relay) per node at once, and these buffers were
+    // most of the master's peak memory at 64 nodes (64 KB each then); bulk bytes go through
+    // the relay's socket, not here, and a runner's output comes in several reads.
+    std::array<char, 16384> out_buf{}, err_buf{};
     std::string queued;   // written after the write in flight
     std::string writing;  // the write in flight
     bool close_requested = false;

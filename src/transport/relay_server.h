@@ -44,7 +44,7 @@ class RelayServer {
   ProcessSpec::Relay spec_;
   boost::asio::posix::stream_descriptor socket_;
   boost::asio::steady_timer backlog_timer_;
-  std::array<char, 65536> buf_{};
+  std::array<char, 32768> buf_{};  // one per node while it syncs: kept small (local_processes.h)
   RelayFrameDecoder decoder_;
   std::string outbox_;   // framed bytes for the relay, after the write in flight
   std::string writing_;  // the write in flight
