@@ -36,9 +36,8 @@ std::optional<std::string> read_batch_command(const std::vector<std::string>& ex
   // A placeholder for rsync_filter_args' merge file: the node has no such file, so its rules go
   // as words of their own, in its place.
   const std::string placeholder = "\n";
-  std::vector<std::string> words{"rsync", "--read-batch=-", kReplayTimeout, "-a", "--delete",
-                                 std::string("--include=/") + kRemoteRuntimeDir + "/***"};
-  for (std::string& word : rsync_filter_args(excludes, git_rules.empty() ? "" : placeholder)) {
+  std::vector<std::string> words{"rsync", "--read-batch=-", kReplayTimeout, "-a", "--delete"};
+  for (std::string& word : rsync_rule_args(excludes, git_rules.empty() ? "" : placeholder)) {
     if (word != "--filter=merge " + placeholder) {
       words.push_back(std::move(word));
       continue;

@@ -18,7 +18,7 @@ namespace dt {
 std::string new_sync_id();
 
 // The remote command that replays a batch read from stdin into the current directory, with
-// the same rules as the rsync that wrote it: the filter words of rsync_argv(), the git rules
+// the same rules as the rsync that wrote it: rsync_rule_args(), the git rules
 // (the master's file) inline. nullopt when that would make a command line too long to send.
 std::optional<std::string> read_batch_command(const std::vector<std::string>& excludes,
                                               const std::string& git_rules);

@@ -4,6 +4,9 @@
 
 #include <string>
 
+#include "sync/sync.h"
+#include "transport/remote_command.h"
+
 namespace dt {
 namespace {
 
@@ -22,9 +25,12 @@ TEST(RsyncBatchTest, TheReplayCommandQuotesEveryRuleAndInlinesTheGitRules) {
   EXPECT_EQ(command->substr(command->size() - 5), " './'") << *command;
 }
 
-TEST(RsyncBatchTest, OutsideGitTheNodeReadsTheGitignoreFilesAsTheRsyncDoes) {
-  std::optional<std::string> command = read_batch_command({}, "");
+TEST(RsyncBatchTest, OutsideGitTheReplayHasEveryRuleOfTheRsyncThatWroteTheBatch) {
+  std::optional<std::string> command = read_batch_command({"tmp/"}, "");
   ASSERT_TRUE(command.has_value());
+  std::string rules;
+  for (const std::string& word : rsync_rule_args({"tmp/"}, "")) rules += " " + shell_quote(word);
+  EXPECT_NE(command->find(rules + " './'"), std::string::npos) << *command;
   EXPECT_NE(command->find("'--filter=:- .gitignore'"), std::string::npos) << *command;
 }
 

@@ -209,16 +209,23 @@ std::vector<std::string> rsync_filter_args(const std::vector<std::string>& exclu
   return args;
 }
 
+std::vector<std::string> rsync_rule_args(const std::vector<std::string>& excludes,
+                                         const std::string& git_rules_file) {
+  // First match wins: the adapters go whole, whatever the project's rules say about such paths
+  // (a .gitignore with `*.py`), and what is stale in them is deleted.
+  std::vector<std::string> args{std::string("--include=/") + kRemoteRuntimeDir + "/***"};
+  std::vector<std::string> filters = rsync_filter_args(excludes, git_rules_file);
+  args.insert(args.end(), filters.begin(), filters.end());
+  return args;
+}
+
 std::vector<std::string> rsync_argv(const std::string& project_dir, const std::string& runtime_dir,
                                     const std::vector<std::string>& excludes,
                                     const std::string& git_rules_file) {
   // The host is a placeholder: the relay runs rsync's remote half on the node's own session.
   std::vector<std::string> argv{"rsync", "-a", "--delete", "--protect-args", "-e", ssh_relay_rsh()};
-  // First match wins: the adapters go whole, whatever the project's rules say about such paths
-  // (a .gitignore with `*.py`), and what is stale in them is deleted.
-  argv.push_back(std::string("--include=/") + kRemoteRuntimeDir + "/***");
-  std::vector<std::string> filters = rsync_filter_args(excludes, git_rules_file);
-  argv.insert(argv.end(), filters.begin(), filters.end());
+  std::vector<std::string> rules = rsync_rule_args(excludes, git_rules_file);
+  argv.insert(argv.end(), rules.begin(), rules.end());
   argv.push_back(project_dir + "/");
   argv.push_back(runtime_dir);  // no slash: the directory itself, by its name
   argv.push_back(std::string(kRelayHost) + ":./");

@@ -70,6 +70,11 @@ std::vector<std::string> rsync_argv(const std::string& project_dir, const std::s
 std::vector<std::string> rsync_filter_args(const std::vector<std::string>& excludes,
                                            const std::string& git_rules_file);
 
+// Every rule word of rsync_argv(): the adapters' include, then rsync_filter_args(). A replay of
+// its batch (rsync_batch.h) must be given the same.
+std::vector<std::string> rsync_rule_args(const std::vector<std::string>& excludes,
+                                         const std::string& git_rules_file);
+
 // What rsync is told the host is; it never resolves it: its remote shell is the relay.
 inline constexpr const char* kRelayHost = "node";
 

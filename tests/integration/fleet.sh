@@ -16,6 +16,9 @@ cat > "$project/.distributest/config.toml" <<'TOML'
 framework = "command"
 command = "sh {file}"
 files = ["t/*.sh"]
+# A file in flight on a killed node may be requeued onto another killed node not yet seen
+# lost (seen under load): with 8 killed, 9 tries always leave one on a live node.
+max_attempts = 9
 TOML
 cd "$project"
 
@@ -29,7 +32,8 @@ paths = collections.Counter(f["path"] for f in r["files"])
 twice = [p for p, n in paths.items() if n != 1]
 passed = sum(f["status"] == "passed" for f in r["files"])
 print("ok" if len(paths) == 1024 and not twice and passed == len(r["files"])
-      else f"{len(paths)} files, {passed} passed, more than once: {twice[:3]}")
+      else f"{len(paths)} files, {passed} passed, more than once: {twice[:3]}, not passed: "
+           f"{[(f['path'], f['status'], f.get('node'), f.get('runner'), f.get('error', '')[:300]) for f in r['files'] if f['status'] != 'passed'][:3]}")
 PY
 )
   [[ $check == ok ]] || fail "$check; output: $(tail -n 20 "$WORK/out")"
