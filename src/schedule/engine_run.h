@@ -5,6 +5,7 @@
 // queues that spare every event a pass over a fleet's runners.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -46,6 +47,7 @@ class EngineRun {
     int attempts = 0;
     int reruns = 0;            // --retry reruns so far
     bool finished = false;     // its result is in results_
+    std::uint8_t node_losses = 0;  // tries that ended with their node's link (not max_attempts')
     std::unique_ptr<Retries> retries;
   };
   struct NodeState {
@@ -101,7 +103,14 @@ class EngineRun {
   void maybe_finish_file(std::size_t r);
   void finish_item(std::size_t r, FileResult&& result);
   void keep_output_if_needed(FileResult& result);
-  void crash_in_flight(std::size_t r, const std::string& why);
+  void crash_in_flight(std::size_t r, const std::string& why, bool node_lost);
+  void requeue(std::size_t r, const std::string& why);
+  // The number of the try after which a file whose runner dies is an error: max_attempts,
+  // counted past its --retry reruns and the tries lost with a node.
+  int last_attempt(const Item& item) const {
+    return options_.max_attempts + item.reruns + item.node_losses;
+  }
+  static constexpr int kMaxNodeLosses = 3;
   void record_attempt(std::size_t r, const std::string& outcome, const std::string& why);
   void runner_failed(std::size_t r, const std::string& why);
   void start_failed(std::size_t r, const TransportEvent& ev);

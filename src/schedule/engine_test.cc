@@ -279,6 +279,53 @@ TEST_F(EngineTest, FilesOfALostNodeGoToRunnersThatWereIdle) {
   EXPECT_DOUBLE_EQ(lost.started_seconds + lost.duration_seconds, 3.5);
 }
 
+// Found with 8 of 64 real nodes killed at once: a file in flight on one was requeued onto
+// another not yet seen dead, and was an error at "attempt 2 of 2" though it never ran on a
+// live node. Tries lost with a node do not use up max_attempts.
+TEST_F(EngineTest, TriesLostWithANodeDoNotUseUpMaxAttempts) {
+  add("y", 3);
+  transport.files["y"].crashes = 2;
+  transport.files["y"].loses_node = true;
+  nodes.push_back(NodeSlot{"b", "b.example", "", {}});
+  nodes.push_back(NodeSlot{"c", "c.example", "", {}});
+  runners.push_back(RunnerSlot{"box_b_1", 1, "b", {}, {"fake-runner"}});
+  runners.push_back(RunnerSlot{"box_c_1", 1, "c", {}, {"fake-runner"}});
+  runners.push_back(RunnerSlot{"box_a_1", 1, "local", {}, {"fake-runner"}});
+  ASSERT_EQ(options.max_attempts, 2);
+  RunResult r = run();
+  const FileResult& y = result_of(r, "y");
+  EXPECT_EQ(y.status, FileStatus::kPassed) << y.error;
+  EXPECT_EQ(y.attempts, 3);
+  ASSERT_EQ(y.earlier_attempts.size(), 2u);
+  EXPECT_NE(y.earlier_attempts[0].node, y.earlier_attempts[1].node);
+  EXPECT_NE(y.node, y.earlier_attempts[0].node);
+  EXPECT_NE(y.node, y.earlier_attempts[1].node);
+  EXPECT_EQ(std::count_if(r.nodes.begin(), r.nodes.end(),
+                          [](const NodeResult& n) { return n.lost_seconds >= 0; }),
+            2);
+  EXPECT_TRUE(status.has_event("requeued (attempt 2 of 4)"));
+}
+
+// ... but a file under which 3 nodes went is not tried a 4th time: it may be what kills them.
+TEST_F(EngineTest, AFileUnderWhichThreeNodesWereLostIsAnError) {
+  add("y", 3);
+  transport.files["y"].crashes = 10;
+  transport.files["y"].loses_node = true;
+  for (const char* n : {"b", "c", "d"}) {
+    nodes.push_back(NodeSlot{n, std::string(n) + ".example", "", {}});
+    runners.push_back(RunnerSlot{std::string("box_") + n + "_1", 1, n, {}, {"fake-runner"}});
+  }
+  runners.push_back(RunnerSlot{"box_a_1", 1, "local", {}, {"fake-runner"}});
+  RunResult r = run();
+  const FileResult& y = result_of(r, "y");
+  EXPECT_EQ(y.status, FileStatus::kError);
+  EXPECT_EQ(y.attempts, 3);
+  EXPECT_NE(y.error.find("3 nodes were lost under it, so it is not tried again"), std::string::npos)
+      << y.error;
+  EXPECT_EQ(r.summary.errors, 1);
+  EXPECT_EQ(r.summary.not_run, 0);
+}
+
 TEST_F(EngineTest, RetryRerunsAFailedFileOnAnotherNodeAndReportsItFlaky) {
   add("flaky", 1);
   add("other", 5);

@@ -268,8 +268,10 @@ void EngineRun::on_runner_exit(std::size_t r, const TransportEvent& ev) {
         set_phase(r, RunnerState::Phase::kIdle);
         break;
       }
-      crash_in_flight(r, rs.protocol_error ? "protocol error: " + *rs.protocol_error
-                                           : "runner " + describe_exit(ev));
+      crash_in_flight(r,
+                      rs.protocol_error ? "protocol error: " + *rs.protocol_error
+                                        : "runner " + describe_exit(ev),
+                      ev.node_lost);
       break;
     case RunnerState::Phase::kStarting:
       if (stopping_ || work_done_) break;
@@ -303,7 +305,7 @@ void EngineRun::on_runner_exit(std::size_t r, const TransportEvent& ev) {
   dispatch_idle();  // if that was the last file in flight, the idle runners can go
 }
 
-void EngineRun::crash_in_flight(std::size_t r, const std::string& why) {
+void EngineRun::crash_in_flight(std::size_t r, const std::string& why, bool node_lost) {
   RunnerState& rs = runners_[r];
   Item& item = items_[*rs.item];
   FileResult result = base_result(r, item);
@@ -325,26 +327,44 @@ void EngineRun::crash_in_flight(std::size_t r, const std::string& why) {
     rs.timed_out = false;
     return finish_item(r, std::move(result));
   }
-  if (item.attempts - item.reruns < options_.max_attempts) {
-    status_.event(Status::Level::kWarning, "runner " + rs.slot.id + ": " + why + " while running " +
-                                               work_label(item.file->path, item.file->selection) + "; requeued (attempt " +
-                                               std::to_string(item.attempts) + " of " +
-                                               std::to_string(options_.max_attempts) + ")");
-    record_attempt(r, "requeued", why);
-    queue_.push_front(*rs.item);
-    rs.item.reset();
-    rs.output.clear();
-    rs.record.reset();
-    rs.marker_seen = false;
-    set_phase(r, RunnerState::Phase::kDone);  // not busy any more, so an idle runner takes it
-    dispatch_idle();
-    return;
+  // A node's link is far more often the network or the machine than the file: such a try does
+  // not use up max_attempts (nodes killed together can hand a file from one dead node to another
+  // not yet seen dead). A file under which kMaxNodeLosses nodes went is not tried again, so
+  // that a file that takes its node down cannot take the whole fleet.
+  if (node_lost) {
+    ++item.node_losses;
+    if (item.node_losses < kMaxNodeLosses) return requeue(r, why);
+    result.status = FileStatus::kError;
+    result.errors = 1;
+    result.error = why + " while running this file (attempt " + std::to_string(item.attempts) +
+                   "); " + std::to_string(kMaxNodeLosses) +
+                   " nodes were lost under it, so it is not tried again";
+    return finish_item(r, std::move(result));
   }
+  if (item.attempts < last_attempt(item)) return requeue(r, why);
   result.status = FileStatus::kError;
   result.errors = 1;
   result.error = why + " while running this file (attempt " + std::to_string(item.attempts) + " of " +
-                 std::to_string(options_.max_attempts) + ")";
+                 std::to_string(last_attempt(item)) + ")";
   finish_item(r, std::move(result));
+}
+
+void EngineRun::requeue(std::size_t r, const std::string& why) {
+  RunnerState& rs = runners_[r];
+  const Item& item = items_[*rs.item];
+  status_.event(Status::Level::kWarning,
+                "runner " + rs.slot.id + ": " + why + " while running " +
+                    work_label(item.file->path, item.file->selection) + "; requeued (attempt " +
+                    std::to_string(item.attempts) + " of " +
+                    std::to_string(last_attempt(item)) + ")");
+  record_attempt(r, "requeued", why);
+  queue_.push_front(*rs.item);
+  rs.item.reset();
+  rs.output.clear();
+  rs.record.reset();
+  rs.marker_seen = false;
+  set_phase(r, RunnerState::Phase::kDone);  // not busy any more, so an idle runner takes it
+  dispatch_idle();
 }
 
 }  // namespace dt

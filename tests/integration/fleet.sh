@@ -16,9 +16,8 @@ cat > "$project/.distributest/config.toml" <<'TOML'
 framework = "command"
 command = "sh {file}"
 files = ["t/*.sh"]
-# A file in flight on a killed node may be requeued onto another killed node not yet seen
-# lost (seen under load): with 8 killed, 9 tries always leave one on a live node.
-max_attempts = 9
+# max_attempts is the default 2: a file in flight on a killed node may be requeued onto another
+# killed node not yet seen lost (seen under load), and tries lost with a node do not count.
 TOML
 cd "$project"
 
