@@ -59,10 +59,10 @@ void FakeTransport::schedule(double after_seconds, TransportEvent ev) {
   std::size_t event = store(std::move(ev), kNoEvent);
   events_.push_back(Scheduled{now_ + to_duration(after_seconds), seq_++, process,
                               life_.at(process).epoch, event});
-  std::push_heap(events_.begin(), events_.end(), Later{});
+  std::push_heap(events_.begin(), events_.end(), later);
 }
 
-std::size_t FakeTransport::schedule(double after_seconds, TransportEvent ev, TransportEvent then) {
+void FakeTransport::schedule(double after_seconds, TransportEvent ev, TransportEvent then) {
   int process = ev.process;
   std::size_t second = store(std::move(then), kNoEvent);
   std::size_t first = store(std::move(ev), second);
@@ -70,21 +70,19 @@ std::size_t FakeTransport::schedule(double after_seconds, TransportEvent ev, Tra
   events_.push_back(Scheduled{now_ + to_duration(after_seconds), seq_, process,
                               life_.at(process).epoch, first});
   seq_ += 2;
-  std::push_heap(events_.begin(), events_.end(), Later{});
-  return first;
+  std::push_heap(events_.begin(), events_.end(), later);
 }
 
 // Hands over the event at the top of events_; the one chained after it takes its place there.
 TransportEvent FakeTransport::take_front() {
   Scheduled& top = events_.front();
   std::size_t event = top.event;
-  if (pending_[event].file_end) write_file_end(pending_[event]);
   std::size_t then = pending_[event].then;
   if (then != kNoEvent) {
     top.event = then;
     ++top.seq;
   } else {
-    std::pop_heap(events_.begin(), events_.end(), Later{});
+    std::pop_heap(events_.begin(), events_.end(), later);
     events_.pop_back();
   }
   free_.push_back(event);
@@ -215,20 +213,11 @@ void FakeTransport::run_file(int process, const std::string& path) {
     schedule(f.seconds, TransportEvent{Kind::kExited, process, "", -1, 9});
     return;
   }
-  double seconds = f.seconds;
-  p.ending = std::move(f);
-  std::size_t marker =
-      schedule(seconds, TransportEvent{Kind::kStderr, process}, TransportEvent{Kind::kStdout, process});
-  pending_[marker].file_end = true;
-}
-
-void FakeTransport::write_file_end(Pending& marker) {
-  const Process& p = processes_[static_cast<std::size_t>(marker.event.process)];
-  std::string& output = marker.event.data;
-  output.reserve(p.ending.output.size() + kEndMarker.size());
-  output.append(p.ending.output).append(kEndMarker);
-  pending_[marker.then].event.data = record_line(p.current, p.ending);
-  marker.file_end = false;
+  std::string output;
+  output.reserve(f.output.size() + kEndMarker.size());
+  output.append(f.output).append(kEndMarker);
+  schedule(f.seconds, TransportEvent{Kind::kStderr, process, std::move(output)},
+           TransportEvent{Kind::kStdout, process, record_line(path, f)});
 }
 
 // The record a runner writes, built by hand: a JSON object per line of a million-line run is

@@ -84,7 +84,6 @@ class FakeTransport : public Transport {
     bool runner = false;
     std::string stdin_buffer;
     std::string current;  // the file in flight
-    FakeFile ending;      // what it does, for its end marker and record (see Pending)
   };
   // Whether a process lives, and its epoch: cancel() starts a new one, and events of an earlier
   // one are void. Apart from Process, so that checking an event (every one) reads a small array.
@@ -108,30 +107,20 @@ class FakeTransport : public Transport {
   struct Pending {
     TransportEvent event;
     std::size_t then;  // the event chained after it, in pending_; kNoEvent for none
-    // The end of the process's file in flight: its marker, and the record chained after it, are
-    // written when they are delivered, as a runner writes them when the file ends. Built when
-    // scheduled, a fleet's lines went cold among ten thousand others before the engine read them.
-    bool file_end = false;
   };
   static constexpr std::size_t kNoEvent = static_cast<std::size_t>(-1);
-  // A type, not a function: the heap's comparisons are then inlined, not called through a
-  // pointer (a tenth of bench/fleet-sim's CPU was these calls).
-  struct Later {
-    bool operator()(const Scheduled& a, const Scheduled& b) const {
-      return a.at != b.at ? a.at > b.at : a.seq > b.seq;
-    }
-  };
+  static bool later(const Scheduled& a, const Scheduled& b) {
+    return a.at != b.at ? a.at > b.at : a.seq > b.seq;
+  }
   void schedule(double after_seconds, TransportEvent ev);
   // `ev`, then `then` at the same moment, for the same process.
-  // Returns the place of `ev` in pending_.
-  std::size_t schedule(double after_seconds, TransportEvent ev, TransportEvent then);
+  void schedule(double after_seconds, TransportEvent ev, TransportEvent then);
   std::size_t store(TransportEvent ev, std::size_t then);
   void cancel(int process);
   bool stale(const Scheduled& s) const;
   void drop_stale();
   TransportEvent take_front();
   void run_file(int process, const std::string& path);
-  void write_file_end(Pending& marker);
   static std::string record_line(const std::string& path, const FakeFile& f);
 
   Clock::time_point start_ = Clock::time_point() + std::chrono::hours(1);
