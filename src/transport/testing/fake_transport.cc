@@ -59,7 +59,7 @@ void FakeTransport::schedule(double after_seconds, TransportEvent ev) {
   std::size_t event = store(std::move(ev), kNoEvent);
   events_.push_back(Scheduled{now_ + to_duration(after_seconds), seq_++, process,
                               life_.at(process).epoch, event});
-  std::push_heap(events_.begin(), events_.end(), later);
+  std::push_heap(events_.begin(), events_.end(), Later{});
 }
 
 void FakeTransport::schedule(double after_seconds, TransportEvent ev, TransportEvent then) {
@@ -70,7 +70,7 @@ void FakeTransport::schedule(double after_seconds, TransportEvent ev, TransportE
   events_.push_back(Scheduled{now_ + to_duration(after_seconds), seq_, process,
                               life_.at(process).epoch, first});
   seq_ += 2;
-  std::push_heap(events_.begin(), events_.end(), later);
+  std::push_heap(events_.begin(), events_.end(), Later{});
 }
 
 // Hands over the event at the top of events_; the one chained after it takes its place there.
@@ -82,7 +82,7 @@ TransportEvent FakeTransport::take_front() {
     top.event = then;
     ++top.seq;
   } else {
-    std::pop_heap(events_.begin(), events_.end(), later);
+    std::pop_heap(events_.begin(), events_.end(), Later{});
     events_.pop_back();
   }
   free_.push_back(event);

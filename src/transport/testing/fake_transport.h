@@ -109,9 +109,12 @@ class FakeTransport : public Transport {
     std::size_t then;  // the event chained after it, in pending_; kNoEvent for none
   };
   static constexpr std::size_t kNoEvent = static_cast<std::size_t>(-1);
-  static bool later(const Scheduled& a, const Scheduled& b) {
-    return a.at != b.at ? a.at > b.at : a.seq > b.seq;
-  }
+  // A type, not a function, so that the heap's comparisons can be inlined.
+  struct Later {
+    bool operator()(const Scheduled& a, const Scheduled& b) const {
+      return a.at != b.at ? a.at > b.at : a.seq > b.seq;
+    }
+  };
   void schedule(double after_seconds, TransportEvent ev);
   // `ev`, then `then` at the same moment, for the same process.
   void schedule(double after_seconds, TransportEvent ev, TransportEvent then);
