@@ -32,5 +32,6 @@ elapsed=$(( $(date +%s) - start ))
 [[ $(status_of scripts/sleep_child_30.sh status) == timeout ]] || fail "sleep_child_30: wanted timeout"
 [[ $(status_of scripts/ok.sh status) == passed ]] || fail "ok.sh did not pass"
 (( elapsed < 20 )) || fail "timeouts took ${elapsed}s"
-assert_no_process "sleep 30"
+# Anchored: testcluster.sh's 'sleep 300' on a node, run beside this, matched 'sleep 30'.
+assert_no_process '^sleep 30$'
 echo "ok: timeouts kill the process group"

@@ -111,7 +111,8 @@ assert_out_contains() {
   grep -qF -- "$1" "$WORK/out" || { cat "$WORK/out" >&2; fail "output lacks: $1"; }
 }
 
-# No process of ours (running the given pattern) is left.
+# assert_no_process REGEX: none of this machine's processes (every test's, every node's) has a
+# command line matching REGEX within 5 s; anchor it, and pick a command no other test runs.
 assert_no_process() {
   local pattern=$1 i
   for i in $(seq 50); do
