@@ -5,7 +5,6 @@
 #include "report/text_util.h"
 #include "runner/start_failure.h"
 #include "schedule/engine_run.h"
-#include "util/huge_pages.h"
 
 namespace dt {
 
@@ -47,7 +46,6 @@ EngineRun::EngineRun(Transport& transport, Status& status, const EngineOptions& 
   std::size_t known = 0;
   std::vector<double> expected;
   expected.reserve(files.size());
-  advise_huge_pages(expected);
   for (const PlannedFile& f : files) {
     known += f.from_history ? 1 : 0;
     expected.push_back(f.expected_seconds);
@@ -57,9 +55,6 @@ EngineRun::EngineRun(Transport& transport, Status& status, const EngineOptions& 
   items_.reserve(files.size());
   results_.reserve(files.size());
   result_item_.reserve(files.size());
-  advise_huge_pages(items_);
-  advise_huge_pages(results_);
-  advise_huge_pages(result_item_);
   for (const PlannedFile& f : files) {
     queue_.push_back(items_.size());
     items_.emplace_back().file = &f;

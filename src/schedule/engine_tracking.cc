@@ -6,7 +6,6 @@
 #include <tuple>
 
 #include "schedule/engine_run.h"
-#include "util/huge_pages.h"
 #include "util/permute.h"
 
 namespace dt {
@@ -26,7 +25,6 @@ std::vector<FileResult> EngineRun::results_in_completion_order() {
   };
   std::vector<Key> keys;
   keys.reserve(results_.size());
-  advise_huge_pages(keys);
   for (std::size_t k = 0; k < results_.size(); ++k) {
     const FileResult& f = results_[k];
     keys.push_back(Key{f.status == FileStatus::kNotRun, f.started_seconds + f.duration_seconds,

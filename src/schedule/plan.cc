@@ -13,7 +13,6 @@
 #include <system_error>
 
 #include "schedule/timing_store.h"
-#include "util/huge_pages.h"
 
 namespace dt {
 namespace {
@@ -322,7 +321,6 @@ std::vector<PlannedFile> plan_files(const std::string& project_dir,
   // many times).
   std::vector<std::pair<double, std::size_t>> keys;
   keys.reserve(files.size());
-  advise_huge_pages(keys);
   std::vector<bool> known(files.size(), false);
   bool all_known = true;
   // Files come sorted (discover_files), as the store's map is: one walk along both then, not a
@@ -375,7 +373,6 @@ std::vector<PlannedFile> plan_files(const std::string& project_dir,
   // Room for the parts split_slow_files adds: without it, adding a few would move every entry
   // to a bigger vector. Room never written costs no memory.
   planned.reserve(files.size() + files.size() / 16 + 64);
-  advise_huge_pages(planned);
   for (const auto& [seconds, i] : keys) {
     PlannedFile& entry = planned.emplace_back();
     entry.path = files[i];

@@ -3,16 +3,11 @@
 #include <algorithm>
 #include <utility>
 
-#include "util/huge_pages.h"
-
 namespace dt {
 
 WorkQueue::WorkQueue(std::vector<double> expected_seconds)
     : seconds_(std::move(expected_seconds)) {
-  times_queued_.reserve(seconds_.size());
   descending_.reserve(seconds_.size());
-  advise_huge_pages(times_queued_);
-  advise_huge_pages(descending_);
   times_queued_.resize(seconds_.size(), 0);
 }
 

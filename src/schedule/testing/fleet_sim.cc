@@ -14,7 +14,6 @@
 #include "runner/protocol.h"
 #include "schedule/engine.h"
 #include "transport/testing/fake_transport.h"
-#include "util/huge_pages.h"
 
 namespace dt {
 namespace {
@@ -163,8 +162,6 @@ FleetSuite make_fleet_suite(const FleetSpec& spec) {
   double ordinary = 0;
   suite.paths.reserve(spec.files);
   suite.seconds.reserve(spec.files);
-  advise_huge_pages(suite.paths);
-  advise_huge_pages(suite.seconds);
   for (std::size_t i = 0; i < spec.files; ++i) {
     suite.paths.push_back(fleet_path(i));
     // Whole milliseconds: the report's numbers read as a real run's would.
