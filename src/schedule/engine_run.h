@@ -47,7 +47,7 @@ class EngineRun {
     int attempts = 0;
     int reruns = 0;            // --retry reruns so far
     bool finished = false;     // its result is in results_
-    std::uint8_t node_losses = 0;  // tries that ended with their node's link (not max_attempts')
+    std::uint8_t node_losses = 0;  // tries ended by their node's link: not in max_attempts
     std::unique_ptr<Retries> retries;
   };
   struct NodeState {

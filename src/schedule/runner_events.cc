@@ -331,21 +331,15 @@ void EngineRun::crash_in_flight(std::size_t r, const std::string& why, bool node
   // not use up max_attempts (nodes killed together can hand a file from one dead node to another
   // not yet seen dead). A file under which kMaxNodeLosses nodes went is not tried again, so
   // that a file that takes its node down cannot take the whole fleet.
-  if (node_lost) {
-    ++item.node_losses;
-    if (item.node_losses < kMaxNodeLosses) return requeue(r, why);
-    result.status = FileStatus::kError;
-    result.errors = 1;
-    result.error = why + " while running this file (attempt " + std::to_string(item.attempts) +
-                   "); " + std::to_string(kMaxNodeLosses) +
-                   " nodes were lost under it, so it is not tried again";
-    return finish_item(r, std::move(result));
-  }
-  if (item.attempts < last_attempt(item)) return requeue(r, why);
+  bool try_again =
+      node_lost ? ++item.node_losses < kMaxNodeLosses : item.attempts < last_attempt(item);
+  if (try_again) return requeue(r, why);
   result.status = FileStatus::kError;
   result.errors = 1;
-  result.error = why + " while running this file (attempt " + std::to_string(item.attempts) + " of " +
-                 std::to_string(last_attempt(item)) + ")";
+  result.error = why + " while running this file (attempt " + std::to_string(item.attempts) +
+                 (node_lost ? "); " + std::to_string(kMaxNodeLosses) +
+                                  " nodes were lost under it, so it is not tried again"
+                            : " of " + std::to_string(last_attempt(item)) + ")");
   finish_item(r, std::move(result));
 }
 
