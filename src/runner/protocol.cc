@@ -229,7 +229,8 @@ void RecordParser::parse_line(std::string_view line, std::vector<Message>& out) 
     // "@distributest results ..." would be some future record, not a result.
     if (body.empty() || body.front() == ' ') {
       // Read where it is kept: a result is hundreds of bytes, and a fleet sends a million.
-      Message& message = out.emplace_back(Message{Message::Kind::kResult, "", {}});
+      Message& message = out.emplace_back();
+      message.kind = Message::Kind::kResult;
       if (auto error = parse_result_json(body, message.result)) {
         message = error_message("malformed result record (" + *error + "): " + excerpt(line));
       }

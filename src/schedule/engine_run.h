@@ -101,6 +101,7 @@ class EngineRun {
   bool may_take(std::size_t r, const Item& item) const;
   void node_lost(const std::string& node, const std::string& why);
   void maybe_finish_file(std::size_t r);
+  void finish_file(std::size_t r, FileResult& record);  // its record and marker are in
   void finish_item(std::size_t r, FileResult&& result);
   void keep_output_if_needed(FileResult& result);
   void crash_in_flight(std::size_t r, const std::string& why, bool node_lost);

@@ -49,8 +49,13 @@ void EngineRun::on_runner_stdout(std::size_t r, const std::string& data) {
                         "runner " + rs.slot.id + " sent a result with no file in flight");
           break;
         }
-        rs.record = std::move(m.result);
-        maybe_finish_file(r);
+        // Its output is complete already (the marker came first): the record is the result,
+        // built where the parser left it, not first kept in the runner's state.
+        if (rs.marker_seen && !rs.timed_out) {
+          finish_file(r, m.result);
+          break;
+        }
+        rs.record = std::make_unique<FileResult>(std::move(m.result));
         break;
       case Kind::kError:
         status_.event(Status::Level::kError,
@@ -92,10 +97,13 @@ void EngineRun::maybe_finish_file(std::size_t r) {
   // Past its deadline, a file is a timeout even if it finishes in the kill grace; its runner's
   // exit reports it.
   if (rs.timed_out) return;
-  Item& item = items_[*rs.item];
-  // The record (status, counts, cases, message, its own duration) with what the master knows
-  // put over the rest, where it is: one result built per file, and moved once, into results_.
-  FileResult& result = *rs.record;
+  finish_file(r, *rs.record);
+}
+
+// The record (status, counts, cases, message, its own duration) with what the master knows put
+// over the rest, where it is: one result built per file, and moved once, into results_.
+void EngineRun::finish_file(std::size_t r, FileResult& result) {
+  Item& item = items_[*runners_[r].item];
   double reported_seconds = result.duration_seconds;
   fill_master_fields(r, item, result);
   if (reported_seconds > 0) result.duration_seconds = reported_seconds;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,27 +49,30 @@ struct RunnerState {
            (phase != Phase::kDraining || recycle);
   }
 
-  RunnerSlot slot;
+  // What every file touches comes first, so that it shares as few cache lines as it can: a
+  // fleet's engine visits a different runner at each event, and its state is cold by then.
   Phase phase = Phase::kWaiting;  // written only by EngineRun::set_phase(), which counts phases
   int process = -1;
-  RecordParser parser;
-  OutputSplitter splitter;
-
   std::optional<std::size_t> item;        // the file in flight
   Clock::time_point file_started;
   std::optional<Clock::time_point> deadline;  // set by EngineRun::set_deadline(), which queues it
-  std::optional<FileResult> record;       // its result record, once it arrived
+  // Its result record, when that came before the end marker (else it is the result at once).
+  // Behind a pointer: most records never wait here, and a result is most of a runner's state.
+  std::unique_ptr<FileResult> record;
   bool marker_seen = false;               // its output is complete
-  std::string output;                     // its output so far (or a hook's)
-
-  std::optional<std::string> protocol_error;
   bool timed_out = false;
   bool ending = false;                    // we asked it to end; its exit is no surprise
   bool node_lost = false;                 // its node's link broke: it takes no more work
-  int restarts = 0;
-  int files_in_process = 0;               // files the current process has taken
   bool recycle = false;                   // being ended for a fresh process (session_per_file)
+  int files_in_process = 0;               // files the current process has taken
+  RecordParser parser;
+  OutputSplitter splitter;
+  std::string output;                     // its output so far (or a hook's)
   std::vector<WorkItem> files_run;
+  RunnerSlot slot;
+
+  std::optional<std::string> protocol_error;
+  int restarts = 0;
   std::vector<TeardownSpan> teardowns;
   Clock::time_point told_no_more_work;    // when end_runner() sent the empty line
   std::string failure;                    // why the slot was left out, if it was
