@@ -3,12 +3,13 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <memory>
 #include <random>
 #include <functional>
-#include <unordered_map>
+#include <map>
 
 #include "report/testing/quiet_status.h"
 #include "runner/protocol.h"
@@ -23,13 +24,16 @@ constexpr std::size_t kIndexDigits = 7;
 // "t/f0000042.py": short enough for the small-string buffer, as most real paths are not; the
 // index in the name is how the fake runner finds a file's duration without a map of a million.
 std::string fleet_path(std::size_t index) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "t/f%0*zu.py", static_cast<int>(kIndexDigits), index);
-  return buf;
+  char digits[24];
+  char* end = std::to_chars(digits, digits + sizeof digits, index).ptr;
+  auto n = static_cast<std::size_t>(end - digits);
+  std::string path = "t/f";
+  path.append(n < kIndexDigits ? kIndexDigits - n : 0, '0').append(digits, n).append(".py");
+  return path;
 }
 
 // The index in a fleet path, or -1 for anything else.
-long fleet_index(const std::string& path) {
+long fleet_index(std::string_view path) {
   if (path.size() != 3 + kIndexDigits + 3 || !path.starts_with("t/f")) return -1;
   long index = 0;
   for (std::size_t i = 3; i < 3 + kIndexDigits; ++i) {
@@ -93,22 +97,44 @@ Fleet make_fleet(const FleetSpec& spec) {
 }
 
 // The fake runner's answer to each stdin line: a whole file takes its suite duration; a part
-// what the planner expects of it (the history is exact, so that is what it takes).
-std::function<FakeFile(const std::string&)> fleet_script(const FleetSuite& suite,
+// what the planner expects of it (the history is exact, so that is what it takes). Lines come
+// in the plan's order unless a file is rerun or requeued, so each is first looked for where the
+// last one was found: the plan-ordered copy of the durations is read in order, where the
+// suite's, by path, would be a cache miss for every line of a million.
+std::function<FakeFile(std::string_view)> fleet_script(const FleetSuite& suite,
                                                           const std::vector<PlannedFile>& items) {
-  auto part_seconds = std::make_shared<std::unordered_map<std::string, double>>();
+  struct Lookup {
+    std::map<std::string, double, std::less<>> part_seconds;  // by work line
+    std::vector<long> index;        // the plan's items: fleet_index() of a whole file, else -1
+    std::vector<double> seconds;    // ... and its suite duration
+    std::size_t next = 0;           // where the next line is looked for first
+  };
+  auto lookup = std::make_shared<Lookup>();
+  lookup->index.reserve(items.size());
+  lookup->seconds.reserve(items.size());
   for (const PlannedFile& item : items) {
+    long index = item.selection.whole() ? fleet_index(item.path) : -1;
+    bool known = index >= 0 && static_cast<std::size_t>(index) < suite.seconds.size();
+    lookup->index.push_back(known ? index : -1);
+    lookup->seconds.push_back(known ? suite.seconds[static_cast<std::size_t>(index)] : 0);
     if (item.selection.whole()) continue;
     std::string line = work_line(item.path, item.selection);
     line.pop_back();  // the newline
-    (*part_seconds)[line] = item.expected_seconds;
+    lookup->part_seconds[line] = item.expected_seconds;
   }
-  return [&suite, part_seconds](const std::string& line) {
+  return [&suite, lookup](std::string_view line) {
+    Lookup& l = *lookup;
     FakeFile f;
     long index = fleet_index(line);
+    bool in_order = l.next < l.index.size() && l.index[l.next] == index;
+    if (in_order && index >= 0) {
+      f.seconds = l.seconds[l.next++];
+      return f;
+    }
+    if (in_order) ++l.next;  // a part where the plan has one: its time is looked up below
     if (index >= 0 && static_cast<std::size_t>(index) < suite.seconds.size()) {
       f.seconds = suite.seconds[static_cast<std::size_t>(index)];
-    } else if (auto it = part_seconds->find(line); it != part_seconds->end()) {
+    } else if (auto it = l.part_seconds.find(line); it != l.part_seconds.end()) {
       f.seconds = it->second;
     } else {
       f.status = "error";  // not a line the plan holds: check_results() reports it

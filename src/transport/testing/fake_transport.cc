@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
+#include <cstring>
 
 #include "runner/protocol.h"
 
@@ -13,23 +13,55 @@ Clock::duration to_duration(double seconds) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
-// `text` as a JSON string: quotes, backslashes and control bytes escaped.
-void append_json_string(std::string& out, const std::string& text) {
-  out += '"';
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned char>(c));
-      out += escaped;
-    } else {
-      out += c;
-    }
+// Writes a record into room made for it up front: a fleet's million records are most of what
+// the fake costs, and a string grown piece by piece checks its capacity at every piece.
+class RecordWriter {
+ public:
+  explicit RecordWriter(char* at) : p_(at) {}
+  char* end() const { return p_; }
+  void text(std::string_view s) {
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
   }
-  out += '"';
-}
+  void number(long long n) { p_ = std::to_chars(p_, p_ + 24, n).ptr; }
+  void number(double d) { p_ = std::to_chars(p_, p_ + 32, d).ptr; }
+  // Whole milliseconds (what the fleet simulation's files take) by hand, other numbers in
+  // their shortest form (which is most of a record's cost). k / 1000.0 is the double nearest
+  // the decimal k/1000, so the text reads back as the same double.
+  void seconds(double d) {
+    double ms = d * 1000;
+    auto k = static_cast<long long>(ms + 0.5);  // ms >= 0 where it is used
+    if (ms < 0 || ms >= 1e12 || static_cast<double>(k) / 1000.0 != d) return number(d);
+    number(k / 1000);
+    *p_++ = '.';
+    *p_++ = static_cast<char>('0' + k % 1000 / 100);
+    *p_++ = static_cast<char>('0' + k % 100 / 10);
+    *p_++ = static_cast<char>('0' + k % 10);
+  }
+  // `s` as a JSON string: quotes, backslashes and control bytes escaped (at most 6 bytes each).
+  void json_string(std::string_view s) {
+    *p_++ = '"';
+    for (char c : s) {
+      auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        *p_++ = '\\';
+        *p_++ = c;
+      } else if (u < 0x20) {
+        const char* hex = "0123456789abcdef";
+        text("\\u00");
+        *p_++ = hex[u >> 4];
+        *p_++ = hex[u & 15];
+      } else {
+        *p_++ = c;
+      }
+    }
+    *p_++ = '"';
+  }
+  static constexpr std::size_t kEscapedBytesPerByte = 6;
+
+ private:
+  char* p_;
+};
 
 }  // namespace
 
@@ -148,12 +180,20 @@ int FakeTransport::start(const ProcessSpec& spec) {
 void FakeTransport::write_stdin(int process, const std::string& data) {
   Process& p = processes_.at(process);
   if (!life_[static_cast<std::size_t>(process)].alive || !p.runner) return;
-  p.stdin_buffer += data;
+  // Lines are read where they are: a partial one is held until its end comes.
+  std::string_view rest = data;
+  if (!p.stdin_buffer.empty()) {
+    p.stdin_buffer += data;
+    rest = p.stdin_buffer;
+  }
+  // What is left is kept (a copy first: `rest` may be in the buffer itself).
+  auto keep_rest = [&] { p.stdin_buffer = rest.empty() ? std::string() : std::string(rest); };
   std::size_t nl;
-  while ((nl = p.stdin_buffer.find('\n')) != std::string::npos) {
-    std::string path = p.stdin_buffer.substr(0, nl);
-    p.stdin_buffer.erase(0, nl + 1);
+  while ((nl = rest.find('\n')) != std::string_view::npos) {
+    std::string_view path = rest.substr(0, nl);
+    rest.remove_prefix(nl + 1);
     if (path.empty()) {  // no more work
+      keep_rest();
       told_no_more_work.push_back(p.spec.label);
       if (!teardown_output.empty()) {
         schedule(0, TransportEvent{TransportEvent::Kind::kStderr, process, teardown_output});
@@ -164,13 +204,14 @@ void FakeTransport::write_stdin(int process, const std::string& data) {
     }
     run_file(process, path);
   }
+  keep_rest();
 }
 
-void FakeTransport::run_file(int process, const std::string& path) {
+void FakeTransport::run_file(int process, std::string_view path) {
   using Kind = TransportEvent::Kind;
   Process& p = processes_.at(process);
   ++dispatch_count;
-  if (keep_dispatched) dispatched.push_back(Dispatch{p.spec.label, path, seconds()});
+  if (keep_dispatched) dispatched.push_back(Dispatch{p.spec.label, std::string(path), seconds()});
   FakeFile f;
   if (auto it = files.find(path); it != files.end()) {
     f = it->second;
@@ -178,7 +219,10 @@ void FakeTransport::run_file(int process, const std::string& path) {
     f = file_script(path);
   }
   // Counted only where it matters: a map entry per line of a million-line run is not free.
-  int attempt = f.crashes > 0 || f.fails > 0 ? ++attempts_of_[path] : 1;
+  int attempt = 1;
+  if (f.crashes > 0 || f.fails > 0) {
+    attempt = ++attempts_of_.try_emplace(std::string(path)).first->second;
+  }
   p.current = path;
   if (f.hang || f.finishes_on_term) return;
   if (attempt <= f.crashes) {
@@ -222,24 +266,22 @@ void FakeTransport::run_file(int process, const std::string& path) {
 
 // The record a runner writes, built by hand: a JSON object per line of a million-line run is
 // most of what the fake would cost.
-std::string FakeTransport::record_line(const std::string& path, const FakeFile& f) {
-  std::string line;
-  line.reserve(96 + path.size() + f.status.size());
-  line += kRecordPrefix;
-  line += "result {\"path\":";
-  append_json_string(line, path);
-  line += ",\"status\":";
-  append_json_string(line, f.status);
-  char number[32];
-  auto append_number = [&](const char* key, auto value) {
-    line += key;
-    auto [end, ec] = std::to_chars(number, number + sizeof number, value);
-    line.append(number, ec == std::errc() ? end : number);
-  };
-  append_number(",\"duration\":", f.seconds);
-  append_number(",\"examples\":", f.examples);
-  append_number(",\"failures\":", f.failures);
-  line += ",\"pending\":0}\n";
+std::string FakeTransport::record_line(std::string_view path, const FakeFile& f) {
+  std::string line(160 + RecordWriter::kEscapedBytesPerByte * (path.size() + f.status.size()), '\0');
+  RecordWriter out(line.data());
+  out.text(kRecordPrefix);
+  out.text("result {\"path\":");
+  out.json_string(path);
+  out.text(",\"status\":");
+  out.json_string(f.status);
+  out.text(",\"duration\":");
+  out.seconds(f.seconds);
+  out.text(",\"examples\":");
+  out.number(static_cast<long long>(f.examples));
+  out.text(",\"failures\":");
+  out.number(static_cast<long long>(f.failures));
+  out.text(",\"pending\":0}\n");
+  line.resize(static_cast<std::size_t>(out.end() - line.data()));
   return line;
 }
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "transport/transport.h"
@@ -36,10 +37,10 @@ struct FakeFile {
 
 class FakeTransport : public Transport {
  public:
-  std::map<std::string, FakeFile> files;
+  std::map<std::string, FakeFile, std::less<>> files;
   // How a line that `files` does not list runs (else as a default FakeFile): for a suite too
   // big to list, such as the fleet simulation's million files.
-  std::function<FakeFile(const std::string& line)> file_script;
+  std::function<FakeFile(std::string_view line)> file_script;
   std::map<std::string, int> hook_exit;
   std::map<std::string, double> hook_seconds;  // by label
   double teardown_seconds = 0.01;
@@ -123,8 +124,8 @@ class FakeTransport : public Transport {
   bool stale(const Scheduled& s) const;
   void drop_stale();
   TransportEvent take_front();
-  void run_file(int process, const std::string& path);
-  static std::string record_line(const std::string& path, const FakeFile& f);
+  void run_file(int process, std::string_view path);
+  static std::string record_line(std::string_view path, const FakeFile& f);
 
   Clock::time_point start_ = Clock::time_point() + std::chrono::hours(1);
   Clock::time_point now_ = start_;
@@ -135,7 +136,7 @@ class FakeTransport : public Transport {
   std::vector<std::size_t> free_;  // places in pending_ to reuse
   long seq_ = 0;
   bool interrupt_sent_ = false;
-  std::map<std::string, int> attempts_of_;
+  std::map<std::string, int, std::less<>> attempts_of_;
 };
 
 }  // namespace dt
