@@ -89,9 +89,8 @@ std::size_t FakeTransport::store(TransportEvent ev, std::size_t then) {
 void FakeTransport::schedule(double after_seconds, TransportEvent ev) {
   int process = ev.process;
   std::size_t event = store(std::move(ev), kNoEvent);
-  events_.push_back(Scheduled{now_ + to_duration(after_seconds), seq_++, process,
-                              life_.at(process).epoch, event});
-  std::push_heap(events_.begin(), events_.end(), Later{});
+  push_event(Scheduled{now_ + to_duration(after_seconds), seq_++, process,
+                       life_.at(process).epoch, event});
 }
 
 void FakeTransport::schedule(double after_seconds, TransportEvent ev, TransportEvent then) {
@@ -99,10 +98,39 @@ void FakeTransport::schedule(double after_seconds, TransportEvent ev, TransportE
   std::size_t second = store(std::move(then), kNoEvent);
   std::size_t first = store(std::move(ev), second);
   // The second's seq is the next one: at the top after the first, it is still the least.
-  events_.push_back(Scheduled{now_ + to_duration(after_seconds), seq_, process,
-                              life_.at(process).epoch, first});
+  push_event(Scheduled{now_ + to_duration(after_seconds), seq_, process,
+                       life_.at(process).epoch, first});
   seq_ += 2;
-  std::push_heap(events_.begin(), events_.end(), Later{});
+}
+
+// events_ is a 4-ary heap: half the levels of a binary one, and a node's children side by side.
+// A fleet has one event pending for each of its thousands of runners, and the lower levels are
+// cold by the time an event comes up.
+void FakeTransport::push_event(Scheduled s) {
+  std::size_t i = events_.size();
+  events_.push_back(s);
+  for (std::size_t parent; i > 0 && Later{}(events_[parent = (i - 1) / 4], s); i = parent) {
+    events_[i] = events_[parent];
+  }
+  events_[i] = s;
+}
+
+void FakeTransport::pop_event() {
+  Scheduled last = events_.back();
+  events_.pop_back();
+  std::size_t n = events_.size();
+  if (n == 0) return;
+  std::size_t i = 0;
+  for (std::size_t first; (first = 4 * i + 1) < n; ) {
+    std::size_t earliest = first;
+    for (std::size_t c = first + 1; c < std::min(first + 4, n); ++c) {
+      if (Later{}(events_[earliest], events_[c])) earliest = c;
+    }
+    if (!Later{}(last, events_[earliest])) break;
+    events_[i] = events_[earliest];
+    i = earliest;
+  }
+  events_[i] = last;
 }
 
 // Hands over the event at the top of events_; the one chained after it takes its place there.
@@ -114,8 +142,7 @@ TransportEvent FakeTransport::take_front() {
     top.event = then;
     ++top.seq;
   } else {
-    std::pop_heap(events_.begin(), events_.end(), Later{});
-    events_.pop_back();
+    pop_event();
   }
   free_.push_back(event);
   return std::move(pending_[event].event);
@@ -267,8 +294,13 @@ void FakeTransport::run_file(int process, std::string_view path) {
 // The record a runner writes, built by hand: a JSON object per line of a million-line run is
 // most of what the fake would cost.
 std::string FakeTransport::record_line(std::string_view path, const FakeFile& f) {
-  std::string line(160 + RecordWriter::kEscapedBytesPerByte * (path.size() + f.status.size()), '\0');
-  RecordWriter out(line.data());
+  // Written on the stack and copied once into a string of its size: a string made big enough
+  // first would be filled (and touched) whole, and stay that big.
+  std::size_t room = 160 + RecordWriter::kEscapedBytesPerByte * (path.size() + f.status.size());
+  char on_stack[512];
+  std::string on_heap(room > sizeof on_stack ? room : 0, '\0');
+  char* start = room > sizeof on_stack ? on_heap.data() : on_stack;
+  RecordWriter out(start);
   out.text(kRecordPrefix);
   out.text("result {\"path\":");
   out.json_string(path);
@@ -281,8 +313,7 @@ std::string FakeTransport::record_line(std::string_view path, const FakeFile& f)
   out.text(",\"failures\":");
   out.number(static_cast<long long>(f.failures));
   out.text(",\"pending\":0}\n");
-  line.resize(static_cast<std::size_t>(out.end() - line.data()));
-  return line;
+  return std::string(start, out.end());
 }
 
 void FakeTransport::close_stdin(int process) {

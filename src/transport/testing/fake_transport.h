@@ -81,10 +81,10 @@ class FakeTransport : public Transport {
 
  private:
   struct Process {
-    ProcessSpec spec;
-    bool runner = false;
+    bool runner = false;  // what every line touches first: the spec is looked at rarely
     std::string stdin_buffer;
     std::string current;  // the file in flight
+    ProcessSpec spec;
   };
   // Whether a process lives, and its epoch: cancel() starts a new one, and events of an earlier
   // one are void. Apart from Process, so that checking an event (every one) reads a small array.
@@ -92,7 +92,7 @@ class FakeTransport : public Transport {
     bool alive = true;
     int epoch = 0;
   };
-  // A scheduled event: `events_` is a min-heap of them by (at, seq), each naming its event in
+  // A scheduled event: `events_` is a min-heap of them by (at, seq) (push_event, pop_event), each naming its event in
   // `pending_` (moving small keys, not events, as the heap is kept). Cancelled ones stay until
   // they come to the top: erasing a process's events would be a pass over all of them, and a
   // fleet has tens of thousands pending. Two events of one moment (a file's end marker and its
@@ -116,6 +116,8 @@ class FakeTransport : public Transport {
       return a.at != b.at ? a.at > b.at : a.seq > b.seq;
     }
   };
+  void push_event(Scheduled s);
+  void pop_event();  // the top one
   void schedule(double after_seconds, TransportEvent ev);
   // `ev`, then `then` at the same moment, for the same process.
   void schedule(double after_seconds, TransportEvent ev, TransportEvent then);
