@@ -66,11 +66,11 @@ bool same_case(const dt::CaseResult& a, const dt::CaseResult& b) {
 bool same_result(const dt::FileResult& a, const dt::FileResult& b) {
   if (a.path != b.path || a.status != b.status || a.duration_seconds != b.duration_seconds ||
       a.examples != b.examples || a.failures != b.failures || a.pending != b.pending ||
-      a.errors != b.errors || a.error != b.error || a.cases.size() != b.cases.size()) {
+      a.errors != b.errors || a.error() != b.error() || a.cases().size() != b.cases().size()) {
     return false;
   }
-  for (std::size_t i = 0; i < a.cases.size(); ++i) {
-    if (!same_case(a.cases[i], b.cases[i])) return false;
+  for (std::size_t i = 0; i < a.cases().size(); ++i) {
+    if (!same_case(a.cases()[i], b.cases()[i])) return false;
   }
   return true;
 }
@@ -121,16 +121,16 @@ void fuzz_result_json(std::string_view text) {
   if (dt::parse_result_json_fast(text, fast)) {
     dt::FileResult general;
     check(!dt::parse_result_json_general(text, general), "the fast reader took what is invalid");
-    check(same_result(fast, general) && fast.cases.size() == general.cases.size(),
+    check(same_result(fast, general) && fast.cases().size() == general.cases().size(),
           "the fast reader and the general parser read a record differently");
-    for (std::size_t i = 0; i < fast.cases.size(); ++i) {
-      check(fast.cases[i].id == general.cases[i].id, "the readers disagree on a case's id");
+    for (std::size_t i = 0; i < fast.cases().size(); ++i) {
+      check(fast.cases()[i].id == general.cases()[i].id, "the readers disagree on a case's id");
     }
   }
   dt::FileResult result;
   result.path = "sentinel";
   result.examples = 7;
-  result.cases.emplace_back();
+  result.cases().emplace_back();
   dt::FileResult before = result;
   auto error = dt::parse_result_json(text, result);
   if (error) {

@@ -103,8 +103,8 @@ class Prober {
     // answer for it.
     for (const FileResult& f : result.files) {
       if (normalized(f.path) != item_.path) continue;
-      if (f.parts.empty()) return is_failure(f.status);
-      return is_failure(f.parts.back().status);
+      if (f.parts().empty()) return is_failure(f.status);
+      return is_failure(f.parts().back().status);
     }
     return false;
   }

@@ -26,7 +26,7 @@ std::string ran_by(const FileResult& f, const CaseResult* c) {
   if (part) {
     return work_label("", part->selection) + "  (runner " + printable(part->runner) + ")";
   }
-  if (!f.parts.empty()) return "  (split into " + std::to_string(f.parts.size()) + " parts)";
+  if (!f.parts().empty()) return "  (split into " + std::to_string(f.parts().size()) + " parts)";
   return "  (runner " + printable(f.runner) + ")";
 }
 
@@ -69,12 +69,12 @@ class ReportWriter {
   // The end of a file's output; for a split file, of each part's that did not pass, under the
   // header naming it: the last 20 lines of the whole would show only the last part.
   void output_tail(const FileResult& f) {
-    if (f.parts.empty()) {
-      indented(tail_lines(f.output, kOutputTailLines), "     | ");
+    if (f.parts().empty()) {
+      indented(tail_lines(f.output(), kOutputTailLines), "     | ");
       return;
     }
-    for (std::size_t i = 0; i < f.parts.size(); ++i) {
-      if (f.parts[i].status == FileStatus::kPassed) continue;
+    for (std::size_t i = 0; i < f.parts().size(); ++i) {
+      if (f.parts()[i].status == FileStatus::kPassed) continue;
       std::string_view section = part_output(f, i);
       if (section.empty()) continue;
       std::size_t nl = section.find('\n');
@@ -104,7 +104,7 @@ class ReportWriter {
   void failures(const FileResult& f) {
     // Failed examples count wherever they are: a file that crashed later is still an error.
     bool detailed = false;
-    for (const CaseResult& c : f.cases) {
+    for (const CaseResult& c : f.cases()) {
       if (!is_failure(c)) continue;
       detailed = true;
       failure_heading(printable(c.name.empty() ? f.path : c.name));
@@ -129,10 +129,10 @@ class ReportWriter {
       header = true;
       line("");
       line(paint(kRed, "  " + printable(f.path)) + ran_by(f, nullptr) + ": " + to_string(f.status) +
-           (f.error.empty() ? "" : ": " + printable(first_line(f.error))));
-      std::size_t nl = f.error.find('\n');
-      if (nl != std::string::npos) indented(std::string_view(f.error).substr(nl + 1), "     ");
-      if (!f.output.empty()) {
+           (f.error().empty() ? "" : ": " + printable(first_line(f.error()))));
+      std::size_t nl = f.error().find('\n');
+      if (nl != std::string::npos) indented(std::string_view(f.error()).substr(nl + 1), "     ");
+      if (!f.output().empty()) {
         line("     last lines of output:");
         output_tail(f);
       }
@@ -146,7 +146,8 @@ class ReportWriter {
       if (!header) line("\n" + paint(kBold, "Flaky (failed, then passed on a rerun):"));
       header = true;
       line(paint(kYellow, "  " + printable(f.path)) + "  (passed on " + printable(f.runner) +
-           ", attempt " + std::to_string(f.attempts) + "; " + printable(first_line(f.error)) + ")");
+           ", attempt " + std::to_string(f.attempts) + "; " +
+           printable(first_line(f.error())) + ")");
     }
   }
 

@@ -108,7 +108,7 @@ std::string command(const Annotation& a) {
 }
 
 std::string output_tail(const FileResult& f) {
-  std::string_view tail = tail_lines(f.output, kOutputTailLines);
+  std::string_view tail = tail_lines(f.output(), kOutputTailLines);
   if (trim_right(tail).empty()) return "";
   return "\nthe end of its output:\n" + std::string(tail);
 }
@@ -117,7 +117,7 @@ std::string output_tail(const FileResult& f) {
 void annotate_file(const FileResult& f, const std::string& path, std::vector<Annotation>& errors,
                    std::vector<Annotation>& warnings) {
   bool detailed = false;
-  for (const CaseResult& c : f.cases) {
+  for (const CaseResult& c : f.cases()) {
     if (!is_failure(c)) continue;
     detailed = true;
     const FileResult* part = part_of_case(f, c);
@@ -135,13 +135,13 @@ void annotate_file(const FileResult& f, const std::string& path, std::vector<Ann
     errors.push_back({"error", path, 0, f.path + " failed", message_text(text)});
   }
   if (f.status == FileStatus::kError || f.status == FileStatus::kTimeout) {
-    std::string why = trim_right(f.error).empty() ? to_string(f.status) : f.error;
+    std::string why = trim_right(f.error()).empty() ? to_string(f.status) : f.error();
     std::string text = why + "\n(runner " + f.runner + ")" + output_tail(f);
-    errors.push_back({"error", path, trace_line(f.error, f.path),
+    errors.push_back({"error", path, trace_line(f.error(), f.path),
                       f.path + ": " + to_string(f.status), message_text(text)});
   }
   if (f.flaky) {
-    std::string text = "failed, then passed on a rerun: " + f.error + "; passed on " + f.runner +
+    std::string text = "failed, then passed on a rerun: " + f.error() + "; passed on " + f.runner +
                        " (attempt " + std::to_string(f.attempts) + ")";
     warnings.push_back({"warning", path, 0, "flaky: " + f.path, message_text(text)});
   }

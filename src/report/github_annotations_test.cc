@@ -30,8 +30,8 @@ FileResult file(const std::string& path, FileStatus status, std::vector<CaseResu
   f.status = status;
   f.runner = "box_local_1";
   f.attempts = 1;
-  f.cases = std::move(cases);
-  for (const CaseResult& c : f.cases) f.failures += c.status == "failed";
+  f.cases() = std::move(cases);
+  for (const CaseResult& c : f.cases()) f.failures += c.status == "failed";
   return f;
 }
 
@@ -120,7 +120,7 @@ TEST(GithubAnnotations, AFlakyFileIsOneWarningNotAnError) {
   f.flaky = true;
   f.attempts = 2;
   f.runner = "box_local_2";
-  f.error = "failed on box_local_1 (attempt 1): Flaky sometimes";
+  f.error() = "failed on box_local_1 (attempt 1): Flaky sometimes";
   result.files.push_back(f);
   EXPECT_EQ(annotations(result),
             "::warning file=spec/flaky_spec.rb,title=flaky%3A spec/flaky_spec.rb::failed, then passed "
@@ -131,8 +131,8 @@ TEST(GithubAnnotations, AFlakyFileIsOneWarningNotAnError) {
 TEST(GithubAnnotations, ACrashOrTimeoutIsAnnotatedOnTheFileItself) {
   RunResult result;
   FileResult crashed = file("t/crash.sh", FileStatus::kError);
-  crashed.error = "its runner died: killed by signal 9";
-  crashed.output = "starting\n\x1b[31mlast words\x1b[0m\n";
+  crashed.error() = "its runner died: killed by signal 9";
+  crashed.output() = "starting\n\x1b[31mlast words\x1b[0m\n";
   FileResult timed_out = file("t/hang.sh", FileStatus::kTimeout);
   FileResult no_detail = file("t/fail.sh", FileStatus::kFailed);
   no_detail.failures = 1;
@@ -147,7 +147,7 @@ TEST(GithubAnnotations, ACrashOrTimeoutIsAnnotatedOnTheFileItself) {
 TEST(GithubAnnotations, ACollectionErrorPointsAtTheLineItsTracebackNames) {
   RunResult result;
   FileResult f = file("tests/test_bad.py", FileStatus::kError);
-  f.error = "error collecting tests/test_bad.py:\ntests/test_bad.py:3: in <module>\n    import nope\n"
+  f.error() = "error collecting tests/test_bad.py:\ntests/test_bad.py:3: in <module>\n    import nope\n"
             "E   ModuleNotFoundError: No module named 'nope'";
   result.files.push_back(f);
   std::vector<std::string> lines = lines_of(annotations(result));

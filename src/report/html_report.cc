@@ -44,7 +44,7 @@ json bar_json(const FileResult& f) {
               {"r", f.runner},
               {"a", f.attempts},
               {"f", f.flaky}};
-  if (!f.earlier_attempts.empty()) bar["e"] = tries_json(f.earlier_attempts);
+  if (!f.earlier_attempts().empty()) bar["e"] = tries_json(f.earlier_attempts());
   return bar;
 }
 
@@ -76,9 +76,9 @@ json page_data(const RunResult& r) {
     json file = bar_json(f);
     // A split file's bars are its parts, each in the lane of the runner that ran it, with
     // its own tries; the file's own times span them all and would draw one wrong bar.
-    if (!f.parts.empty()) {
+    if (!f.parts().empty()) {
       json parts = json::array();
-      for (const FileResult& part : f.parts) {
+      for (const FileResult& part : f.parts()) {
         json bar = bar_json(part);
         bar["i"] = part.selection.part;
         bar["k"] = part.selection.parts;
@@ -90,14 +90,14 @@ json page_data(const RunResult& r) {
     files.push_back(std::move(file));
     if (!failed(f)) continue;
     json cases = json::array();
-    for (const CaseResult& c : f.cases)
+    for (const CaseResult& c : f.cases())
       if (c.status == "failed" || c.status == "error")
         cases.push_back({{"name", c.name},
                          {"location", c.location},
                          {"message", c.message},
                          {"backtrace", c.backtrace}});
     json parts = json::array();  // where each part ran, for the failure's heading
-    for (const FileResult& part : f.parts)
+    for (const FileResult& part : f.parts())
       parts.push_back({{"label", work_label(part.path, part.selection)},
                        {"status", to_string(part.status)},
                        {"node", part.node},
@@ -108,10 +108,10 @@ json page_data(const RunResult& r) {
                         {"node", f.node},
                         {"runner", f.runner},
                         {"attempts", f.attempts},
-                        {"error", f.error},
-                        {"earlier", tries_json(f.earlier_attempts)},
+                        {"error", f.error()},
+                        {"earlier", tries_json(f.earlier_attempts())},
                         {"cases", std::move(cases)},
-                        {"output", f.output},
+                        {"output", f.output()},
                         {"parts", std::move(parts)}});
   }
   data["files"] = std::move(files);

@@ -26,10 +26,10 @@ RunResult sample_run() {
   f.attempts = 2;
   f.examples = 2;
   f.failures = 1;
-  f.cases = {{"User signs in", "spec/x_spec.rb:5", "passed", 0.1, "", ""},
+  f.cases() = {{"User signs in", "spec/x_spec.rb:5", "passed", 0.1, "", ""},
              {"User rejects a bad password", "spec/x_spec.rb:12", "failed", 0.2, "expected 200",
               "spec/x_spec.rb:13:in `block'"}};
-  f.output = "before </script><script>alert(1)</script> <!-- after\n";
+  f.output() = "before </script><script>alert(1)</script> <!-- after\n";
   FileResult p;
   p.path = "spec/p_spec.rb";
   p.status = FileStatus::kPassed;
@@ -38,7 +38,7 @@ RunResult sample_run() {
   p.runner = "ci7_1";
   p.attempts = 1;
   p.examples = 3;
-  p.output = "ok \xff\xfe bad bytes\n";
+  p.output() = "ok \xff\xfe bad bytes\n";
   FileResult n;
   n.path = "spec/n_spec.rb";
   r.files = {f, p, n};
@@ -138,12 +138,12 @@ TEST(HtmlReportTest, OutputCannotCloseTheScript) {
     ++closes;
   EXPECT_EQ(closes, 2u);
   // And the text comes back intact.
-  EXPECT_EQ(embedded(page)["failures"][0]["output"], r.files[0].output);
+  EXPECT_EQ(embedded(page)["failures"][0]["output"], r.files[0].output());
 }
 
 TEST(HtmlReportTest, InvalidUtf8IsReplaced) {
   RunResult r = sample_run();
-  r.files[0].output = "bad \xff\xfe bytes";
+  r.files[0].output() = "bad \xff\xfe bytes";
   r.files[1].path = "spec/\xc3_spec.rb";
   std::string page;
   ASSERT_NO_THROW(page = html_report(r));
@@ -165,7 +165,7 @@ TEST(HtmlReportTest, LostNodeShown) {
 
 TEST(HtmlReportTest, EarlierAttemptsAreEmbeddedWhereTheyRan) {
   RunResult r = sample_run();
-  r.files[0].earlier_attempts = {
+  r.files[0].earlier_attempts() = {
       {"ci7", "ci7_1", 0.5, 11.75, "requeued", "its node was lost: connection reset"}};
   json d = embedded(html_report(r));
   ASSERT_TRUE(d["files"][0].contains("e"));
@@ -222,10 +222,10 @@ RunResult split_run() {
     p.attempts = i;
     p.examples = 1;
     p.failures = i - 1;
-    p.cases = {{"big " + std::to_string(i), "", i == 1 ? "passed" : "failed", 0.5, "nope", "",
+    p.cases() = {{"big " + std::to_string(i), "", i == 1 ? "passed" : "failed", 0.5, "nope", "",
                 "e" + std::to_string(i)}};
-    p.output = "part " + std::to_string(i) + " says\n";
-    if (i == 2) p.earlier_attempts = {{"devbox", "devbox_local_2", 2, 1.5, "requeued", "died"}};
+    p.output() = "part " + std::to_string(i) + " says\n";
+    if (i == 2) p.earlier_attempts() = {{"devbox", "devbox_local_2", 2, 1.5, "requeued", "died"}};
     parts.push_back(p);
   }
   r.files.insert(r.files.begin() + 2, parts.begin(), parts.end());

@@ -34,7 +34,7 @@ json part_json(const FileResult& p) {
           {"failure_count", p.failures},
           {"pending", p.pending},
           {"errors", p.errors},
-          {"error", p.error}};
+          {"error", p.error()}};
 }
 
 json attempts_json(const std::vector<AttemptResult>& attempts) {
@@ -57,7 +57,7 @@ json lost_seconds_json(double lost_seconds) {
 json file_json(const FileResult& f) {
   json cases = json::array();
   json failures = json::array();
-  for (const CaseResult& c : f.cases) {
+  for (const CaseResult& c : f.cases()) {
     cases.push_back(case_json(c));
     if (c.status == "failed" || c.status == "error")
       failures.push_back({{"name", c.name},
@@ -66,7 +66,7 @@ json file_json(const FileResult& f) {
                           {"backtrace", c.backtrace}});
   }
   json parts = json::array();
-  for (const FileResult& p : f.parts) parts.push_back(part_json(p));
+  for (const FileResult& p : f.parts()) parts.push_back(part_json(p));
   return {{"path", f.path},
           {"status", to_string(f.status)},
           {"duration_seconds", f.duration_seconds},
@@ -81,9 +81,9 @@ json file_json(const FileResult& f) {
           {"errors", f.errors},
           {"failures", std::move(failures)},
           {"cases", std::move(cases)},
-          {"output", f.output},
-          {"error", f.error},
-          {"earlier_attempts", attempts_json(f.earlier_attempts)},
+          {"output", f.output()},
+          {"error", f.error()},
+          {"earlier_attempts", attempts_json(f.earlier_attempts())},
           {"parts", std::move(parts)}};
 }
 

@@ -25,11 +25,11 @@ RunResult sample_run() {
   f.examples = 2;
   f.failures = 1;
   f.pending = 0;
-  f.cases = {{"User signs in", "spec/x_spec.rb:5", "passed", 0.1, "", ""},
+  f.cases() = {{"User signs in", "spec/x_spec.rb:5", "passed", 0.1, "", ""},
              {"User rejects a bad password", "spec/x_spec.rb:12", "failed", 0.2, "expected 200",
               "spec/x_spec.rb:13:in `block'"}};
-  f.output = "some output\n";
-  f.earlier_attempts = {{"lan", "devbox_lan_1", 0.5, 0.75, "requeued", "its node was lost"}};
+  f.output() = "some output\n";
+  f.earlier_attempts() = {{"lan", "devbox_lan_1", 0.5, 0.75, "requeued", "its node was lost"}};
   FileResult n;
   n.path = "spec/n_spec.rb";
   r.files = {f, n};
@@ -127,8 +127,8 @@ TEST(JsonReportTest, RunnersAndNodes) {
 
 TEST(JsonReportTest, InvalidUtf8IsReplaced) {
   RunResult r = sample_run();
-  r.files[0].output = "bad \xff\xfe bytes \xc3\xa9\n";
-  r.files[0].cases[1].message = "trunc\xe2\x9c";
+  r.files[0].output() = "bad \xff\xfe bytes \xc3\xa9\n";
+  r.files[0].cases()[1].message = "trunc\xe2\x9c";
   std::string text = json_report(r);
   json j = json::parse(text);  // throws, failing the test, on invalid UTF-8
   EXPECT_EQ(j["files"][0]["output"], "bad \xef\xbf\xbd\xef\xbf\xbd bytes \xc3\xa9\n");
@@ -170,8 +170,8 @@ RunResult split_run() {
     p.failures = i - 1;
     p.pending = 1;
     p.errors = 0;
-    p.error = i == 1 ? "" : "exit 1";
-    p.cases = {{"case " + std::to_string(i), "spec/big_spec.rb:" + std::to_string(i),
+    p.error() = i == 1 ? "" : "exit 1";
+    p.cases() = {{"case " + std::to_string(i), "spec/big_spec.rb:" + std::to_string(i),
                 i == 1 ? "passed" : "failed", 0.5, "", "", "ex" + std::to_string(i)}};
     r.files.push_back(p);
   }
@@ -232,7 +232,7 @@ TEST(JsonReportTest, RunnersListTheirWorkItems) {
   r.runners = {{"devbox_local_1",
                 "devbox",
                 1,
-                {{"spec/a_spec.rb"}, {"spec/big_spec.rb", r.files[0].parts[0].selection}},
+                {{"spec/a_spec.rb"}, {"spec/big_spec.rb", r.files[0].parts()[0].selection}},
                 "ok"}};
   json j = json::parse(json_report(r));
   EXPECT_EQ(j["runners"][0]["files"], json({"spec/a_spec.rb", "spec/big_spec.rb (part 1/2)"}));

@@ -56,7 +56,7 @@ struct Testcase {
 std::vector<Testcase> testcases(const FileResult& f) {
   std::vector<Testcase> cases;
   bool failed_case = false;
-  for (const CaseResult& c : f.cases) {
+  for (const CaseResult& c : f.cases()) {
     Testcase t;
     t.name = c.name.empty() ? c.location : c.name;
     t.time = c.duration_seconds;
@@ -76,23 +76,23 @@ std::vector<Testcase> testcases(const FileResult& f) {
   // a crashed or timed-out file as green (or not at all).
   Testcase whole;
   whole.name = f.path;
-  whole.time = f.cases.empty() ? f.duration_seconds : 0.0;
-  std::string tail(tail_lines(f.output, kOutputTailLines));
-  std::string details = f.error.empty() ? tail : f.error + "\n\n" + tail;
+  whole.time = f.cases().empty() ? f.duration_seconds : 0.0;
+  std::string tail(tail_lines(f.output(), kOutputTailLines));
+  std::string details = f.error().empty() ? tail : f.error() + "\n\n" + tail;
   if (f.status == FileStatus::kError || f.status == FileStatus::kTimeout) {
     whole.kind = "error";
     whole.type = to_string(f.status);
-    whole.message = f.error.empty() ? std::string(to_string(f.status)) : f.error;
-    whole.body = f.error;
+    whole.message = f.error().empty() ? std::string(to_string(f.status)) : f.error();
+    whole.body = f.error();
     whole.system_out = details;
   } else if (f.status == FileStatus::kFailed && !failed_case) {
     whole.kind = "failure";
     whole.type = "failed";
-    whole.message = f.error.empty() ? "the file failed (" + std::to_string(f.failures) +
+    whole.message = f.error().empty() ? "the file failed (" + std::to_string(f.failures) +
                                           " failures reported, no details)"
-                                    : f.error;
+                                    : f.error();
     whole.system_out = details;
-  } else if (!f.cases.empty()) {
+  } else if (!f.cases().empty()) {
     return cases;
   } else if (f.status == FileStatus::kNotRun) {
     whole.kind = "skipped";
@@ -145,18 +145,18 @@ std::string junit_report(const RunResult& result) {
     if (f.flaky) suites += "      <property" + attr("name", "flaky") + attr("value", "true") + "/>\n";
     // A split file is still one suite, with every part's cases; where each part ran is what
     // a hunt for an order-dependent failure needs.
-    if (!f.parts.empty()) {
+    if (!f.parts().empty()) {
       suites += "      <property" + attr("name", "parts") +
-                attr("value", static_cast<int>(f.parts.size())) + "/>\n";
+                attr("value", static_cast<int>(f.parts().size())) + "/>\n";
     }
-    for (const FileResult& p : f.parts) {
+    for (const FileResult& p : f.parts()) {
       std::string what = std::to_string(p.selection.part) + "/" +
                          std::to_string(p.selection.parts) + " " + to_string(p.status) + " on " +
                          p.runner + " (" + p.node + ") in " + seconds(p.duration_seconds) +
                          "s from " + seconds(p.started_seconds) + "s";
       suites += "      <property" + attr("name", "part") + attr("value", what) + "/>\n";
     }
-    for (const AttemptResult& a : f.earlier_attempts) {
+    for (const AttemptResult& a : f.earlier_attempts()) {
       std::string what = a.outcome + " on " + a.runner + " (" + a.node + ") after " +
                          seconds(a.duration_seconds) + "s" + (a.why.empty() ? "" : ": " + a.why);
       suites += "      <property" + attr("name", "earlier_attempt") + attr("value", what) + "/>\n";

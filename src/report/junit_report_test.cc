@@ -28,14 +28,14 @@ FileResult file(const std::string& path, FileStatus status, double duration = 1)
 RunResult sample_run() {
   RunResult r;
   FileResult x = file("spec/models/user_spec.rb", FileStatus::kFailed, 2.5);
-  x.cases = {{"signs in", "spec/models/user_spec.rb:5", "passed", 0.1, "", ""},
+  x.cases() = {{"signs in", "spec/models/user_spec.rb:5", "passed", 0.1, "", ""},
              {"rejects", "spec/models/user_spec.rb:9", "failed", 0.2, "expected 200\ngot 500",
               "user_spec.rb:10"},
              {"crashes", "spec/models/user_spec.rb:20", "error", 0.3, "boom", ""},
              {"later", "spec/models/user_spec.rb:30", "pending", 0, "", ""}};
   FileResult t = file("test/slow_test.py", FileStatus::kTimeout, 60);
-  t.error = "took longer than 60s";
-  for (int i = 1; i <= 30; ++i) t.output += "line " + std::to_string(i) + "\n";
+  t.error() = "took longer than 60s";
+  for (int i = 1; i <= 30; ++i) t.output() += "line " + std::to_string(i) + "\n";
   r.files = {x, t, file("test/ok_test.py", FileStatus::kPassed, 0.5),
              file("test/never_test.py", FileStatus::kNotRun, 0)};
   r.summary.wall_seconds = 61;
@@ -73,7 +73,7 @@ TEST(JunitReportTest, FlakyAndEarlierAttemptsAreProperties) {
   FileResult f = file("test/flaky_test.py", FileStatus::kPassed);
   f.flaky = true;
   f.attempts = 2;
-  f.earlier_attempts = {{"n2", "ci_n2_1", 0.5, 1.25, "failed", "assert 1 == 2"}};
+  f.earlier_attempts() = {{"n2", "ci_n2_1", 0.5, 1.25, "failed", "assert 1 == 2"}};
   r.files = {f, file("test/ok_test.py", FileStatus::kPassed)};
   std::string xml = junit_report(r);
   EXPECT_TRUE(contains(xml, "<property name=\"flaky\" value=\"true\"/>")) << xml;
@@ -105,7 +105,7 @@ TEST(JunitReportTest, ASplitFileIsOneSuiteWithEveryPartsCases) {
     for (int c = 1; c <= 2; ++c) {
       std::string name = "example " + std::to_string(i) + "." + std::to_string(c);
       bool fails = i == 2 && c == 2;
-      p.cases.push_back({name, "spec/big_spec.rb:" + std::to_string(10 * i + c),
+      p.cases().push_back({name, "spec/big_spec.rb:" + std::to_string(10 * i + c),
                          fails ? "failed" : "passed", 0.25, fails ? "expected 1" : "", "",
                          "e" + std::to_string(i) + std::to_string(c)});
     }
@@ -168,7 +168,7 @@ TEST(JunitReportTest, FailedFileWithoutFailedCasesStillFails) {
   RunResult r;
   FileResult f = file("a_test.rb", FileStatus::kFailed);
   f.failures = 3;
-  f.output = "Expected 1, got 2\n";
+  f.output() = "Expected 1, got 2\n";
   r.files = {f};
   std::string xml = junit_report(r);
   EXPECT_TRUE(contains(xml, "tests=\"1\" failures=\"1\" errors=\"0\""));
@@ -182,7 +182,7 @@ TEST(JunitReportTest, FailedFileWithoutFailedCasesStillFails) {
 TEST(JunitReportTest, EscapesAndStripsWhatXmlCannotHold) {
   RunResult r;
   FileResult f = file("spec/a&b<c>_spec.rb", FileStatus::kFailed);
-  f.cases = {{"says \"hi\" & 'bye' <b>", "x:1", "failed", 0,
+  f.cases() = {{"says \"hi\" & 'bye' <b>", "x:1", "failed", 0,
               "\x1b[31mred\x1b[0m\x01\x02 line\nnext\ttab\r", "bad \xff byte ]]> end"}};
   r.files = {f};
   std::string xml = junit_report(r);
@@ -200,7 +200,7 @@ TEST(JunitReportTest, EscapesAndStripsWhatXmlCannotHold) {
 TEST(JunitReportTest, NewlinesInAttributesSurvive) {
   RunResult r;
   FileResult f = file("a", FileStatus::kPassed);
-  f.cases = {{"multi\nline\tname", "", "passed", 0, "", ""}};
+  f.cases() = {{"multi\nline\tname", "", "passed", 0, "", ""}};
   r.files = {f};
   EXPECT_TRUE(contains(junit_report(r), "name=\"multi&#10;line&#9;name\""));
 }
@@ -209,7 +209,7 @@ TEST(JunitReportTest, NewlinesInAttributesSurvive) {
 TEST(JunitReportTest, WellFormedPerXmllint) {
   if (std::system("command -v xmllint >/dev/null 2>&1") != 0) GTEST_SKIP() << "no xmllint";
   RunResult r = sample_run();
-  r.files[0].cases[1].message = "ctl\x01\x1b[1m & <tags> \xfe\xff \xc3\xa9 \xef\xbf\xbf";
+  r.files[0].cases()[1].message = "ctl\x01\x1b[1m & <tags> \xfe\xff \xc3\xa9 \xef\xbf\xbf";
   std::string path = ::testing::TempDir() + "/junit_report_test.xml";
   ASSERT_EQ(write_junit_report(r, path), "");
   EXPECT_EQ(std::system(("xmllint --noout '" + path + "'").c_str()), 0);

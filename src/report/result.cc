@@ -43,12 +43,12 @@ void summarize(RunResult& result, int runner_count) {
     if (f.flaky) ++s.flaky;
     if (f.status == FileStatus::kError || f.status == FileStatus::kTimeout) ++s.errors;
     total += f.duration_seconds;
-    if (!f.parts.empty()) {
+    if (!f.parts().empty()) {
       ++s.split_files;
-      s.parts += static_cast<int>(f.parts.size());
+      s.parts += static_cast<int>(f.parts().size());
     }
-    if (f.parts.empty()) longest = std::max(longest, f.duration_seconds);
-    for (const FileResult& part : f.parts) longest = std::max(longest, part.duration_seconds);
+    if (f.parts().empty()) longest = std::max(longest, f.duration_seconds);
+    for (const FileResult& part : f.parts()) longest = std::max(longest, part.duration_seconds);
   }
   // No schedule beats the longest work item, nor perfect packing of all the work onto the
   // runners.
@@ -104,21 +104,21 @@ FileResult merged(std::vector<FileResult> parts) {
     file.pending += part.pending;
     file.errors = std::max(file.errors, part.errors);
     std::string label = work_label(part.path, part.selection);
-    for (CaseResult& c : part.cases) file.cases.push_back(std::move(c));
-    part.cases.clear();
-    if (!part.output.empty()) {
-      file.output += part_output_header(part);
-      file.output += part.output;
-      if (part.output.back() != '\n') file.output += '\n';
-      part.output.clear();
+    for (CaseResult& c : part.cases()) file.cases().push_back(std::move(c));
+    part.cases().clear();
+    if (!part.output().empty()) {
+      file.output() += part_output_header(part);
+      file.output() += part.output();
+      if (part.output().back() != '\n') file.output() += '\n';
+      part.output().clear();
     }
-    append_text(file.error, label, part.error);
-    for (const AttemptResult& a : part.earlier_attempts) file.earlier_attempts.push_back(a);
+    append_text(file.error(), label, part.error());
+    for (const AttemptResult& a : part.earlier_attempts()) file.earlier_attempts().push_back(a);
   }
   // A flaky part that passed in the end leaves the file passed and flaky; one that failed
   // throughout leaves it failed, not flaky.
   if (file.status != FileStatus::kPassed) file.flaky = false;
-  file.parts = std::move(parts);
+  file.parts() = std::move(parts);
   return file;
 }
 
@@ -158,13 +158,13 @@ std::string part_output_header(const FileResult& part) {
 }
 
 std::string_view part_output(const FileResult& file, std::size_t index) {
-  if (index >= file.parts.size() || file.parts[index].selection.whole()) return {};
-  std::string_view output = file.output;
+  if (index >= file.parts().size() || file.parts()[index].selection.whole()) return {};
+  std::string_view output = file.output();
   // The sections are in part order: looking for each header after the one before keeps a
   // test's own "--- ..." line from being taken for a later part's header.
   std::size_t at = 0;
   for (std::size_t i = 0; i <= index; ++i) {
-    std::size_t found = output.find(part_output_header(file.parts[i]), at);
+    std::size_t found = output.find(part_output_header(file.parts()[i]), at);
     if (found == std::string_view::npos) {
       if (i == index) return {};
       continue;  // that part printed nothing
@@ -172,9 +172,9 @@ std::string_view part_output(const FileResult& file, std::size_t index) {
     at = found;
   }
   std::size_t end = output.size();
-  std::size_t after = at + part_output_header(file.parts[index]).size();
-  for (std::size_t i = index + 1; i < file.parts.size(); ++i) {
-    std::size_t next = output.find(part_output_header(file.parts[i]), after);
+  std::size_t after = at + part_output_header(file.parts()[index]).size();
+  for (std::size_t i = index + 1; i < file.parts().size(); ++i) {
+    std::size_t next = output.find(part_output_header(file.parts()[i]), after);
     if (next != std::string_view::npos) {
       end = next;
       break;
@@ -186,7 +186,7 @@ std::string_view part_output(const FileResult& file, std::size_t index) {
 const FileResult* part_of_case(const FileResult& file, const CaseResult& c) {
   if (c.id.empty()) return nullptr;
   const FileResult* rest = nullptr;
-  for (const FileResult& part : file.parts) {
+  for (const FileResult& part : file.parts()) {
     const Selection& s = part.selection;
     if (s.kind == Selection::Kind::kExcept) rest = &part;
     if (s.kind == Selection::Kind::kOnly &&

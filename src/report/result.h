@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/boxed.h"
+
 namespace dt {
 
 enum class FileStatus { kPassed, kFailed, kError, kTimeout, kNotRun };
@@ -53,6 +55,8 @@ struct WorkItem {
   bool operator==(const WorkItem&) const = default;
 };
 
+struct FileDetails;
+
 struct FileResult {
   std::string path;          // relative to the project root, as dispatched
   Selection selection;       // the part this result answers; whole for a file or a merged file
@@ -67,6 +71,28 @@ struct FileResult {
   int failures = 0;
   int pending = 0;
   int errors = 0;            // errors outside examples (load errors, crashes)
+
+  // What a plain pass has none of (FileDetails). Read through the const forms wherever the
+  // result may be a plain pass: the others make the details on first use.
+  const std::vector<CaseResult>& cases() const;
+  std::vector<CaseResult>& cases();
+  const std::string& output() const;
+  std::string& output();
+  const std::string& error() const;
+  std::string& error();
+  const std::vector<AttemptResult>& earlier_attempts() const;
+  std::vector<AttemptResult>& earlier_attempts();
+  const std::vector<FileResult>& parts() const;
+  std::vector<FileResult>& parts();
+  // Sets the output, making the details only when there is some; "" frees it.
+  void set_output(std::string text);
+
+  Boxed<FileDetails> details;
+};
+
+// The part of a file's result that most results lack: behind one pointer in FileResult, so that
+// a fleet's million plain passes cost 200 bytes each rather than 320.
+struct FileDetails {
   std::vector<CaseResult> cases;
   std::string output;        // the file's captured stdout+stderr, as the terminal would show it
   std::string error;         // why an error/timeout happened, in words
@@ -76,6 +102,40 @@ struct FileResult {
   // file's, in part order.
   std::vector<FileResult> parts;
 };
+
+inline const FileDetails& no_details() {
+  static const FileDetails kNone;
+  return kNone;
+}
+inline const std::vector<CaseResult>& FileResult::cases() const {
+  return details.get() ? details.get()->cases : no_details().cases;
+}
+inline std::vector<CaseResult>& FileResult::cases() { return details.make().cases; }
+inline const std::string& FileResult::output() const {
+  return details.get() ? details.get()->output : no_details().output;
+}
+inline std::string& FileResult::output() { return details.make().output; }
+inline const std::string& FileResult::error() const {
+  return details.get() ? details.get()->error : no_details().error;
+}
+inline std::string& FileResult::error() { return details.make().error; }
+inline const std::vector<AttemptResult>& FileResult::earlier_attempts() const {
+  return details.get() ? details.get()->earlier_attempts : no_details().earlier_attempts;
+}
+inline std::vector<AttemptResult>& FileResult::earlier_attempts() {
+  return details.make().earlier_attempts;
+}
+inline const std::vector<FileResult>& FileResult::parts() const {
+  return details.get() ? details.get()->parts : no_details().parts;
+}
+inline std::vector<FileResult>& FileResult::parts() { return details.make().parts; }
+inline void FileResult::set_output(std::string text) {
+  if (!text.empty()) {
+    details.make().output = std::move(text);
+  } else if (details.get()) {
+    std::string().swap(details.make().output);  // frees it, as assigning "" would not
+  }
+}
 
 struct NodeResult {
   std::string name;

@@ -4,6 +4,7 @@
 
 #include <iterator>
 #include <string>
+#include <utility>
 
 namespace dt {
 namespace {
@@ -25,6 +26,39 @@ TEST(FileStatusTest, Names) {
   EXPECT_STREQ(to_string(FileStatus::kError), "error");
   EXPECT_STREQ(to_string(FileStatus::kTimeout), "timeout");
   EXPECT_STREQ(to_string(FileStatus::kNotRun), "not run");
+}
+
+// A plain pass carries no details; reading them through const makes none, and a copy of a result
+// with details is a copy of them, not a second owner.
+TEST(FileResultTest, DetailsAreMadeOnlyWhenWrittenAndCopyAsValues) {
+  FileResult plain;
+  plain.set_output("");
+  const FileResult& read = plain;
+  EXPECT_TRUE(read.cases().empty());
+  EXPECT_EQ(read.output(), "");
+  EXPECT_EQ(read.error(), "");
+  EXPECT_TRUE(read.parts().empty());
+  EXPECT_TRUE(read.earlier_attempts().empty());
+  EXPECT_EQ(plain.details.get(), nullptr) << "reading or clearing made the details";
+
+  FileResult failed;
+  failed.set_output("boom\n");
+  failed.error() = "exit 1";
+  failed.cases().push_back(CaseResult{"it fails", "", "failed", 0.1, "expected 1", "", ""});
+  FileResult copy = failed;
+  ASSERT_NE(copy.details.get(), nullptr);
+  EXPECT_NE(copy.details.get(), failed.details.get());
+  copy.error() = "changed";
+  EXPECT_EQ(failed.error(), "exit 1");
+  EXPECT_EQ(copy.output(), "boom\n");
+  ASSERT_EQ(copy.cases().size(), 1u);
+  EXPECT_EQ(copy.cases()[0].message, "expected 1");
+
+  failed.set_output("");
+  EXPECT_EQ(std::as_const(failed).output(), "");
+  EXPECT_EQ(failed.error(), "exit 1") << "clearing the output keeps the rest";
+  FileResult moved = std::move(failed);
+  EXPECT_EQ(moved.error(), "exit 1");
 }
 
 TEST(SummarizeTest, CountsFilesExamplesAndErrors) {
@@ -93,8 +127,8 @@ FileResult part(int part, int parts, FileStatus status, const std::string& runne
   c.name = "example " + std::to_string(part);
   c.status = status == FileStatus::kFailed ? "failed" : "passed";
   c.id = "e" + std::to_string(part);
-  f.cases = {c};
-  f.output = "output of part " + std::to_string(part) + "\n";
+  f.cases() = {c};
+  f.output() = "output of part " + std::to_string(part) + "\n";
   return f;
 }
 
@@ -120,12 +154,12 @@ TEST(MergePartsTest, OneResultPerFileAtItsFirstPartsPlace) {
   EXPECT_EQ(r.files[3].path, "c_spec.rb");
   const FileResult& big = r.files[1];
   EXPECT_TRUE(big.selection.whole()) << "a merged file answers for the whole file";
-  ASSERT_EQ(big.parts.size(), 3u);
+  ASSERT_EQ(big.parts().size(), 3u);
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(big.parts[i].selection.part, i + 1) << "parts in part order";
-    EXPECT_TRUE(big.parts[i].cases.empty()) << "cases moved to the file";
-    EXPECT_TRUE(big.parts[i].output.empty()) << "output moved to the file";
-    EXPECT_EQ(big.parts[i].runner, "r" + std::to_string(i + 1));
+    EXPECT_EQ(big.parts()[i].selection.part, i + 1) << "parts in part order";
+    EXPECT_TRUE(big.parts()[i].cases().empty()) << "cases moved to the file";
+    EXPECT_TRUE(big.parts()[i].output().empty()) << "output moved to the file";
+    EXPECT_EQ(big.parts()[i].runner, "r" + std::to_string(i + 1));
   }
 }
 
@@ -155,14 +189,14 @@ TEST(MergePartsTest, CasesAndOutputInPartOrderWithHeaders) {
   RunResult r;
   r.files = {part(3, 3, FileStatus::kPassed, "r3"), part(1, 3, FileStatus::kFailed, "r1"),
              part(2, 3, FileStatus::kPassed, "r2")};
-  r.files[2].output = "";  // printed nothing: no header either
+  r.files[2].output() = "";  // printed nothing: no header either
   merge_parts(r);
   const FileResult& f = r.files[0];
-  ASSERT_EQ(f.cases.size(), 3u);
-  EXPECT_EQ(f.cases[0].id, "e1");
-  EXPECT_EQ(f.cases[1].id, "e2");
-  EXPECT_EQ(f.cases[2].id, "e3");
-  EXPECT_EQ(f.output,
+  ASSERT_EQ(f.cases().size(), 3u);
+  EXPECT_EQ(f.cases()[0].id, "e1");
+  EXPECT_EQ(f.cases()[1].id, "e2");
+  EXPECT_EQ(f.cases()[2].id, "e3");
+  EXPECT_EQ(f.output(),
             "--- spec/big_spec.rb (part 1/3) (nr1, r1)\noutput of part 1\n"
             "--- spec/big_spec.rb (part 3/3) (nr3, r3)\noutput of part 3\n");
   EXPECT_EQ(part_output(f, 0), "--- spec/big_spec.rb (part 1/3) (nr1, r1)\noutput of part 1\n");
@@ -178,8 +212,8 @@ TEST(MergePartsTest, ACaseIsFoundInThePartThatRanIt) {
              part(3, 3, FileStatus::kPassed, "r3")};
   merge_parts(r);
   const FileResult& f = r.files[0];
-  ASSERT_NE(part_of_case(f, f.cases[1]), nullptr);
-  EXPECT_EQ(part_of_case(f, f.cases[1])->runner, "r2");
+  ASSERT_NE(part_of_case(f, f.cases()[1]), nullptr);
+  EXPECT_EQ(part_of_case(f, f.cases()[1])->runner, "r2");
   CaseResult added;  // new since the last run: the `except` part ran it
   added.id = "e9";
   ASSERT_NE(part_of_case(f, added), nullptr);
@@ -209,10 +243,10 @@ TEST(MergePartsTest, StatusIsTheWorstOfTheParts) {
 TEST(MergePartsTest, ErrorsAreLabelledByPart) {
   RunResult r;
   r.files = {part(1, 2, FileStatus::kTimeout, "r1"), part(2, 2, FileStatus::kError, "r2")};
-  r.files[0].error = "took longer than 60s";
-  r.files[1].error = "its runner died";
+  r.files[0].error() = "took longer than 60s";
+  r.files[1].error() = "its runner died";
   merge_parts(r);
-  EXPECT_EQ(r.files[0].error,
+  EXPECT_EQ(r.files[0].error(),
             "spec/big_spec.rb (part 1/2): took longer than 60s\n"
             "spec/big_spec.rb (part 2/2): its runner died");
 }
@@ -234,19 +268,19 @@ TEST(MergePartsTest, FlakyOnlyWhenTheFilePassedInTheEnd) {
 TEST(MergePartsTest, IdempotentAndWholeFilesUntouched) {
   RunResult r;
   FileResult a = whole("a_spec.rb", FileStatus::kFailed);
-  a.output = "boom\n";
-  a.cases = {CaseResult{"x", "a_spec.rb:1", "failed", 0.5, "m", "b"}};
+  a.output() = "boom\n";
+  a.cases() = {CaseResult{"x", "a_spec.rb:1", "failed", 0.5, "m", "b"}};
   r.files = {a, part(1, 2, FileStatus::kPassed, "r1"), part(2, 2, FileStatus::kPassed, "r2")};
   merge_parts(r);
   RunResult once = r;
   merge_parts(r);
   ASSERT_EQ(r.files.size(), 2u);
-  EXPECT_EQ(r.files[0].output, "boom\n");
-  EXPECT_EQ(r.files[0].cases.size(), 1u);
-  EXPECT_TRUE(r.files[0].parts.empty());
-  EXPECT_EQ(r.files[1].output, once.files[1].output);
-  EXPECT_EQ(r.files[1].cases.size(), once.files[1].cases.size());
-  EXPECT_EQ(r.files[1].parts.size(), 2u);
+  EXPECT_EQ(r.files[0].output(), "boom\n");
+  EXPECT_EQ(r.files[0].cases().size(), 1u);
+  EXPECT_TRUE(r.files[0].parts().empty());
+  EXPECT_EQ(r.files[1].output(), once.files[1].output());
+  EXPECT_EQ(r.files[1].cases().size(), once.files[1].cases().size());
+  EXPECT_EQ(r.files[1].parts().size(), 2u);
   EXPECT_EQ(r.files[1].examples, once.files[1].examples);
 }
 

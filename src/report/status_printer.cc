@@ -215,7 +215,7 @@ void StatusPrinter::print_file_line(const FileResult& r, int done, int total) {
                      printable(r.runner);
   if (r.attempts > 1) line += ", attempt " + std::to_string(r.attempts);
   line += ")";
-  if (!r.error.empty()) line += ": " + printable(first_line(r.error));
+  if (!r.error().empty()) line += ": " + printable(first_line(r.error()));
   print(line);
 }
 
@@ -248,7 +248,7 @@ void StatusPrinter::file_finished(const FileResult& r, int done, int total, int 
     std::string line =
         paint(kRed, word) + " " + printable(work_label(r.path, r.selection)) + " (" +
         printable(r.runner) + ")";
-    if (!r.error.empty()) line += ": " + printable(first_line(r.error));
+    if (!r.error().empty()) line += ": " + printable(first_line(r.error()));
     print(line);
   } else {
     draw_line();

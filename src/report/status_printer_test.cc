@@ -100,7 +100,7 @@ TEST_F(StatusPrinterTest, VerbosePlainLinePerFile) {
   p.file_finished(file("spec/a_spec.rb", FileStatus::kPassed, "devbox_local_2", 1.234), 1, 12, 0);
   FileResult b = file("spec/b_spec.rb", FileStatus::kError, "r1", 0.5);
   b.attempts = 2;
-  b.error = "LoadError: no such file\nmore";
+  b.error() = "LoadError: no such file\nmore";
   p.file_finished(b, 2, 12, 1);
   EXPECT_EQ(out(),
             "[ 1/12] passed  1.23s  spec/a_spec.rb  (runner devbox_local_2)\n"
@@ -178,7 +178,7 @@ TEST_F(StatusPrinterTest, TtyPrintsFailuresAboveTheStatusLine) {
   p.file_finished(file("spec/x_spec.rb", FileStatus::kFailed, "r1"), 1, 2, 1);
   EXPECT_TRUE(contains(out(), "\r\x1b[KFAIL spec/x_spec.rb (r1)\n\r[1/2] 1 failed"));
   FileResult t = file("spec/slow_spec.rb", FileStatus::kTimeout, "r1");
-  t.error = "took longer than 60s";
+  t.error() = "took longer than 60s";
   p.file_finished(t, 2, 2, 2);
   EXPECT_TRUE(contains(out(), "TIMEOUT spec/slow_spec.rb (r1): took longer than 60s\n"));
 }
@@ -268,12 +268,12 @@ RunResult sample_run() {
                  "expected 200\n     got 500",
                  ""};
   for (int i = 1; i <= 12; ++i) bad.backtrace += "bt " + std::to_string(i) + "\n";
-  failed.cases = {ok, bad};
+  failed.cases() = {ok, bad};
   FileResult error = file("spec/e_spec.rb", FileStatus::kError, "r2", 1);
-  error.error = "LoadError: cannot load such file";
-  for (int i = 1; i <= 30; ++i) error.output += "line " + std::to_string(i) + "\n";
+  error.error() = "LoadError: cannot load such file";
+  for (int i = 1; i <= 30; ++i) error.output() += "line " + std::to_string(i) + "\n";
   FileResult timeout = file("spec/t_spec.rb", FileStatus::kTimeout, "r1", 60);
-  timeout.error = "took longer than 60s";
+  timeout.error() = "took longer than 60s";
   FileResult passed = file("spec/p_spec.rb", FileStatus::kPassed, "r2", 2);
   r.files = {failed, error, timeout, passed, file("spec/n_spec.rb", FileStatus::kNotRun, "")};
   r.summary = {4, 10, 1, 2, 2, 1, 72, 60};
@@ -326,7 +326,7 @@ TEST_F(StatusPrinterTest, FailedFileWithoutCasesShowsItsOutputTail) {
   RunResult r;
   FileResult f = file("test/a_test.rb", FileStatus::kFailed, "r1");
   f.failures = 2;
-  f.output = "Expected: 1\n  Actual: 2\n";
+  f.output() = "Expected: 1\n  Actual: 2\n";
   r.files = {f};
   p.run_finished(r);
   EXPECT_TRUE(contains(out(),
@@ -348,7 +348,7 @@ TEST_F(StatusPrinterTest, ColourOnlyWhenAsked) {
 TEST_F(StatusPrinterTest, TestOutputEscapesAreStrippedWithoutColour) {
   StatusPrinter p(options(0));
   RunResult r = sample_run();
-  r.files[1].output = "\x1b[31mred\x1b[0m text\n";
+  r.files[1].output() = "\x1b[31mred\x1b[0m text\n";
   p.run_finished(r);
   EXPECT_TRUE(contains(out(), "     | red text\n"));
   EXPECT_FALSE(contains(out(), "\x1b"));
@@ -369,12 +369,12 @@ RunResult split_run(FileStatus third = FileStatus::kPassed) {
         i < 3 ? Selection::Kind::kOnly : Selection::Kind::kExcept, {"e" + std::to_string(i)}, i, 3};
     p.examples = 2;
     p.failures = i == 2 ? 1 : 0;
-    p.cases = {{"passes " + std::to_string(i), "", "passed", 0.1, "", "", "p" + std::to_string(i)},
+    p.cases() = {{"passes " + std::to_string(i), "", "passed", 0.1, "", "", "p" + std::to_string(i)},
                {"example " + std::to_string(i), "spec/big_spec.rb:" + std::to_string(i),
                 i == 2 ? "failed" : "passed", 0.1, i == 2 ? "expected 2" : "", "",
                 "e" + std::to_string(i)}};
-    p.output = "part " + std::to_string(i) + " line\n";
-    if (third == FileStatus::kTimeout && i == 3) p.error = "took longer than 60s";
+    p.output() = "part " + std::to_string(i) + " line\n";
+    if (third == FileStatus::kTimeout && i == 3) p.error() = "took longer than 60s";
     r.files.push_back(p);
   }
   r.files.push_back(file("spec/a_spec.rb", FileStatus::kPassed, "r1"));
@@ -404,7 +404,7 @@ TEST_F(StatusPrinterTest, ASplitFileFailsOnceWithThePartThatRanIt) {
 TEST_F(StatusPrinterTest, ASplitFileWithoutDetailsShowsEachFailedPartsOutput) {
   StatusPrinter p(options(0));
   RunResult r = split_run();
-  for (CaseResult& c : r.files[0].cases) c.status = "passed";  // the framework gave no details
+  for (CaseResult& c : r.files[0].cases()) c.status = "passed";  // the framework gave no details
   p.run_finished(r);
   std::string o = out();
   EXPECT_TRUE(contains(o,

@@ -104,7 +104,9 @@ std::optional<std::string> read_result(const json& object, FileResult& out) {
     return "unknown status '" + excerpt(status) + "'";
   }
   if (auto error = read_string(object, "path", out.path)) return error;
-  if (auto error = read_string(object, "message", out.error)) return error;
+  std::string message;  // read apart: a result without one gets no details made for it
+  if (auto error = read_string(object, "message", message)) return error;
+  if (!message.empty()) out.error() = std::move(message);
   if (auto error = read_duration(object, out.duration_seconds)) return error;
   for (auto [key, field] : {std::pair{"examples", &out.examples}, {"failures", &out.failures},
                             {"pending", &out.pending}, {"errors", &out.errors}}) {
@@ -116,7 +118,7 @@ std::optional<std::string> read_result(const json& object, FileResult& out) {
     for (const json& item : *it) {
       CaseResult result;
       if (auto error = read_case(item, result)) return error;
-      out.cases.push_back(std::move(result));
+      out.cases().push_back(std::move(result));
     }
   }
   return std::nullopt;

@@ -132,13 +132,13 @@ TEST(RecordParserTest, FullResultRecord) {
   EXPECT_EQ(r.failures, 1);
   EXPECT_EQ(r.pending, 2);
   EXPECT_EQ(r.errors, 0);
-  ASSERT_EQ(r.cases.size(), 2u);
-  EXPECT_EQ(r.cases[0].name, "works");
-  EXPECT_EQ(r.cases[0].location, "spec/a_spec.rb:3");
-  EXPECT_EQ(r.cases[0].status, "passed");
-  EXPECT_DOUBLE_EQ(r.cases[0].duration_seconds, 0.5);
-  EXPECT_EQ(r.cases[1].message, "expected 1");
-  EXPECT_EQ(r.cases[1].backtrace, "spec/a_spec.rb:9");
+  ASSERT_EQ(r.cases().size(), 2u);
+  EXPECT_EQ(r.cases()[0].name, "works");
+  EXPECT_EQ(r.cases()[0].location, "spec/a_spec.rb:3");
+  EXPECT_EQ(r.cases()[0].status, "passed");
+  EXPECT_DOUBLE_EQ(r.cases()[0].duration_seconds, 0.5);
+  EXPECT_EQ(r.cases()[1].message, "expected 1");
+  EXPECT_EQ(r.cases()[1].backtrace, "spec/a_spec.rb:9");
 }
 
 TEST(ParseResultJsonTest, OnlyStatusIsRequiredAndMessageIsTheError) {
@@ -147,10 +147,10 @@ TEST(ParseResultJsonTest, OnlyStatusIsRequiredAndMessageIsTheError) {
   ASSERT_EQ(parse_result_json(R"({"status":"error","message":"cannot load x"})", result),
             std::nullopt);
   EXPECT_EQ(result.status, FileStatus::kError);
-  EXPECT_EQ(result.error, "cannot load x");
+  EXPECT_EQ(result.error(), "cannot load x");
   EXPECT_EQ(result.examples, 0);
   EXPECT_EQ(result.path, "");
-  EXPECT_TRUE(result.cases.empty());
+  EXPECT_TRUE(result.cases().empty());
 }
 
 TEST(ParseResultJsonTest, RejectsWrongTypesAndValues) {
@@ -393,9 +393,9 @@ TEST(RecordParserTest, CasesCarryTheirIds) {
   ASSERT_FALSE(parse_result_json(
       R"({"status":"passed","cases":[{"id":"t.py::a[1]","name":"a","status":"passed"},{"name":"b"}]})",
       r));
-  ASSERT_EQ(r.cases.size(), 2u);
-  EXPECT_EQ(r.cases[0].id, "t.py::a[1]");
-  EXPECT_EQ(r.cases[1].id, "") << "a case without an id: its file is never split";
+  ASSERT_EQ(r.cases().size(), 2u);
+  EXPECT_EQ(r.cases()[0].id, "t.py::a[1]");
+  EXPECT_EQ(r.cases()[1].id, "") << "a case without an id: its file is never split";
   EXPECT_TRUE(parse_result_json(R"({"status":"passed","cases":[{"id":3}]})", r));
 }
 

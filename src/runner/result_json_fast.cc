@@ -198,10 +198,10 @@ bool parse_result_json_fast(std::string_view json, FileResult& result) {
     if (key == "failures") return first_time(seen, 4) && in.count(parsed.failures);
     if (key == "pending") return first_time(seen, 5) && in.count(parsed.pending);
     if (key == "errors") return first_time(seen, 6) && in.count(parsed.errors);
-    if (key == "message") return first_time(seen, 7) && read_string(in, parsed.error);
+    if (key == "message") return first_time(seen, 7) && read_string(in, parsed.error());
     if (key == "cases") {
       return first_time(seen, 8) &&
-             in.array([&] { return read_case(in, parsed.cases.emplace_back()); });
+             in.array([&] { return read_case(in, parsed.cases().emplace_back()); });
     }
     return false;
   });

@@ -19,11 +19,11 @@ bool same_case(const CaseResult& a, const CaseResult& b) {
 bool same_result(const FileResult& a, const FileResult& b) {
   if (a.path != b.path || a.status != b.status || a.duration_seconds != b.duration_seconds ||
       a.examples != b.examples || a.failures != b.failures || a.pending != b.pending ||
-      a.errors != b.errors || a.error != b.error || a.cases.size() != b.cases.size()) {
+      a.errors != b.errors || a.error() != b.error() || a.cases().size() != b.cases().size()) {
     return false;
   }
-  for (std::size_t i = 0; i < a.cases.size(); ++i) {
-    if (!same_case(a.cases[i], b.cases[i])) return false;
+  for (std::size_t i = 0; i < a.cases().size(); ++i) {
+    if (!same_case(a.cases()[i], b.cases()[i])) return false;
   }
   return true;
 }
@@ -60,9 +60,9 @@ TEST(ResultJsonFastTest, ReadsTheCommonShapeAsTheGeneralParserDoes) {
   EXPECT_EQ(r.path, "spec/a_spec.rb");
   EXPECT_EQ(r.status, FileStatus::kFailed);
   EXPECT_EQ(r.duration_seconds, 0.25);
-  ASSERT_EQ(r.cases.size(), 2u);
-  EXPECT_EQ(r.cases[1].id, "spec/a_spec.rb[1:2]");
-  EXPECT_EQ(r.cases[1].message, "expected 1, got 2");
+  ASSERT_EQ(r.cases().size(), 2u);
+  EXPECT_EQ(r.cases()[1].id, "spec/a_spec.rb[1:2]");
+  EXPECT_EQ(r.cases()[1].message, "expected 1, got 2");
   ASSERT_TRUE(parse_result_json_fast(kRecords[3], r));
   EXPECT_EQ(r.duration_seconds, 25);
 }

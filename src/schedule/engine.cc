@@ -96,9 +96,9 @@ RunResult EngineRun::run() {
     f.path = item.file->path;
     f.selection = item.file->selection;
     f.status = FileStatus::kNotRun;
-    f.error = not_run_reason_;
+    f.error() = not_run_reason_;
     f.attempts = item.attempts;
-    if (item.retries) f.earlier_attempts = std::move(item.retries->earlier_attempts);
+    if (item.retries) f.earlier_attempts() = std::move(item.retries->earlier_attempts);
   }
   result.files = results_in_completion_order();
   for (RunnerState& rs : runners_) {

@@ -151,8 +151,8 @@ TEST_F(EngineTest, QueuedFilesThatNoRunnerCanTakeEndTheRunAsNotRunAndSayWhy) {
   EXPECT_EQ(r.summary.not_run, 2);
   const FileResult& x = result_of(r, "x");
   EXPECT_EQ(x.status, FileStatus::kNotRun);
-  EXPECT_NE(x.error.find("no runner was left to run it"), std::string::npos) << x.error;
-  EXPECT_NE(x.error.find("its node was lost"), std::string::npos) << x.error;
+  EXPECT_NE(x.error().find("no runner was left to run it"), std::string::npos) << x.error();
+  EXPECT_NE(x.error().find("its node was lost"), std::string::npos) << x.error();
   EXPECT_TRUE(status.has_event("2 file(s) queued and no runner was left to run it"));
 }
 
@@ -167,9 +167,9 @@ TEST_F(EngineTest, OutputIsKeptOnlyForFilesThatDidNotPassAndBoundedInAll) {
   options.max_kept_output_bytes = 50000;
   make_runners(1);
   RunResult r = run();
-  EXPECT_EQ(result_of(r, "loud_pass").output, "");
-  EXPECT_EQ(result_of(r, "loud_fail").output, std::string(1000, 'f') + "\n");
-  const std::string& tail = result_of(r, "loud_fail_2").output;
+  EXPECT_EQ(result_of(r, "loud_pass").output(), "");
+  EXPECT_EQ(result_of(r, "loud_fail").output(), std::string(1000, 'f') + "\n");
+  const std::string& tail = result_of(r, "loud_fail_2").output();
   EXPECT_LT(tail.size(), 20000u) << "over the budget, only a tail is kept";
   EXPECT_TRUE(tail.ends_with("the end\n"));
   EXPECT_NE(status.outputs["box_local_1"].find(std::string(1000, 'p')), std::string::npos)

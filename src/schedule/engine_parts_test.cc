@@ -41,10 +41,10 @@ TEST_F(EnginePartsTest, PartsRunOnSeveralRunnersAndComeBackAsOneFile) {
   const FileResult& big = result_of(r, "big.py");
   EXPECT_EQ(big.status, FileStatus::kPassed);
   EXPECT_TRUE(big.selection.whole());
-  ASSERT_EQ(big.parts.size(), 2u);
-  EXPECT_EQ(big.parts[0].selection.part, 1);
-  EXPECT_EQ(big.parts[1].selection.part, 2);
-  EXPECT_NE(big.parts[0].runner, big.parts[1].runner) << "both parts ran side by side";
+  ASSERT_EQ(big.parts().size(), 2u);
+  EXPECT_EQ(big.parts()[0].selection.part, 1);
+  EXPECT_EQ(big.parts()[1].selection.part, 2);
+  EXPECT_NE(big.parts()[0].runner, big.parts()[1].runner) << "both parts ran side by side";
   EXPECT_EQ(big.examples, 4) << "2 examples per part, summed";
   EXPECT_NEAR(big.duration_seconds, 8, 0.1) << "the runner time of both parts";
   EXPECT_EQ(r.summary.files, 2);
@@ -78,9 +78,9 @@ TEST_F(EnginePartsTest, AFailingPartFailsItsFileOnceAndRetryRerunsThatPartAlone)
   const FileResult& big = result_of(r, "big.py");
   EXPECT_EQ(big.status, FileStatus::kPassed);
   EXPECT_TRUE(big.flaky);
-  ASSERT_EQ(big.parts.size(), 2u);
-  EXPECT_EQ(big.parts[0].attempts, 1);
-  EXPECT_EQ(big.parts[1].attempts, 2);
+  ASSERT_EQ(big.parts().size(), 2u);
+  EXPECT_EQ(big.parts()[0].attempts, 1);
+  EXPECT_EQ(big.parts()[1].attempts, 2);
   EXPECT_EQ(r.summary.flaky, 1);
   std::vector<std::string> lines = lines_sent();
   EXPECT_EQ(std::count(lines.begin(), lines.end(), flaky_line), 2) << "the failed part again";
@@ -101,9 +101,9 @@ TEST_F(EnginePartsTest, APartThatKeepsFailingLeavesTheFileFailedWithTheOthersRes
   EXPECT_EQ(big.examples, 6);
   EXPECT_EQ(big.failures, 1);
   EXPECT_EQ(r.summary.failures, 1);
-  ASSERT_EQ(big.parts.size(), 3u);
-  EXPECT_EQ(big.parts[1].status, FileStatus::kFailed);
-  EXPECT_EQ(big.parts[0].status, FileStatus::kPassed);
+  ASSERT_EQ(big.parts().size(), 3u);
+  EXPECT_EQ(big.parts()[1].status, FileStatus::kFailed);
+  EXPECT_EQ(big.parts()[0].status, FileStatus::kPassed);
 }
 
 TEST_F(EnginePartsTest, APartWhoseRunnerDiesIsRequeuedAloneAndNothingIsLost) {
@@ -114,9 +114,9 @@ TEST_F(EnginePartsTest, APartWhoseRunnerDiesIsRequeuedAloneAndNothingIsLost) {
   RunResult r = run();
   const FileResult& big = result_of(r, "big.py");
   EXPECT_EQ(big.status, FileStatus::kPassed);
-  ASSERT_EQ(big.parts.size(), 2u);
-  EXPECT_EQ(big.parts[0].attempts, 2);
-  EXPECT_EQ(big.parts[1].attempts, 1);
+  ASSERT_EQ(big.parts().size(), 2u);
+  EXPECT_EQ(big.parts()[0].attempts, 2);
+  EXPECT_EQ(big.parts()[1].attempts, 1);
   EXPECT_EQ(big.examples, 4);
   EXPECT_TRUE(status.has_event("big.py (part 1/2); requeued"));
 }
@@ -130,7 +130,7 @@ TEST_F(EnginePartsTest, PartsLeftUnrunByFailFastLeaveTheFileNotRun) {
   RunResult r = run();
   const FileResult& big = result_of(r, "big.py");
   EXPECT_EQ(big.status, FileStatus::kNotRun);
-  ASSERT_EQ(big.parts.size(), 2u);
+  ASSERT_EQ(big.parts().size(), 2u);
   EXPECT_EQ(r.summary.not_run, 1);
 }
 

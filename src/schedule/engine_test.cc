@@ -77,11 +77,11 @@ TEST_F(EngineTest, FileThatCrashesItsRunnerIsRequeuedAndTheRunnerRestarted) {
   EXPECT_EQ(result_of(r, "b").status, FileStatus::kPassed);
   EXPECT_EQ(std::count(transport.started.begin(), transport.started.end(), "box_local_1"), 2);
   EXPECT_TRUE(status.has_event("requeued (attempt 1 of 2)"));
-  ASSERT_EQ(f.earlier_attempts.size(), 1u);
-  EXPECT_EQ(f.earlier_attempts[0].runner, "box_local_1");
-  EXPECT_EQ(f.earlier_attempts[0].outcome, "requeued");
-  EXPECT_NE(f.earlier_attempts[0].why.find("killed by signal 11"), std::string::npos);
-  EXPECT_LT(f.earlier_attempts[0].started_seconds, f.started_seconds);
+  ASSERT_EQ(f.earlier_attempts().size(), 1u);
+  EXPECT_EQ(f.earlier_attempts()[0].runner, "box_local_1");
+  EXPECT_EQ(f.earlier_attempts()[0].outcome, "requeued");
+  EXPECT_NE(f.earlier_attempts()[0].why.find("killed by signal 11"), std::string::npos);
+  EXPECT_LT(f.earlier_attempts()[0].started_seconds, f.started_seconds);
 }
 
 TEST_F(EngineTest, FileThatAlwaysCrashesIsAnErrorWithItsOutput) {
@@ -94,8 +94,8 @@ TEST_F(EngineTest, FileThatAlwaysCrashesIsAnErrorWithItsOutput) {
   const FileResult& f = result_of(r, "crashy");
   EXPECT_EQ(f.status, FileStatus::kError);
   EXPECT_EQ(f.attempts, 2);
-  EXPECT_NE(f.output.find("about to die"), std::string::npos);
-  EXPECT_NE(f.error.find("killed by signal 11"), std::string::npos) << f.error;
+  EXPECT_NE(f.output().find("about to die"), std::string::npos);
+  EXPECT_NE(f.error().find("killed by signal 11"), std::string::npos) << f.error();
   EXPECT_EQ(result_of(r, "b").status, FileStatus::kPassed);
   EXPECT_EQ(r.summary.errors, 1);
 }
@@ -212,7 +212,7 @@ TEST_F(EngineTest, RunnersThatCannotStartAreReportedWithTheirOutput) {
   transport.runner_fails_to_start = true;
   RunResult r = run();
   EXPECT_EQ(result_of(r, "a").status, FileStatus::kNotRun);
-  EXPECT_NE(result_of(r, "a").error.find("cannot load spec_helper"), std::string::npos);
+  EXPECT_NE(result_of(r, "a").error().find("cannot load spec_helper"), std::string::npos);
   for (const RunnerResult& rr : r.runners) {
     EXPECT_TRUE(rr.status.starts_with(
         "runner failed to start: LoadError: cannot load spec_helper (exited with status 1)\n"))
@@ -271,8 +271,8 @@ TEST_F(EngineTest, FilesOfALostNodeGoToRunnersThatWereIdle) {
   EXPECT_LT(r.nodes[0].lost_seconds, 0);
   EXPECT_DOUBLE_EQ(r.nodes[1].lost_seconds, 3.5);
   // The lost try stays on the timeline, on the lost node, ending when the node was lost.
-  ASSERT_EQ(y.earlier_attempts.size(), 1u);
-  const AttemptResult& lost = y.earlier_attempts[0];
+  ASSERT_EQ(y.earlier_attempts().size(), 1u);
+  const AttemptResult& lost = y.earlier_attempts()[0];
   EXPECT_EQ(lost.runner, "box_b_1");
   EXPECT_EQ(lost.node, "b");
   EXPECT_EQ(lost.outcome, "requeued");
@@ -294,12 +294,12 @@ TEST_F(EngineTest, TriesLostWithANodeDoNotUseUpMaxAttempts) {
   ASSERT_EQ(options.max_attempts, 2);
   RunResult r = run();
   const FileResult& y = result_of(r, "y");
-  EXPECT_EQ(y.status, FileStatus::kPassed) << y.error;
+  EXPECT_EQ(y.status, FileStatus::kPassed) << y.error();
   EXPECT_EQ(y.attempts, 3);
-  ASSERT_EQ(y.earlier_attempts.size(), 2u);
-  EXPECT_NE(y.earlier_attempts[0].node, y.earlier_attempts[1].node);
-  EXPECT_NE(y.node, y.earlier_attempts[0].node);
-  EXPECT_NE(y.node, y.earlier_attempts[1].node);
+  ASSERT_EQ(y.earlier_attempts().size(), 2u);
+  EXPECT_NE(y.earlier_attempts()[0].node, y.earlier_attempts()[1].node);
+  EXPECT_NE(y.node, y.earlier_attempts()[0].node);
+  EXPECT_NE(y.node, y.earlier_attempts()[1].node);
   EXPECT_EQ(std::count_if(r.nodes.begin(), r.nodes.end(),
                           [](const NodeResult& n) { return n.lost_seconds >= 0; }),
             2);
@@ -320,8 +320,8 @@ TEST_F(EngineTest, AFileUnderWhichThreeNodesWereLostIsAnError) {
   const FileResult& y = result_of(r, "y");
   EXPECT_EQ(y.status, FileStatus::kError);
   EXPECT_EQ(y.attempts, 3);
-  EXPECT_NE(y.error.find("3 nodes were lost under it, so it is not tried again"), std::string::npos)
-      << y.error;
+  EXPECT_NE(y.error().find("3 nodes were lost under it, so it is not tried again"), std::string::npos)
+      << y.error();
   EXPECT_EQ(r.summary.errors, 1);
   EXPECT_EQ(r.summary.not_run, 0);
 }
@@ -342,13 +342,13 @@ TEST_F(EngineTest, RetryRerunsAFailedFileOnAnotherNodeAndReportsItFlaky) {
   EXPECT_EQ(f.attempts, 2);
   // It failed on box_a_1 (node local); the rerun went to the other node.
   EXPECT_EQ(f.runner, "box_b_1");
-  EXPECT_NE(f.error.find("failed on box_a_1"), std::string::npos) << f.error;
+  EXPECT_NE(f.error().find("failed on box_a_1"), std::string::npos) << f.error();
   EXPECT_EQ(r.summary.flaky, 1);
   EXPECT_EQ(r.summary.failures, 0);
   EXPECT_TRUE(status.has_event("rerunning it elsewhere (rerun 1 of 2)"));
-  ASSERT_EQ(f.earlier_attempts.size(), 1u);
-  EXPECT_EQ(f.earlier_attempts[0].runner, "box_a_1");
-  EXPECT_EQ(f.earlier_attempts[0].outcome, "failed");
+  ASSERT_EQ(f.earlier_attempts().size(), 1u);
+  EXPECT_EQ(f.earlier_attempts()[0].runner, "box_a_1");
+  EXPECT_EQ(f.earlier_attempts()[0].outcome, "failed");
 }
 
 TEST_F(EngineTest, RetryGivesUpAfterNRerunsAndReportsTheFailure) {
@@ -360,8 +360,8 @@ TEST_F(EngineTest, RetryGivesUpAfterNRerunsAndReportsTheFailure) {
   EXPECT_EQ(f.status, FileStatus::kFailed);
   EXPECT_FALSE(f.flaky);
   EXPECT_EQ(f.attempts, 3);
-  ASSERT_EQ(f.earlier_attempts.size(), 2u) << "the reported try is not an earlier one";
-  EXPECT_NE(f.earlier_attempts[0].runner, f.earlier_attempts[1].runner);
+  ASSERT_EQ(f.earlier_attempts().size(), 2u) << "the reported try is not an earlier one";
+  EXPECT_NE(f.earlier_attempts()[0].runner, f.earlier_attempts()[1].runner);
   EXPECT_EQ(r.summary.failures, 1);
   EXPECT_EQ(r.summary.flaky, 0);
 }
@@ -398,9 +398,9 @@ TEST_F(EngineTest, ALostNodesFileGoesToAnotherNodeNotToItsOtherRunners) {
   runners.push_back(RunnerSlot{"box_local_1", 3, "local", {}, {"fake-runner"}});
   RunResult r = run();
   const FileResult& x = result_of(r, "x");
-  ASSERT_EQ(x.earlier_attempts.size(), 1u);
-  EXPECT_EQ(x.earlier_attempts[0].runner, "box_b_1");
-  EXPECT_EQ(x.status, FileStatus::kPassed) << x.error;
+  ASSERT_EQ(x.earlier_attempts().size(), 1u);
+  EXPECT_EQ(x.earlier_attempts()[0].runner, "box_b_1");
+  EXPECT_EQ(x.status, FileStatus::kPassed) << x.error();
   EXPECT_EQ(x.runner, "box_local_1");
   EXPECT_EQ(r.summary.not_run, 0);
 }

@@ -112,7 +112,7 @@ void EngineRun::finish_file(std::size_t r, FileResult& result) {
   }
   if (item.reruns > 0 && result.status == FileStatus::kPassed) {
     result.flaky = true;
-    result.error = retries_of(item).first_failure;
+    result.error() = retries_of(item).first_failure;
   }
   bool fresh = item.file->fresh_session;
   finish_item(r, std::move(result));
@@ -133,9 +133,9 @@ void EngineRun::rerun(std::size_t r, const FileResult& failed) {
   if (retries.first_failure.empty()) {
     retries.first_failure = "failed on " + rs.slot.id + " (attempt " +
                             std::to_string(item.attempts) + ")" +
-                            (failed.cases.empty() ? "" : ": " + first_failed_case(failed));
+                            (failed.cases().empty() ? "" : ": " + first_failed_case(failed));
   }
-  record_attempt(r, "failed", failed.cases.empty() ? failed.error : first_failed_case(failed));
+  record_attempt(r, "failed", failed.cases().empty() ? failed.error() : first_failed_case(failed));
   status_.event(Status::Level::kWarning,
                 work_label(item.file->path, item.file->selection) + " failed on " + rs.slot.id + "; rerunning it elsewhere (rerun " +
                     std::to_string(item.reruns) + " of " + std::to_string(options_.retries) + ")");
@@ -165,8 +165,8 @@ void EngineRun::fill_master_fields(std::size_t r, const Item& item, FileResult& 
   result.attempts = item.attempts;
   result.started_seconds = since_start(rs.file_started);
   result.duration_seconds = std::chrono::duration<double>(transport_.now() - rs.file_started).count();
-  result.output = rs.output;
-  if (item.retries) result.earlier_attempts = item.retries->earlier_attempts;
+  result.set_output(rs.output);
+  if (item.retries) result.earlier_attempts() = item.retries->earlier_attempts;
 }
 
 EngineRun::Retries& EngineRun::retries_of(Item& item) {
@@ -189,17 +189,16 @@ void EngineRun::record_attempt(std::size_t r, const std::string& outcome, const 
 // files cannot grow the master without bound.
 void EngineRun::keep_output_if_needed(FileResult& result) {
   if (result.status == FileStatus::kPassed) {
-    result.output.clear();
-    result.output.shrink_to_fit();
+    result.set_output("");
     return;
   }
   constexpr std::size_t kTailOverBudget = 16 * 1024;
-  if (kept_output_bytes_ + result.output.size() > options_.max_kept_output_bytes) {
-    std::string full = std::move(result.output);
-    result.output.clear();
-    append_bounded(result.output, full, kTailOverBudget);
+  if (kept_output_bytes_ + result.output().size() > options_.max_kept_output_bytes) {
+    std::string full = std::move(result.output());
+    result.output().clear();
+    append_bounded(result.output(), full, kTailOverBudget);
   }
-  kept_output_bytes_ += result.output.size();
+  kept_output_bytes_ += result.output().size();
 }
 
 // `result` may be the runner's record itself: it is moved into results_ before that is reset.
@@ -330,7 +329,7 @@ void EngineRun::crash_in_flight(std::size_t r, const std::string& why, bool node
     result.status = FileStatus::kTimeout;
     // It was over at the deadline; ending its process group remotely takes a moment more.
     result.duration_seconds = options_.timeout_seconds;
-    result.error = "timed out after " + format_seconds(options_.timeout_seconds) +
+    result.error() = "timed out after " + format_seconds(options_.timeout_seconds) +
                    "; its process group was killed";
     rs.timed_out = false;
     return finish_item(r, std::move(result));
@@ -344,7 +343,7 @@ void EngineRun::crash_in_flight(std::size_t r, const std::string& why, bool node
   if (try_again) return requeue(r, why);
   result.status = FileStatus::kError;
   result.errors = 1;
-  result.error = why + " while running this file (attempt " + std::to_string(item.attempts) +
+  result.error() = why + " while running this file (attempt " + std::to_string(item.attempts) +
                  (node_lost ? "); " + std::to_string(kMaxNodeLosses) +
                                   " nodes were lost under it, so it is not tried again"
                             : " of " + std::to_string(last_attempt(item)) + ")");

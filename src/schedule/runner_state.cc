@@ -54,7 +54,7 @@ bool exited_ok(const TransportEvent& ev) {
 }
 
 std::string first_failed_case(const FileResult& result) {
-  for (const CaseResult& c : result.cases) {
+  for (const CaseResult& c : result.cases()) {
     if (c.status != "failed" && c.status != "error") continue;
     return c.name + ": " + c.message.substr(0, c.message.find('\n'));
   }

@@ -24,7 +24,7 @@ void ran(TimingStore& store, const std::string& path, int examples, double each,
     c.id = path + "::t" + std::to_string(i);
     c.status = "passed";
     c.duration_seconds = each;
-    f.cases.push_back(c);
+    f.cases().push_back(c);
   }
   run.files.push_back(f);
   store.record_run(run);

@@ -21,7 +21,7 @@ bool ran_completely(const FileResult& f) {
     return status == FileStatus::kPassed || status == FileStatus::kFailed;
   };
   if (!complete(f.status)) return false;
-  return std::all_of(f.parts.begin(), f.parts.end(),
+  return std::all_of(f.parts().begin(), f.parts().end(),
                      [&](const FileResult& p) { return complete(p.status); });
 }
 
@@ -29,8 +29,8 @@ bool ran_completely(const FileResult& f) {
 // that ran as parts (its duration is theirs summed), an average part's.
 double measured_setup(const FileResult& f) {
   double examples = 0;
-  for (const CaseResult& c : f.cases) examples += c.duration_seconds;
-  double items = f.parts.empty() ? 1.0 : static_cast<double>(f.parts.size());
+  for (const CaseResult& c : f.cases()) examples += c.duration_seconds;
+  double items = f.parts().empty() ? 1.0 : static_cast<double>(f.parts().size());
   return std::max(0.0, f.duration_seconds - examples) / items;
 }
 
@@ -59,10 +59,10 @@ void TimingStore::record_run(const RunResult& result) {
     timing.examples = f.examples;
     timing.setup_seconds = measured_setup(f);
     timing.example_timings.clear();
-    bool ids = !f.cases.empty() && std::all_of(f.cases.begin(), f.cases.end(),
+    bool ids = !f.cases().empty() && std::all_of(f.cases().begin(), f.cases().end(),
                                                [](const CaseResult& c) { return !c.id.empty(); });
-    if (!ids || (timing.seconds < kMinSplitSeconds && f.parts.empty())) continue;
-    for (const CaseResult& c : f.cases) {
+    if (!ids || (timing.seconds < kMinSplitSeconds && f.parts().empty())) continue;
+    for (const CaseResult& c : f.cases()) {
       timing.example_timings.push_back(ExampleTiming{c.id, std::max(0.0, c.duration_seconds)});
     }
   }
@@ -98,7 +98,7 @@ std::vector<SuiteDrift> find_suite_drift(const TimingStore& store, const RunResu
     if (examples >= timing->examples) continue;
     SuiteDrift d{f.path, examples, timing->examples, f.node};
     std::set<std::string> seen{f.node};
-    for (const FileResult& part : f.parts) {
+    for (const FileResult& part : f.parts()) {
       if (seen.insert(part.node).second) d.nodes += ", " + part.node;
     }
     drift.push_back(std::move(d));

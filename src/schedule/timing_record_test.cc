@@ -23,7 +23,7 @@ FileResult ran(const std::string& path, double seconds, std::vector<CaseResult> 
   f.status = FileStatus::kPassed;
   f.duration_seconds = seconds;
   f.examples = static_cast<int>(cases.size());
-  f.cases = std::move(cases);
+  f.cases() = std::move(cases);
   f.node = "n1";
   return f;
 }

@@ -70,7 +70,7 @@ FileResult long_file_run(const std::string& path, double seconds, const FleetSpe
     c.id = path + "::test_" + std::to_string(i);
     c.status = "passed";
     c.duration_seconds = weights[static_cast<std::size_t>(i)] * scale;
-    f.cases.push_back(std::move(c));
+    f.cases().push_back(std::move(c));
   }
   return f;
 }
@@ -157,17 +157,19 @@ std::string check_results(const RunResult& result, const FleetSuite& suite,
   for (const FileResult& f : result.files) {
     long index = fleet_index(f.path);
     if (index < 0) return "a result for an unknown path " + f.path;
-    if (f.status != FileStatus::kPassed) return f.path + " " + to_string(f.status) + ": " + f.error;
+    if (f.status != FileStatus::kPassed) {
+      return f.path + " " + to_string(f.status) + ": " + f.error();
+    }
     auto i = static_cast<std::size_t>(index);
     if (++results[i] > 1) return f.path + " has more than one result";
-    if (static_cast<int>(f.parts.size()) != planned_parts[i]) {
-      return f.path + " came back in " + std::to_string(f.parts.size()) + " part(s), planned " +
+    if (static_cast<int>(f.parts().size()) != planned_parts[i]) {
+      return f.path + " came back in " + std::to_string(f.parts().size()) + " part(s), planned " +
              std::to_string(planned_parts[i]);
     }
-    for (std::size_t p = 0; p < f.parts.size(); ++p) {
-      if (f.parts[p].selection.part != static_cast<int>(p) + 1) return f.path + ": a part twice";
+    for (std::size_t p = 0; p < f.parts().size(); ++p) {
+      if (f.parts()[p].selection.part != static_cast<int>(p) + 1) return f.path + ": a part twice";
     }
-    item_results += f.parts.empty() ? 1 : f.parts.size();
+    item_results += f.parts().empty() ? 1 : f.parts().size();
   }
   if (result.files.size() != suite.paths.size() || item_results != items.size()) {
     return std::to_string(item_results) + " results for " + std::to_string(items.size()) +
