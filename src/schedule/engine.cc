@@ -34,11 +34,8 @@ EngineRun::EngineRun(Transport& transport, Status& status, const EngineOptions& 
                      const std::vector<NodeSlot>& nodes, const std::vector<RunnerSlot>& runners,
                      const std::vector<PlannedFile>& files)
     : transport_(transport), status_(status), options_(options), nodes_(nodes) {
-  // Each runner's list of what it ran gets about its share of the items up front: grown by
-  // doubling, a fleet's lists would be copied over and over.
-  std::size_t share = files.size() / std::max<std::size_t>(1, runners.size()) + 1;
   runners_.reserve(runners.size());
-  for (const RunnerSlot& slot : runners) runners_.emplace_back(slot).files_run.reserve(share);
+  for (const RunnerSlot& slot : runners) runners_.emplace_back(slot);
   idle_at_.assign(runners_.size(), kNotIdle);
   for (std::size_t r = 0; r < runners_.size(); ++r) runners_on_[runners_[r].slot.node].push_back(r);
   for (std::size_t n = 0; n < nodes.size(); ++n) node_index_.try_emplace(nodes[n].name, n);
@@ -55,6 +52,7 @@ EngineRun::EngineRun(Transport& transport, Status& status, const EngineOptions& 
   items_.reserve(files.size());
   results_.reserve(files.size());
   result_item_.reserve(files.size());
+  handed_out_.reserve(files.size());
   for (const PlannedFile& f : files) {
     queue_.push_back(items_.size());
     items_.emplace_back().file = &f;
@@ -101,15 +99,19 @@ RunResult EngineRun::run() {
     if (item.retries) f.earlier_attempts() = std::move(item.retries->earlier_attempts);
   }
   result.files = results_in_completion_order();
-  for (RunnerState& rs : runners_) {
-    // Built here from the items' indices: a WorkItem (a path and a selection) for every file
-    // handed out would be a cold cache line each time, one runner of thousands after another.
-    std::vector<WorkItem> work;
-    work.reserve(rs.files_run.size());
-    for (std::size_t i : rs.files_run) {
-      work.push_back(WorkItem{items_[i].file->path, items_[i].file->selection});
-    }
-    result.runners.push_back(RunnerResult{rs.slot.id, rs.slot.node, rs.slot.index, std::move(work),
+  std::vector<std::vector<WorkItem>> work(runners_.size());
+  {
+    std::vector<std::size_t> count(runners_.size(), 0);
+    for (const auto& [r, i] : handed_out_) ++count[r];
+    for (std::size_t r = 0; r < runners_.size(); ++r) work[r].reserve(count[r]);
+  }
+  for (const auto& [r, i] : handed_out_) {
+    work[r].push_back(WorkItem{items_[i].file->path, items_[i].file->selection});
+  }
+  for (std::size_t r = 0; r < runners_.size(); ++r) {
+    const RunnerState& rs = runners_[r];
+    result.runners.push_back(RunnerResult{rs.slot.id, rs.slot.node, rs.slot.index,
+                                          std::move(work[r]),
                                           rs.failure.empty() ? "ok" : rs.failure, rs.teardowns});
   }
   for (std::size_t n = 0; n < nodes_.size(); ++n) {

@@ -13,6 +13,7 @@
 #include <queue>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "report/status.h"
@@ -148,6 +149,10 @@ class EngineRun {
   // items_ so that the result list is built without a second copy of every result.
   std::vector<FileResult> results_;
   std::vector<std::size_t> result_item_;
+  // (runner, item) for each file handed out, in that order: what RunnerResult::work is built
+  // from at the end. One list read in plan order, where a list per runner would be written at a
+  // cold place for every file, and read back item by item in no order.
+  std::vector<std::pair<std::size_t, std::size_t>> handed_out_;
   WorkQueue queue_;
   ProcessTable<ProcessInfo> processes_;  // looked up for every event
   // Scratch lists of one event's records and output segments, kept so that an event allocates

@@ -68,7 +68,6 @@ struct RunnerState {
   RecordParser parser;
   OutputSplitter splitter;
   std::string output;                     // its output so far (or a hook's)
-  std::vector<std::size_t> files_run;      // the items it ran, in order (RunnerResult::work)
   RunnerSlot slot;
 
   std::optional<std::string> protocol_error;
