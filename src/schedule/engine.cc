@@ -51,7 +51,6 @@ EngineRun::EngineRun(Transport& transport, Status& status, const EngineOptions& 
   queue_ = WorkQueue(std::move(expected));
   items_.reserve(files.size());
   results_.reserve(files.size());
-  result_item_.reserve(files.size());
   handed_out_.reserve(files.size());
   for (const PlannedFile& f : files) {
     queue_.push_back(items_.size());
@@ -90,7 +89,6 @@ RunResult EngineRun::run() {
     Item& item = items_[i];
     if (item.finished) continue;
     FileResult& f = results_.emplace_back();
-    result_item_.push_back(i);
     f.path = item.file->path;
     f.selection = item.file->selection;
     f.status = FileStatus::kNotRun;

@@ -145,10 +145,9 @@ class EngineRun {
   std::vector<NodeState> node_state_;
   bool eta_from_history_ = false;          // most files have history: eta_seconds() means something
   std::vector<Item> items_;
-  // The results, in the order their items finished, and which item each is for. Kept apart from
-  // items_ so that the result list is built without a second copy of every result.
+  // The results, in the order their items finished. Kept apart from items_ so that the result
+  // list is built without a second copy of every result.
   std::vector<FileResult> results_;
-  std::vector<std::size_t> result_item_;
   // (runner, item) for each file handed out, in that order: what RunnerResult::work is built
   // from at the end. One list read in plan order, where a list per runner would be written at a
   // cold place for every file, and read back item by item in no order.

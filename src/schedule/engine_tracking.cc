@@ -10,30 +10,30 @@
 
 namespace dt {
 
-// Completion order is what a timeline wants, ties in plan order; not-run files go last. The
-// results are put in that order where they are (a fleet's million results are hundreds of MB;
-// sorting them by value would move each many times).
+// Completion order is what a timeline wants, ties in the order the results came (not-run files
+// last, in plan order, as they are added). The results are put in that order where they are (a
+// fleet's million results are hundreds of MB; sorting them by value would move each many
+// times). Ties are common on a virtual clock: broken by plan order, they made a fleet's results
+// look unsorted, and a million of them were sorted for nothing.
 std::vector<FileResult> EngineRun::results_in_completion_order() {
   struct Key {
     bool not_run;
     double end;
-    std::size_t item;
     std::size_t result;
     bool operator<(const Key& o) const {
-      return std::tie(not_run, end, item) < std::tie(o.not_run, o.end, o.item);
+      return std::tie(not_run, end, result) < std::tie(o.not_run, o.end, o.result);
     }
   };
   std::vector<Key> keys;
   keys.reserve(results_.size());
   for (std::size_t k = 0; k < results_.size(); ++k) {
     const FileResult& f = results_[k];
-    keys.push_back(Key{f.status == FileStatus::kNotRun, f.started_seconds + f.duration_seconds,
-                       result_item_[k], k});
+    keys.push_back(Key{f.status == FileStatus::kNotRun, f.started_seconds + f.duration_seconds, k});
   }
-  // They were kept as they finished, so they are in order unless a record's own duration
-  // moved an end: then (only) they are sorted.
+  // They were kept as they finished, so they are in order unless a record's own duration, or
+  // the rounding of one, moved an end: a few places, as a rule.
   if (std::is_sorted(keys.begin(), keys.end())) return std::move(results_);
-  std::sort(keys.begin(), keys.end());
+  sort_nearly_sorted(keys);
   std::vector<std::size_t> order;
   order.reserve(keys.size());
   for (const Key& key : keys) order.push_back(key.result);

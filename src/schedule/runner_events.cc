@@ -208,7 +208,6 @@ void EngineRun::finish_item(std::size_t r, FileResult&& result) {
   Item& item = items_[i];
   keep_output_if_needed(result);
   const FileResult& done = results_.emplace_back(std::move(result));
-  result_item_.push_back(i);
   rs.item.reset();
   rs.record.reset();
   rs.marker_seen = false;
