@@ -137,6 +137,7 @@ void FakeTransport::pop_event() {
 TransportEvent FakeTransport::take_front() {
   Scheduled& top = events_.front();
   std::size_t event = top.event;
+  if (event == kFileEnd || event == kFileRecord) return take_file_end(top);
   std::size_t then = pending_[event].then;
   if (then != kNoEvent) {
     top.event = then;
@@ -146,6 +147,24 @@ TransportEvent FakeTransport::take_front() {
   }
   free_.push_back(event);
   return std::move(pending_[event].event);
+}
+
+// A file's output and end marker; the record takes their place at the top, as a chained event.
+TransportEvent FakeTransport::take_file_end(Scheduled& top) {
+  using Kind = TransportEvent::Kind;
+  int process = top.process;
+  Process& p = processes_[static_cast<std::size_t>(process)];
+  if (top.event == kFileEnd) {
+    top.event = kFileRecord;
+    ++top.seq;
+    std::string output;
+    output.reserve(p.ending.output.size() + kEndMarker.size());
+    output.append(p.ending.output).append(kEndMarker);
+    return TransportEvent{Kind::kStderr, process, std::move(output)};
+  }
+  pop_event();
+  p.ending_file = false;
+  return TransportEvent{Kind::kStdout, process, record_line(p.ending_path, p.ending)};
 }
 
 void FakeTransport::cancel(int process) { ++life_.at(process).epoch; }
@@ -239,12 +258,7 @@ void FakeTransport::run_file(int process, std::string_view path) {
   Process& p = processes_.at(process);
   ++dispatch_count;
   if (keep_dispatched) dispatched.push_back(Dispatch{p.spec.label, std::string(path), seconds()});
-  FakeFile f;
-  if (auto it = files.find(path); it != files.end()) {
-    f = it->second;
-  } else if (file_script) {
-    f = file_script(path);
-  }
+  FakeFile f = file_for(path);
   // Counted only where it matters: a map entry per line of a million-line run is not free.
   int attempt = 1;
   if (f.crashes > 0 || f.fails > 0) {
@@ -284,11 +298,26 @@ void FakeTransport::run_file(int process, std::string_view path) {
     schedule(f.seconds, TransportEvent{Kind::kExited, process, "", -1, 9});
     return;
   }
+  if (!p.ending_file) {  // else a line came before the last one's end: that one keeps `ending`
+    p.ending_file = true;
+    p.ending_path = path;
+    p.ending = std::move(f);
+    push_event(Scheduled{now_ + to_duration(p.ending.seconds), seq_, process,
+                         life_[static_cast<std::size_t>(process)].epoch, kFileEnd});
+    seq_ += 2;  // the record's is the next one (take_file_end)
+    return;
+  }
   std::string output;
   output.reserve(f.output.size() + kEndMarker.size());
   output.append(f.output).append(kEndMarker);
   schedule(f.seconds, TransportEvent{Kind::kStderr, process, std::move(output)},
            TransportEvent{Kind::kStdout, process, record_line(path, f)});
+}
+
+FakeFile FakeTransport::file_for(std::string_view path) {
+  if (auto it = files.find(path); it != files.end()) return it->second;
+  if (file_script) return file_script(path);
+  return FakeFile{};
 }
 
 // The record a runner writes, built by hand: a JSON object per line of a million-line run is

@@ -82,8 +82,11 @@ class FakeTransport : public Transport {
  private:
   struct Process {
     bool runner = false;  // what every line touches first: the spec is looked at rarely
+    bool ending_file = false;  // a kFileEnd of it is scheduled: `ending` is taken
     std::string stdin_buffer;
     std::string current;  // the file in flight
+    std::string ending_path;  // the file of a kFileEnd, and how it ends
+    FakeFile ending;
     ProcessSpec spec;
   };
   // Whether a process lives, and its epoch: cancel() starts a new one, and events of an earlier
@@ -103,13 +106,19 @@ class FakeTransport : public Transport {
     long seq;
     int process;
     int epoch;          // the process's when it was scheduled
-    std::size_t event;  // in pending_
+    std::size_t event;  // in pending_, or kFileEnd / kFileRecord
   };
   struct Pending {
     TransportEvent event;
     std::size_t then;  // the event chained after it, in pending_; kNoEvent for none
   };
   static constexpr std::size_t kNoEvent = static_cast<std::size_t>(-1);
+  // The common end of a file, made when it comes up rather than stored: its output and end
+  // marker (kFileEnd), then its record (kFileRecord), from the process's `ending_path` and `ending`.
+  // A million-file run would otherwise keep each file's two events, and the bytes the engine
+  // reads, cold for the whole time the file runs.
+  static constexpr std::size_t kFileEnd = kNoEvent - 1;
+  static constexpr std::size_t kFileRecord = kNoEvent - 2;
   // A type, not a function, so that the heap's comparisons can be inlined.
   struct Later {
     bool operator()(const Scheduled& a, const Scheduled& b) const {
@@ -127,6 +136,8 @@ class FakeTransport : public Transport {
   void drop_stale();
   TransportEvent take_front();
   void run_file(int process, std::string_view path);
+  FakeFile file_for(std::string_view path);
+  TransportEvent take_file_end(Scheduled& top);
   static std::string record_line(std::string_view path, const FakeFile& f);
 
   Clock::time_point start_ = Clock::time_point() + std::chrono::hours(1);
