@@ -3,6 +3,8 @@
 // node, the throttled estimate of the time left, and the results put in completion order where
 // they are. Internal to the schedule module, with engine.cc, runner_events.cc and dispatch.cc.
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <tuple>
 
 #include "schedule/engine_run.h"
@@ -10,25 +12,28 @@
 
 namespace dt {
 
-// Completion order is what a timeline wants, ties in the order the results came (not-run files
-// last, in plan order, as they are added). The results are put in that order where they are (a
-// fleet's million results are hundreds of MB; sorting them by value would move each many
-// times). Ties are common on a virtual clock: broken by plan order, they made a fleet's results
-// look unsorted, and a million of them were sorted for nothing.
+// Completion order is what a timeline wants, to the microsecond; ties in the order the results
+// came, and not-run files last (in plan order, as they are added). The results are put in that
+// order where they are (a fleet's million results are hundreds of MB; sorting them by value
+// would move each many times). Ends compared as doubles differ in their last bits for files
+// that end together (a start plus a duration rounds either way), so results in arrival order
+// looked unsorted, and a fleet's were sorted for nothing.
 std::vector<FileResult> EngineRun::results_in_completion_order() {
   struct Key {
-    bool not_run;
-    double end;
+    std::int64_t end_us;  // INT64_MAX for a file that did not run
     std::size_t result;
     bool operator<(const Key& o) const {
-      return std::tie(not_run, end, result) < std::tie(o.not_run, o.end, o.result);
+      return std::tie(end_us, result) < std::tie(o.end_us, o.result);
     }
   };
   std::vector<Key> keys;
   keys.reserve(results_.size());
   for (std::size_t k = 0; k < results_.size(); ++k) {
     const FileResult& f = results_[k];
-    keys.push_back(Key{f.status == FileStatus::kNotRun, f.started_seconds + f.duration_seconds, k});
+    std::int64_t end_us = f.status == FileStatus::kNotRun
+                              ? INT64_MAX
+                              : std::llround((f.started_seconds + f.duration_seconds) * 1e6);
+    keys.push_back(Key{end_us, k});
   }
   // They were kept as they finished, so they are in order unless a record's own duration, or
   // the rounding of one, moved an end: a few places, as a rule.
