@@ -326,7 +326,7 @@ std::vector<PlannedFile> plan_files(const std::string& project_dir,
   // Files come sorted (discover_files), as the store's map is: one walk along both then, not a
   // tree search per file, which for a million files is a cache miss per level.
   bool sorted = std::is_sorted(files.begin(), files.end());
-  const std::map<std::string, FileTiming>& timings = store.timings();
+  const FileTimings& timings = store.timings();
   auto walk = timings.begin();
   auto find = [&](const std::string& file) -> const FileTiming* {
     if (!sorted) return store.find(file);

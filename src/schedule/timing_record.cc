@@ -34,42 +34,93 @@ double measured_setup(const FileResult& f) {
   return std::max(0.0, f.duration_seconds - examples) / items;
 }
 
+// A broken clock or runner must not poison the history for every later run.
+bool usable(double seconds) { return std::isfinite(seconds); }
+
+// One measured duration folded into a file's history (`first`: it has none yet).
+void fold_duration(FileTiming& timing, double seconds, bool first) {
+  seconds = std::max(0.0, seconds);
+  timing.seconds = first ? seconds : (1 - kAlpha) * timing.seconds + kAlpha * seconds;
+  ++timing.runs;
+}
+
+// What a file that ran completely says beyond its duration: its examples, set-up and, when it
+// may be split, its examples' durations.
+void fold_complete_run(FileTiming& timing, const FileResult& f) {
+  timing.examples = f.examples;
+  timing.setup_seconds = measured_setup(f);
+  timing.example_timings.clear();
+  bool ids = !f.cases().empty() && std::all_of(f.cases().begin(), f.cases().end(),
+                                             [](const CaseResult& c) { return !c.id.empty(); });
+  if (!ids || (timing.seconds < kMinSplitSeconds && f.parts().empty())) return;
+  for (const CaseResult& c : f.cases()) {
+    timing.example_timings.push_back(ExampleTiming{c.id, std::max(0.0, c.duration_seconds)});
+  }
+}
+
+void fold_result(FileTiming& timing, const FileResult& f, bool first) {
+  fold_duration(timing, f.duration_seconds, first);
+  if (ran_completely(f)) fold_complete_run(timing, f);
+}
+
 }  // namespace
 
 void TimingStore::record(const std::string& file, double seconds) {
-  // A broken clock or runner must not poison the history for every later run.
-  if (!std::isfinite(seconds) || file.empty()) return;
-  if (seconds < 0) seconds = 0;
+  if (!usable(seconds) || file.empty()) return;
   // A store being built from sorted files gets each after the last: with the end as the hint
   // that costs no search (and one comparison more when it is not so).
   std::size_t before = timings_.size();
   auto it = timings_.try_emplace(timings_.end(), file);
-  bool inserted = timings_.size() != before;
-  FileTiming& timing = it->second;
-  timing.seconds = inserted ? seconds : (1 - kAlpha) * timing.seconds + kAlpha * seconds;
-  ++timing.runs;
+  fold_duration(it->second, seconds, timings_.size() != before);
 }
 
 void TimingStore::record_run(const RunResult& result) {
+  // Files the store does not know yet are gathered and merged in at once: inserted one by one
+  // where they belong, a first run of a million files would move the array a million times.
+  std::vector<const FileResult*> added;
   for (const FileResult& f : result.files) {
     if (f.status == FileStatus::kNotRun || f.status == FileStatus::kError) continue;
-    record(f.path, f.duration_seconds);
-    if (!ran_completely(f)) continue;
-    FileTiming& timing = timings_[f.path];
-    timing.examples = f.examples;
-    timing.setup_seconds = measured_setup(f);
-    timing.example_timings.clear();
-    bool ids = !f.cases().empty() && std::all_of(f.cases().begin(), f.cases().end(),
-                                               [](const CaseResult& c) { return !c.id.empty(); });
-    if (!ids || (timing.seconds < kMinSplitSeconds && f.parts().empty())) continue;
-    for (const CaseResult& c : f.cases()) {
-      timing.example_timings.push_back(ExampleTiming{c.id, std::max(0.0, c.duration_seconds)});
+    if (!usable(f.duration_seconds) || f.path.empty()) continue;
+    auto it = timings_.find(f.path);
+    if (it == timings_.end()) {
+      added.push_back(&f);
+    } else {
+      fold_result(it->second, f, false);
     }
   }
+  std::stable_sort(added.begin(), added.end(),
+                   [](const FileResult* a, const FileResult* b) { return a->path < b->path; });
+  std::vector<std::pair<std::string, FileTiming>> entries;
+  entries.reserve(added.size());
+  for (const FileResult* f : added) {
+    bool again = !entries.empty() && entries.back().first == f->path;  // a path twice
+    if (!again) entries.emplace_back(f->path, FileTiming{});
+    fold_result(entries.back().second, *f, !again);
+  }
+  merge_in(std::move(entries));
   bound_example_timings();
   std::map<std::string, std::vector<WorkItem>> order;
   for (const RunnerResult& r : result.runners) order[r.id] = r.work;
   last_run_ = std::move(order);
+}
+
+// Merged from the back, where the array grew: what sorts before the first new path is not
+// moved. (Boost 1.74's ordered insert copies every entry, and drops those given by move.)
+void TimingStore::merge_in(std::vector<std::pair<std::string, FileTiming>> entries) {
+  if (entries.empty()) return;
+  auto all = timings_.extract_sequence();
+  std::size_t old = all.size();
+  all.resize(old + entries.size());
+  std::size_t to = all.size();
+  std::size_t from_old = old;
+  for (std::size_t from_new = entries.size(); from_new > 0;) {
+    if (from_old > 0 && entries[from_new - 1].first < all[from_old - 1].first) {
+      all[--to] = std::move(all[--from_old]);
+    } else {
+      all[--to] = std::move(entries[--from_new]);
+    }
+  }
+  timings_.adopt_sequence(boost::container::ordered_unique_range, std::move(all));
 }
 
 void TimingStore::bound_example_timings() {

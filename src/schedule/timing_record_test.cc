@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,29 @@ TEST(TimingRecordTest, RecordRunKeepsExampleCountsSetupAndSlowFilesExamples) {
   EXPECT_EQ(loaded.serialize(), store.serialize());
   EXPECT_EQ(loaded.find("slow.py")->example_timings.size(), 2u);
   EXPECT_EQ(loaded.last_run(), store.last_run());
+}
+
+// New files come in completion order, not by path: they are merged in where they belong, around
+// the ones the store knows, and a path given twice is folded in twice.
+TEST(TimingRecordTest, ARunOfNewFilesInAnyOrderIsMergedInByPath) {
+  TimingStore store;
+  store.record("c.py", 4);
+  store.record("a.py", 2);  // out of order: inserted before c.py
+  RunResult run;
+  for (const char* path : {"e.py", "b.py", "c.py", "d.py", "0.py", "b.py"}) {
+    run.files.push_back(ran(path, 1, {}));
+  }
+  run.files.push_back(ran("f.py", std::nan(""), {}));  // a broken clock: left out
+  store.record_run(run);
+  std::vector<std::string> paths;
+  for (const auto& [path, timing] : store.timings()) paths.push_back(path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"0.py", "a.py", "b.py", "c.py", "d.py", "e.py"}));
+  ASSERT_NE(store.find("b.py"), nullptr);
+  EXPECT_EQ(store.find("b.py")->runs, 2);
+  EXPECT_EQ(store.find("c.py")->seconds, 2.5);  // 4, then 1 at half weight
+  EXPECT_EQ(store.find("a.py")->seconds, 2);
+  EXPECT_EQ(store.find("e.py")->examples, 0);  // ran completely, with no examples
+  EXPECT_EQ(store.find("f.py"), nullptr);
 }
 
 TEST(TimingRecordTest, AFileThatDidNotRunCompletelyKeepsItsExampleHistory) {

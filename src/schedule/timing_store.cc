@@ -99,7 +99,7 @@ bool parse_runs(std::string_view text, int& value) {
 }
 
 struct Parsed {
-  std::map<std::string, FileTiming> timings;
+  FileTimings timings;
   std::map<std::string, std::vector<WorkItem>> last_run;
   int error_line = 0;
   std::string error;  // complete clause: "corrupt timing store (...)" or a version mismatch
@@ -145,7 +145,10 @@ std::string parse_file_line(const std::vector<std::string_view>& f, bool v1, Par
   if (!unescape(f.back(), path)) return "bad escape sequence";
   if (path.empty()) return "empty path";
   // A duplicate means two versions were pasted together (a bad merge); neither is trusted.
-  if (!parsed.timings.emplace(path, std::move(timing)).second) return "duplicate entry";
+  // The store is written sorted, so each line goes after the last: the end is the hint.
+  std::size_t before = parsed.timings.size();
+  parsed.timings.emplace_hint(parsed.timings.end(), std::move(path), std::move(timing));
+  if (parsed.timings.size() == before) return "duplicate entry";
   return "";
 }
 

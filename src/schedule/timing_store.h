@@ -5,6 +5,8 @@
 // replay and bisect). docs/timing-store.md describes the format (v2; v1 is still read).
 #pragma once
 
+#include <algorithm>
+#include <boost/container/flat_map.hpp>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,6 +32,10 @@ struct FileTiming {
   std::vector<ExampleTiming> example_timings;
 };
 
+// Each file's history, sorted by path in one array: the planner walks a million of them in
+// order, and a tree would be a node (and a cache miss) for each.
+using FileTimings = boost::container::flat_map<std::string, FileTiming, std::less<>>;
+
 // Files faster than this are never split, so their examples are not kept either: cutting one
 // could not shorten a run by more than this, and a part pays the file's set-up again.
 inline constexpr double kMinSplitSeconds = 0.5;
@@ -43,10 +49,13 @@ class TimingStore {
   static TimingStore load(const std::string& path, std::string* warning);
 
   const FileTiming* find(const std::string& file) const;
-  const std::map<std::string, FileTiming>& timings() const { return timings_; }
+  const FileTimings& timings() const { return timings_; }
 
-  // Folds one measured duration in.
+  // Folds one measured duration in. Files recorded in path order are appended; others are
+  // inserted where they belong (a move of the array's tail each: record_run merges instead).
   void record(const std::string& file, double seconds);
+  // Room for `files` entries, for a store about to be built from that many.
+  void reserve(std::size_t files) { timings_.reserve(files); }
   // Folds a run in (its files merged: merge_parts): each file's duration (the sum of its parts'),
   // and for a file that ran completely (no part errored, timed out or was left unrun) its
   // example count, set-up cost and, when it qualifies, its examples' durations; then the
@@ -56,7 +65,11 @@ class TimingStore {
   // Drops files that no longer exist (`exists` says which do).
   template <typename Pred>
   void prune(Pred exists) {
-    std::erase_if(timings_, [&](const auto& entry) { return !exists(entry.first); });
+    auto entries = timings_.extract_sequence();
+    entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                 [&](const auto& entry) { return !exists(entry.first); }),
+                  entries.end());
+    timings_.adopt_sequence(boost::container::ordered_unique_range, std::move(entries));
   }
 
   void set_last_run(std::map<std::string, std::vector<WorkItem>> order_by_runner) {
@@ -73,8 +86,10 @@ class TimingStore {
 
  private:
   void bound_example_timings();
+  // `entries`: sorted by path, none of them in the store yet.
+  void merge_in(std::vector<std::pair<std::string, FileTiming>> entries);
 
-  std::map<std::string, FileTiming> timings_;
+  FileTimings timings_;
   std::map<std::string, std::vector<WorkItem>> last_run_;
 };
 

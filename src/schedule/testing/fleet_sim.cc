@@ -188,6 +188,7 @@ FleetSuite make_fleet_suite(const FleetSpec& spec) {
   auto is_long = [&](std::size_t i) { return stride > 0 && i % stride == stride / 2 && i / stride < long_files; };
   double ordinary = 0;
   suite.paths.reserve(spec.files);
+  suite.store.reserve(spec.files);
   suite.seconds.reserve(spec.files);
   for (std::size_t i = 0; i < spec.files; ++i) {
     suite.paths.push_back(fleet_path(i));
