@@ -98,6 +98,7 @@ void EngineRun::dispatch(std::size_t r) {
   rs.item = i;
   set_phase(r, RunnerState::Phase::kBusy);
   rs.file_started = transport_.now();
+  rs.item_expected_seconds = item.file->expected_seconds;
   handed_out_.emplace_back(r, i);
   if (options_.timeout_seconds > 0) {
     set_deadline(r, rs.file_started + std::chrono::duration_cast<Clock::duration>(

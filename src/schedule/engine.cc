@@ -139,15 +139,22 @@ double EngineRun::eta_seconds() const {
   double work = queue_.total_seconds();
   double longest = queue_.longest_seconds();
   int runners = 0;
+  // A pass over a fleet's runners, each cold by now: a busy one (most of them) is read from its
+  // first fields alone. (One left out, with a failure, is never busy.)
+  Clock::time_point now = transport_.now();
   for (const RunnerState& rs : runners_) {
+    if (rs.phase == RunnerState::Phase::kBusy && rs.item) {
+      if (rs.node_lost) continue;
+      ++runners;
+      double elapsed = std::chrono::duration<double>(now - rs.file_started).count();
+      double left = std::max(0.0, rs.item_expected_seconds - elapsed);
+      work += left;
+      longest = std::max(longest, left);
+      continue;
+    }
     if (rs.phase == RunnerState::Phase::kDraining || !rs.failure.empty() || rs.node_lost) continue;
     if (rs.phase == RunnerState::Phase::kDone && !rs.item) continue;
     ++runners;
-    if (rs.phase != RunnerState::Phase::kBusy || !rs.item) continue;
-    double elapsed = std::chrono::duration<double>(transport_.now() - rs.file_started).count();
-    double left = std::max(0.0, items_[*rs.item].file->expected_seconds - elapsed);
-    work += left;
-    longest = std::max(longest, left);
   }
   if (runners == 0) return -1;
   return std::max(longest, work / runners);

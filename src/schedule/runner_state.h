@@ -55,6 +55,7 @@ struct RunnerState {
   int process = -1;
   std::optional<std::size_t> item;        // the file in flight
   Clock::time_point file_started;
+  double item_expected_seconds = 0;       // its plan's estimate, for eta_seconds()
   std::optional<Clock::time_point> deadline;  // set by EngineRun::set_deadline(), which queues it
   // Its result record, when that came before the end marker (else it is the result at once).
   // Behind a pointer: most records never wait here, and a result is most of a runner's state.
