@@ -30,6 +30,21 @@ TEST(FileStatusTest, Names) {
 
 // A plain pass carries no details; reading them through const makes none, and a copy of a result
 // with details is a copy of them, not a second owner.
+TEST(SelectionTest, IdsAreAListBehindAPointerThatCopiesAsAValue) {
+  Selection whole;
+  EXPECT_TRUE(whole.ids.empty());
+  EXPECT_EQ(whole.ids, IdList(std::vector<std::string>{}));
+  Selection only{Selection::Kind::kOnly, {"a", "b"}, 1, 2};
+  Selection copy = only;
+  copy.ids.push_back("c");
+  EXPECT_EQ(only.ids.list(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(copy.ids.size(), 3u);
+  EXPECT_FALSE(copy == only);
+  copy = only;
+  EXPECT_TRUE(copy == only);
+  EXPECT_LE(sizeof(Selection), 24u) << "a whole file's selection should hold no list";
+}
+
 TEST(FileResultTest, DetailsAreMadeOnlyWhenWrittenAndCopyAsValues) {
   FileResult plain;
   plain.set_output("");

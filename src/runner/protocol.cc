@@ -280,7 +280,7 @@ void OutputSplitter::finish(std::string& output) {
 std::string work_line(const std::string& path, const Selection& selection) {
   if (selection.whole()) return path + "\n";
   json part = {{"path", path}};
-  part[selection.kind == Selection::Kind::kOnly ? "only" : "except"] = selection.ids;
+  part[selection.kind == Selection::Kind::kOnly ? "only" : "except"] = selection.ids.list();
   // Ids come from records (valid UTF-8, as the parser checked); a path that is not valid UTF-8
   // is never split (split_slow_files), so `replace` never changes what the adapter matches.
   return std::string(kPartPrefix) + part.dump(-1, ' ', false, json::error_handler_t::replace) +
