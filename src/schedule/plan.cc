@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "schedule/timing_store.h"
+#include "util/radix_sort.h"
 
 namespace dt {
 namespace {
@@ -363,12 +364,14 @@ std::vector<PlannedFile> plan_files(const std::string& project_dir,
       if (!known[i]) keys[i].first = static_cast<double>(bytes[i]) * rate;
     }
   }
-  // Longest first, ties by path: sorted input is in path order, so its indexes break ties as
-  // its paths would.
-  std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
-    if (a.first != b.first) return a.first > b.first;
-    return sorted ? a.second < b.second : files[a.second] < files[b.second];
-  });
+  // Longest first, ties by path: the sort is stable, so sorted input (in path order) has its
+  // ties in path order already; other input has each run of ties sorted by path after.
+  radix_sort_by(keys, [](const auto& key) { return ~ascending_key(key.first); });
+  for (auto run = keys.begin(); !sorted && run != keys.end();) {
+    auto tied = std::find_if(run, keys.end(), [&](const auto& k) { return k.first != run->first; });
+    std::sort(run, tied, [&](const auto& a, const auto& b) { return files[a.second] < files[b.second]; });
+    run = tied;
+  }
   std::vector<PlannedFile> planned;
   // Room for the parts split_slow_files adds: without it, adding a few would move every entry
   // to a bigger vector. Room never written costs no memory.
