@@ -115,11 +115,20 @@ std::function<FakeFile(std::string_view)> fleet_script(const FleetSuite& suite,
     long index = item.selection.whole() ? fleet_index(item.path) : -1;
     bool known = index >= 0 && static_cast<std::size_t>(index) < suite.seconds.size();
     lookup->index.push_back(known ? index : -1);
-    lookup->seconds.push_back(known ? suite.seconds[static_cast<std::size_t>(index)] : 0);
     if (item.selection.whole()) continue;
     std::string line = work_line(item.path, item.selection);
     line.pop_back();  // the newline
     lookup->part_seconds[line] = item.expected_seconds;
+  }
+  // The plan's order is random by path index: each duration is asked for some ahead, so that
+  // the cache misses overlap.
+  constexpr std::size_t kAhead = 16;
+  const std::vector<long>& index = lookup->index;
+  for (std::size_t k = 0; k < index.size(); ++k) {
+    if (k + kAhead < index.size() && index[k + kAhead] >= 0) {
+      __builtin_prefetch(&suite.seconds[static_cast<std::size_t>(index[k + kAhead])]);
+    }
+    lookup->seconds.push_back(index[k] >= 0 ? suite.seconds[static_cast<std::size_t>(index[k])] : 0);
   }
   return [&suite, lookup](std::string_view line) {
     Lookup& l = *lookup;
