@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstddef>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,35 +35,9 @@ struct AttemptResult {
   std::string why;              // what happened, in words
 };
 
-// A part's example ids. Most work items are whole files, with none: the list is behind a
-// pointer (Boxed), so a fleet's million plans, work items and results hold 8 bytes for it, not
-// a vector's 24.
-class IdList {
- public:
-  using value_type = std::string;
-  using const_iterator = std::vector<std::string>::const_iterator;
-  using iterator = const_iterator;
-
-  IdList() = default;
-  IdList(std::initializer_list<std::string> ids) : IdList(std::vector<std::string>(ids)) {}
-  IdList(std::vector<std::string> ids) {  // NOLINT: converts, as the vector it stands for would
-    if (!ids.empty()) list_.make() = std::move(ids);
-  }
-
-  const std::vector<std::string>& list() const {
-    static const std::vector<std::string> kNone;
-    return list_.get() ? *list_.get() : kNone;
-  }
-  const_iterator begin() const { return list().begin(); }
-  const_iterator end() const { return list().end(); }
-  std::size_t size() const { return list().size(); }
-  bool empty() const { return list().empty(); }
-  void push_back(std::string id) { list_.make().push_back(std::move(id)); }
-  bool operator==(const IdList& other) const { return list() == other.list(); }
-
- private:
-  Boxed<std::vector<std::string>> list_;
-};
+// A part's example ids. Most work items are whole files, with none: a fleet's million plans,
+// work items and results hold 8 bytes for the list, not a vector's 24.
+using IdList = BoxedVector<std::string>;
 
 // Which of a file's examples one work item runs: the whole file, or one part of it (docs/protocol.md:
 // `only` the listed example ids, or all `except` them; a split file's parts are disjoint and

@@ -33,7 +33,7 @@ constexpr double kMinGain = 0.03;
 // first onto the least loaded bin (LPT). Each bin lists its example indexes in file order.
 std::vector<std::vector<std::size_t>> pack(const FileTiming& timing,
                                            const std::vector<double>& capacities) {
-  const std::vector<ExampleTiming>& examples = timing.example_timings;
+  const std::vector<ExampleTiming>& examples = timing.example_timings.list();
   std::vector<std::size_t> order(examples.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
@@ -70,7 +70,7 @@ double examples_scale(const PlannedFile& file, const FileTiming& timing) {
 // every example the file has today runs exactly once.
 std::vector<PlannedFile> cut(const PlannedFile& file, const FileTiming& timing,
                              std::vector<std::vector<std::size_t>> bins) {
-  const std::vector<ExampleTiming>& examples = timing.example_timings;
+  const std::vector<ExampleTiming>& examples = timing.example_timings.list();
   double scale = examples_scale(file, timing);
   std::vector<double> bin_seconds;
   for (const auto& bin : bins) {

@@ -29,7 +29,7 @@ struct FileTiming {
   double setup_seconds = 0;
   // Kept only for files that may be worth splitting (kMinSplitSeconds or more, or split last
   // time), in the order last run; empty when the adapter reports no ids.
-  std::vector<ExampleTiming> example_timings;
+  BoxedVector<ExampleTiming> example_timings;
 };
 
 // Each file's history, sorted by path in one array: the planner walks a million of them in
