@@ -58,6 +58,13 @@ class Reader {
     const char* start = p_;
     if (!integer_digits()) return false;
     if (p_ != end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return false;  // a float
+    // Nine digits or fewer cannot pass INT_MAX: added up here, as counts nearly always are.
+    if (p_ - start <= 9) {
+      int value = 0;
+      for (const char* d = start; d != p_; ++d) value = value * 10 + (*d - '0');
+      out = value;
+      return true;
+    }
     auto [end, ec] = std::from_chars(start, p_, out);
     return ec == std::errc() && end == p_;  // out of range: INT_MAX at most
   }

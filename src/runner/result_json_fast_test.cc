@@ -65,6 +65,13 @@ TEST(ResultJsonFastTest, ReadsTheCommonShapeAsTheGeneralParserDoes) {
   EXPECT_EQ(r.cases()[1].message, "expected 1, got 2");
   ASSERT_TRUE(parse_result_json_fast(kRecords[3], r));
   EXPECT_EQ(r.duration_seconds, 25);
+  // Counts of up to nine digits are added up by hand; longer ones up to INT_MAX still read.
+  const std::string counts = R"({"status":"passed","examples":999999999,"failures":2147483647,"pending":7})";
+  ASSERT_TRUE(parse_result_json_fast(counts, r));
+  EXPECT_EQ(r.examples, 999999999);
+  EXPECT_EQ(r.failures, 2147483647);
+  EXPECT_EQ(r.pending, 7);
+  expect_agrees(counts);
 }
 
 TEST(ResultJsonFastTest, LeavesAnythingElseToTheGeneralParser) {
