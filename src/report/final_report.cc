@@ -24,10 +24,10 @@ bool is_failure(const CaseResult& c) { return c.status == "failed" || c.status =
 std::string ran_by(const FileResult& f, const CaseResult* c) {
   const FileResult* part = c ? part_of_case(f, *c) : nullptr;
   if (part) {
-    return work_label("", part->selection) + "  (runner " + printable(part->runner) + ")";
+    return work_label("", part->selection) + "  (runner " + printable(part->runner.str()) + ")";
   }
   if (!f.parts().empty()) return "  (split into " + std::to_string(f.parts().size()) + " parts)";
-  return "  (runner " + printable(f.runner) + ")";
+  return "  (runner " + printable(f.runner.str()) + ")";
 }
 
 // Builds the report line by line; the numbering of failures runs across its sections.
@@ -145,7 +145,7 @@ class ReportWriter {
       if (!f.flaky) continue;
       if (!header) line("\n" + paint(kBold, "Flaky (failed, then passed on a rerun):"));
       header = true;
-      line(paint(kYellow, "  " + printable(f.path)) + "  (passed on " + printable(f.runner) +
+      line(paint(kYellow, "  " + printable(f.path)) + "  (passed on " + printable(f.runner.str()) +
            ", attempt " + std::to_string(f.attempts) + "; " +
            printable(first_line(f.error())) + ")");
     }

@@ -135,10 +135,10 @@ std::string junit_report(const RunResult& result) {
     suites += "  <testsuite" + attr("name", f.path) + attr("file", f.path) +
               attr("tests", static_cast<int>(cases.size())) + attr("failures", suite_failures) +
               attr("errors", suite_errors) + attr("skipped", suite_skipped) +
-              attr("time", seconds(f.duration_seconds)) + attr("hostname", f.node) + ">\n";
+              attr("time", seconds(f.duration_seconds)) + attr("hostname", f.node.str()) + ">\n";
     // Where the file ran, for hunting order-dependent and machine-dependent failures.
     suites += "    <properties>\n";
-    suites += "      <property" + attr("name", "runner") + attr("value", f.runner) + "/>\n";
+    suites += "      <property" + attr("name", "runner") + attr("value", f.runner.str()) + "/>\n";
     suites += "      <property" + attr("name", "attempts") + attr("value", f.attempts) + "/>\n";
     // CI servers show properties next to the suite: a flaky pass or a requeue stays visible
     // there, not only in the JSON.

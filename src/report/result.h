@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "util/boxed.h"
+#include "util/interned.h"
 
 namespace dt {
 
@@ -67,8 +68,8 @@ struct FileResult {
   FileStatus status = FileStatus::kNotRun;
   double duration_seconds = 0;
   double started_seconds = 0;  // since the run started, for timelines
-  std::string node;
-  std::string runner;        // runner id, e.g. "devbox_local_3"
+  Interned node;             // 8 bytes where a string is 32: each of a million results has them
+  Interned runner;           // runner id, e.g. "devbox_local_3"
   int attempts = 0;
   bool flaky = false;        // failed, then passed on a rerun (--retry)
   int examples = 0;

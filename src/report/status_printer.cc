@@ -212,7 +212,7 @@ void StatusPrinter::print_file_line(const FileResult& r, int done, int total) {
   // Per work item, as it finishes: a part of a split file says which.
   std::string line = counter + word + " " + duration + "  " +
                      printable(work_label(r.path, r.selection)) + "  (runner " +
-                     printable(r.runner);
+                     printable(r.runner.str());
   if (r.attempts > 1) line += ", attempt " + std::to_string(r.attempts);
   line += ")";
   if (!r.error().empty()) line += ": " + printable(first_line(r.error()));
@@ -247,7 +247,7 @@ void StatusPrinter::file_finished(const FileResult& r, int done, int total, int 
                                                         : "FAIL";
     std::string line =
         paint(kRed, word) + " " + printable(work_label(r.path, r.selection)) + " (" +
-        printable(r.runner) + ")";
+        printable(r.runner.str()) + ")";
     if (!r.error().empty()) line += ": " + printable(first_line(r.error()));
     print(line);
   } else {

@@ -160,8 +160,8 @@ void EngineRun::fill_master_fields(std::size_t r, const Item& item, FileResult& 
   const RunnerState& rs = runners_[r];
   result.path = item.file->path;
   result.selection = item.file->selection;
-  result.node = rs.slot.node;
-  result.runner = rs.slot.id;
+  result.node = rs.node_name;
+  result.runner = rs.runner_name;
   result.attempts = item.attempts;
   result.started_seconds = since_start(rs.file_started);
   result.duration_seconds = std::chrono::duration<double>(transport_.now() - rs.file_started).count();

@@ -26,7 +26,7 @@ struct RunnerState {
     kDone,      // gone for good (or between a crash and its restart)
   };
 
-  explicit RunnerState(const RunnerSlot& s) : slot(s) {}
+  explicit RunnerState(const RunnerSlot& s) : node_name(s.node), runner_name(s.id), slot(s) {}
 
   // A fresh process takes the slot: forget the old one's protocol state.
   void reset_protocol() {
@@ -66,6 +66,9 @@ struct RunnerState {
   bool node_lost = false;                 // its node's link broke: it takes no more work
   bool recycle = false;                   // being ended for a fresh process (session_per_file)
   int files_in_process = 0;               // files the current process has taken
+  // slot.node and slot.id, made once for the results that carry them (making one takes a lock).
+  Interned node_name;
+  Interned runner_name;
   RecordParser parser;
   OutputSplitter splitter;
   std::string output;                     // its output so far (or a hook's)
