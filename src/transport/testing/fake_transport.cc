@@ -137,7 +137,7 @@ void FakeTransport::pop_event() {
 TransportEvent FakeTransport::take_front() {
   Scheduled& top = events_.front();
   std::size_t event = top.event;
-  if (event == kFileEnd || event == kFileRecord) return take_file_end(top);
+  if (event >= kFileRecord && event <= kFileEnd) return take_file_end(top);
   std::size_t then = pending_[event].then;
   if (then != kNoEvent) {
     top.event = then;
@@ -154,6 +154,13 @@ TransportEvent FakeTransport::take_file_end(Scheduled& top) {
   using Kind = TransportEvent::Kind;
   int process = top.process;
   Process& p = processes_[static_cast<std::size_t>(process)];
+  if (top.event == kQuietFileEnd) {
+    top.event = kFileRecord;
+    ++top.seq;
+    __builtin_prefetch(&p.ending_path);
+    __builtin_prefetch(&p.ending);
+    return TransportEvent{Kind::kStderr, process, std::string(kEndMarker)};
+  }
   if (top.event == kFileEnd) {
     top.event = kFileRecord;
     ++top.seq;
@@ -303,7 +310,8 @@ void FakeTransport::run_file(int process, std::string_view path) {
     p.ending_path = path;
     p.ending = std::move(f);
     push_event(Scheduled{now_ + to_duration(p.ending.seconds), seq_, process,
-                         life_[static_cast<std::size_t>(process)].epoch, kFileEnd});
+                         life_[static_cast<std::size_t>(process)].epoch,
+                         p.ending.output.empty() ? kQuietFileEnd : kFileEnd});
     seq_ += 2;  // the record's is the next one (take_file_end)
     return;
   }

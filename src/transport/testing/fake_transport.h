@@ -106,7 +106,7 @@ class FakeTransport : public Transport {
     long seq;
     int process;
     int epoch;          // the process's when it was scheduled
-    std::size_t event;  // in pending_, or kFileEnd / kFileRecord
+    std::size_t event;  // in pending_, or kFileEnd / kQuietFileEnd / kFileRecord
   };
   struct Pending {
     TransportEvent event;
@@ -117,8 +117,12 @@ class FakeTransport : public Transport {
   // marker (kFileEnd), then its record (kFileRecord), from the process's `ending_path` and `ending`.
   // A million-file run would otherwise keep each file's two events, and the bytes the engine
   // reads, cold for the whole time the file runs.
+  // kQuietFileEnd is a file that printed nothing: its marker is made without reading the
+  // process, whose state is then asked for ahead of the record that comes next (a fleet's
+  // processes are cold by the time their file ends).
   static constexpr std::size_t kFileEnd = kNoEvent - 1;
-  static constexpr std::size_t kFileRecord = kNoEvent - 2;
+  static constexpr std::size_t kQuietFileEnd = kNoEvent - 2;
+  static constexpr std::size_t kFileRecord = kNoEvent - 3;
   // A type, not a function, so that the heap's comparisons can be inlined.
   struct Later {
     bool operator()(const Scheduled& a, const Scheduled& b) const {
