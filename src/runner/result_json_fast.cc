@@ -76,12 +76,14 @@ class Reader {
     const char* start = p_;
     if (!integer_digits()) return false;
     bool integer = true;
+    const char* fraction = nullptr;
     if (p_ != end_ && *p_ == '.') {
       integer = false;
-      ++p_;
+      fraction = ++p_;
       if (!digits()) return false;
     }
     if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+      fraction = nullptr;
       integer = false;
       ++p_;
       if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
@@ -94,6 +96,7 @@ class Reader {
       out = static_cast<double>(value);
       return true;
     }
+    if (fraction && p_ - start <= 16 && decimal(start, fraction, out)) return true;
     auto [end, ec] = std::from_chars(start, p_, out);
     return ec == std::errc() && end == p_;
   }
@@ -141,6 +144,25 @@ class Reader {
       return true;
     }
     return digits();
+  }
+
+  // "<digits>.<digits>" (15 digits at most) as the mantissa's integer over a power of ten: both
+  // are exact doubles, and IEEE division rounds correctly, so this is the double nearest the
+  // decimal, as from_chars gives (Clinger's fast path). Durations are nearly all such, and
+  // from_chars was a tenth of what a record cost.
+  bool decimal(const char* start, const char* fraction, double& out) const {
+    static constexpr double kPowers[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+                                         1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    std::uint64_t mantissa = 0;
+    int digits = 0;
+    for (const char* d = start; d != p_; ++d) {
+      if (*d == '.') continue;
+      mantissa = mantissa * 10 + static_cast<std::uint64_t>(*d - '0');
+      ++digits;
+    }
+    if (digits > 15) return false;
+    out = static_cast<double>(mantissa) / kPowers[p_ - fraction];
+    return true;
   }
 
   const char* p_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -72,6 +74,16 @@ TEST(ResultJsonFastTest, ReadsTheCommonShapeAsTheGeneralParserDoes) {
   EXPECT_EQ(r.failures, 2147483647);
   EXPECT_EQ(r.pending, 7);
   expect_agrees(counts);
+  // Short decimals are read as a mantissa over a power of ten; they must round as from_chars.
+  for (const char* d : {"0.523", "0.1", "0.3", "12.345678901234", "9007199254.740993",
+                        "0.000000000000001", "123456789012.345", "1.2345678901234567"}) {
+    std::string json = std::string(R"({"status":"passed","duration":)") + d + "}";
+    ASSERT_TRUE(parse_result_json_fast(json, r)) << json;
+    double expected = 0;
+    std::from_chars(d, d + std::strlen(d), expected);
+    EXPECT_EQ(r.duration_seconds, expected) << d;
+    expect_agrees(json);
+  }
 }
 
 TEST(ResultJsonFastTest, LeavesAnythingElseToTheGeneralParser) {
