@@ -96,7 +96,7 @@ class Reader {
       out = static_cast<double>(value);
       return true;
     }
-    if (fraction && p_ - start <= 16 && decimal(start, fraction, out)) return true;
+    if (fraction && decimal(start, fraction, out)) return true;
     auto [end, ec] = std::from_chars(start, p_, out);
     return ec == std::errc() && end == p_;
   }
@@ -153,14 +153,11 @@ class Reader {
   bool decimal(const char* start, const char* fraction, double& out) const {
     static constexpr double kPowers[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
                                          1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    if (p_ - start > 16) return false;  // 15 digits and the point
     std::uint64_t mantissa = 0;
-    int digits = 0;
     for (const char* d = start; d != p_; ++d) {
-      if (*d == '.') continue;
-      mantissa = mantissa * 10 + static_cast<std::uint64_t>(*d - '0');
-      ++digits;
+      if (*d != '.') mantissa = mantissa * 10 + static_cast<std::uint64_t>(*d - '0');
     }
-    if (digits > 15) return false;
     out = static_cast<double>(mantissa) / kPowers[p_ - fraction];
     return true;
   }

@@ -154,20 +154,14 @@ TransportEvent FakeTransport::take_file_end(Scheduled& top) {
   using Kind = TransportEvent::Kind;
   int process = top.process;
   Process& p = processes_[static_cast<std::size_t>(process)];
-  if (top.event == kQuietFileEnd) {
+  if (top.event != kFileRecord) {
+    bool quiet = top.event == kQuietFileEnd;
     top.event = kFileRecord;
     ++top.seq;
+    if (!quiet) return TransportEvent{Kind::kStderr, process, output_and_marker(p.ending.output)};
     __builtin_prefetch(&p.ending_path);
     __builtin_prefetch(&p.ending);
     return TransportEvent{Kind::kStderr, process, std::string(kEndMarker)};
-  }
-  if (top.event == kFileEnd) {
-    top.event = kFileRecord;
-    ++top.seq;
-    std::string output;
-    output.reserve(p.ending.output.size() + kEndMarker.size());
-    output.append(p.ending.output).append(kEndMarker);
-    return TransportEvent{Kind::kStderr, process, std::move(output)};
   }
   pop_event();
   p.ending_file = false;
@@ -315,11 +309,15 @@ void FakeTransport::run_file(int process, std::string_view path) {
     seq_ += 2;  // the record's is the next one (take_file_end)
     return;
   }
-  std::string output;
-  output.reserve(f.output.size() + kEndMarker.size());
-  output.append(f.output).append(kEndMarker);
-  schedule(f.seconds, TransportEvent{Kind::kStderr, process, std::move(output)},
+  schedule(f.seconds, TransportEvent{Kind::kStderr, process, output_and_marker(f.output)},
            TransportEvent{Kind::kStdout, process, record_line(path, f)});
+}
+
+std::string FakeTransport::output_and_marker(const std::string& output) {
+  std::string text;
+  text.reserve(output.size() + kEndMarker.size());
+  text.append(output).append(kEndMarker);
+  return text;
 }
 
 FakeFile FakeTransport::file_for(std::string_view path) {

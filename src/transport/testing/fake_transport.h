@@ -82,7 +82,7 @@ class FakeTransport : public Transport {
  private:
   struct Process {
     bool runner = false;  // what every line touches first: the spec is looked at rarely
-    bool ending_file = false;  // a kFileEnd of it is scheduled: `ending` is taken
+    bool ending_file = false;  // its file's end (kFileEnd or kQuietFileEnd) is scheduled
     std::string stdin_buffer;
     std::string current;  // the file in flight
     std::string ending_path;  // the file of a kFileEnd, and how it ends
@@ -143,6 +143,7 @@ class FakeTransport : public Transport {
   FakeFile file_for(std::string_view path);
   TransportEvent take_file_end(Scheduled& top);
   static std::string record_line(std::string_view path, const FakeFile& f);
+  static std::string output_and_marker(const std::string& output);  // what a file's end writes
 
   Clock::time_point start_ = Clock::time_point() + std::chrono::hours(1);
   Clock::time_point now_ = start_;
